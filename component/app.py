@@ -1,0 +1,132 @@
+"""Composition root: opens the database, builds the service and the component, runs until stopped.
+
+Start order: database (retried until reachable), archive writer, directory and open chats, XMPP.
+Stop order is the reverse; the archive is flushed before the database closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import signal
+import time
+
+from component.archive import ArchiveWriter
+from component.config import Config
+from component.directory import Directory
+from component.models import VisitorKind
+from component.service import HelpDesk
+from component.storage import Database, StorageError, open_database
+from component.storage.archive import ArchiveRepository
+from component.storage.directory import DirectoryRepository
+from component.visitors import XmppVisitors
+from component.xmpp.component import HelperChatComponent
+
+log = logging.getLogger(__name__)
+
+
+async def connect_database(config: Config, stop: asyncio.Event) -> Database | None:
+    """Open the pool, retrying with back-off until it works or a stop is asked for."""
+    delay = 0.5
+    while not stop.is_set():
+        try:
+            return await open_database(config.mysql)
+        except StorageError as exc:
+            log.warning("database not reachable (%s); retrying in %.1f s", exc, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, 10.0)
+    return None
+
+
+async def load_directory(repo: DirectoryRepository) -> Directory:
+    return Directory(await repo.list_sites(), await repo.list_operators())
+
+
+class Application:
+    """Everything `helperchat run` runs, with an explicit start and stop."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.stop_requested = asyncio.Event()
+        self.component = HelperChatComponent(config.xmpp)
+        self.db: Database | None = None
+        self.writer: ArchiveWriter | None = None
+        self.desk: HelpDesk | None = None
+        self._reload_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> bool:
+        """Bring everything up; False when stopped before the database was reachable."""
+        self.db = await connect_database(self.config, self.stop_requested)
+        if self.db is None:
+            return False
+        archive_cfg = self.config.archive
+        self.writer = ArchiveWriter(
+            ArchiveRepository(self.db),
+            flush_interval=archive_cfg.flush_interval,
+            batch_size=archive_cfg.batch_size,
+            retry_max_delay=archive_cfg.retry_max_delay,
+        )
+        self.writer.start()
+        self.desk = self._build_desk(self.writer)
+        archive = ArchiveRepository(self.db)
+        self.desk.restore(await archive.last_numbers(), await archive.open_chats())
+        directory_repo = DirectoryRepository(self.db)
+        self.desk.apply_directory(await load_directory(directory_repo))
+        self.component.attach(self.desk)
+        self.component.connect()
+        self._reload_task = asyncio.create_task(self._reload_loop(directory_repo))
+        return True
+
+    def _build_desk(self, writer: ArchiveWriter) -> HelpDesk:
+        out = self.component.outbox
+        return HelpDesk(
+            addresses=self.component.addresses,
+            archive=writer,
+            out=out,
+            visitors={VisitorKind.XMPP: XmppVisitors(out, self.component.addresses)},
+            clock=time.time,
+            rng=random.Random(),
+            max_body_chars=self.config.limits.max_body_chars,
+        )
+
+    async def _reload_loop(self, repo: DirectoryRepository) -> None:
+        """Re-read sites and operators so command-line changes apply without a restart."""
+        while True:
+            await asyncio.sleep(self.config.component.reload_interval)
+            try:
+                directory = await load_directory(repo)
+            except StorageError as exc:
+                log.warning("settings reload failed: %s", exc)
+                continue
+            if self.desk is not None:
+                self.desk.apply_directory(directory)
+
+    async def stop(self) -> None:
+        self.stop_requested.set()
+        if self._reload_task is not None:
+            self._reload_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reload_task
+        await self.component.stop()
+        if self.writer is not None:
+            await self.writer.close()
+        if self.db is not None:
+            await self.db.close()
+        log.info("stopped")
+
+
+async def run(config: Config) -> None:
+    """`helperchat run`: serve until SIGTERM or SIGINT, then stop cleanly."""
+    app = Application(config)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, app.stop_requested.set)
+    try:
+        if await app.start():
+            log.info("HelperChat is running as %s", config.xmpp.component_jid)
+            await app.stop_requested.wait()
+    finally:
+        await app.stop()

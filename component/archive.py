@@ -1,0 +1,161 @@
+"""Archive policy and the batched write-behind writer: nothing relayed is ever dropped.
+
+The service appends chats, messages and operator updates without awaiting; a background task
+writes them in one transaction per batch (by size or after a short interval), and keeps them and
+retries with back-off while the database is away. Writes are idempotent (keyed rows), so a batch
+retried after an ambiguous failure is stored exactly once. Must not import aiomysql or slixmpp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from component.models import Chat, Message
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorUpdate:
+    """A persisted operator value: last assignment time and/or subscription state."""
+
+    site_id: int
+    jid: str
+    last_assigned_at: float | None = None
+    subscribed_at: float | None = None
+    unsubscribed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveBatch:
+    chats: tuple[Chat, ...] = ()
+    messages: tuple[Message, ...] = ()
+    operators: tuple[OperatorUpdate, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.chats) + len(self.messages) + len(self.operators)
+
+
+class ArchiveStore(Protocol):
+    async def write_batch(self, batch: ArchiveBatch) -> None: ...
+
+
+@dataclass(slots=True)
+class _Pending:
+    chats: dict[tuple[int, int], Chat] = field(default_factory=dict)
+    messages: list[Message] = field(default_factory=list)
+    operators: list[OperatorUpdate] = field(default_factory=list)
+
+    def size(self) -> int:
+        return len(self.chats) + len(self.messages) + len(self.operators)
+
+    def take(self, limit: int) -> ArchiveBatch:
+        """Cut a batch: every pending chat row (latest state wins) and up to `limit` messages."""
+        batch = ArchiveBatch(
+            tuple(self.chats.values()), tuple(self.messages[:limit]), tuple(self.operators)
+        )
+        self.chats, self.operators = {}, []
+        del self.messages[:limit]
+        return batch
+
+    def put_back(self, batch: ArchiveBatch) -> None:
+        """Return a failed batch in front of what arrived meanwhile, keeping newer chat states."""
+        newer = self.chats
+        self.chats = {(c.site_id, c.number): c for c in batch.chats}
+        self.chats.update(newer)
+        self.messages[:0] = batch.messages
+        self.operators[:0] = batch.operators
+
+
+class ArchiveWriter:
+    """Buffers archive rows and flushes them in batches; `close()` flushes what is left."""
+
+    def __init__(
+        self,
+        store: ArchiveStore,
+        *,
+        flush_interval: float,
+        batch_size: int,
+        retry_max_delay: float,
+    ) -> None:
+        self._store = store
+        self._flush_interval = flush_interval
+        self._batch_size = batch_size
+        self._retry_max_delay = retry_max_delay
+        self._pending = _Pending()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self.failures = 0
+
+    def add_chat(self, chat: Chat) -> None:
+        self._pending.chats[(chat.site_id, chat.number)] = chat
+        self._nudge()
+
+    def add_message(self, message: Message) -> None:
+        self._pending.messages.append(message)
+        self._nudge()
+
+    def add_operator_update(self, update: OperatorUpdate) -> None:
+        self._pending.operators.append(update)
+        self._nudge()
+
+    @property
+    def backlog(self) -> int:
+        return self._pending.size()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="archive-writer")
+
+    async def close(self, timeout: float = 10.0) -> None:
+        """Stop the loop after writing everything pending (or give up after `timeout`)."""
+        self._closing = True
+        self._wake.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), timeout)
+            except TimeoutError:
+                self._task.cancel()
+                log.error("archive: %d rows could not be stored before shutdown", self.backlog)
+
+    async def flush(self) -> None:
+        """Write everything pending now (retrying until stored)."""
+        while self._pending.size():
+            await self._write_one_batch()
+
+    def _nudge(self) -> None:
+        if self._pending.size() >= self._batch_size:
+            self._wake.set()
+
+    async def _run(self) -> None:
+        while not (self._closing and not self._pending.size()):
+            if not self._closing:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._flush_interval)
+            self._wake.clear()
+            if self._pending.size():
+                await self._write_one_batch()
+
+    async def _write_one_batch(self) -> None:
+        batch = self._pending.take(self._batch_size)
+        delay = self._flush_interval
+        while True:
+            try:
+                await self._store.write_batch(batch)
+                if self.failures:
+                    log.info("archive: database back, %d rows written", len(batch))
+                self.failures = 0
+                return
+            except Exception as exc:
+                self.failures += 1
+                if self.failures == 1 or self.failures % 20 == 0:
+                    log.warning("archive: write failed (%s); %d rows kept", exc, len(batch))
+                # rows that arrive meanwhile join the retried batch, in order
+                self._pending.put_back(batch)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._retry_max_delay)
+                batch = self._pending.take(self._batch_size)

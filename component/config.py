@@ -1,0 +1,331 @@
+"""Read the YAML configuration file into frozen dataclasses; every problem names its key path.
+
+The only module that imports yaml; it imports no other component module. Validation is generic
+over the dataclass fields, plus per-field semantic checks declared in the field metadata.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import types
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
+
+import yaml
+
+_T = TypeVar("_T")
+_Check = Callable[[Any], str | None]
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(Exception):
+    """The configuration is unusable; `problems` lists every reason, each led by its key path."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+
+
+# --- semantic checks: return a problem (without the key path) or None --------------------------
+
+
+def _port(value: int) -> str | None:
+    return None if 1 <= value <= 65535 else "must be between 1 and 65535"
+
+
+def _positive(value: float) -> str | None:
+    return None if value > 0 else "must be greater than 0"
+
+
+def _non_empty(value: str) -> str | None:
+    return None if value.strip() else "must not be empty"
+
+
+def _bare_domain(value: str) -> str | None:
+    if not value or any(c in value for c in "@/") or any(c.isspace() for c in value):
+        return "must be a bare domain such as helpdesk.example.com (no @ or /)"
+    return None
+
+
+def _log_level(value: str) -> str | None:
+    return None if value in LOG_LEVELS else f"must be one of {', '.join(LOG_LEVELS)}"
+
+
+def _meta(check: _Check) -> dict[str, _Check]:
+    return {"check": check}
+
+
+# --- the configuration ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class XmppConfig:
+    component_jid: str = field(metadata=_meta(_bare_domain))
+    secret: str = field(repr=False, metadata=_meta(_non_empty))
+    host: str = field(default="127.0.0.1", metadata=_meta(_non_empty))
+    port: int = field(default=5347, metadata=_meta(_port))
+    reconnect_max_delay: float = field(default=30.0, metadata=_meta(_positive))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MysqlConfig:
+    host: str = field(default="127.0.0.1", metadata=_meta(_non_empty))
+    port: int = field(default=3306, metadata=_meta(_port))
+    user: str = field(metadata=_meta(_non_empty))
+    password: str = field(default="", repr=False)
+    database: str = field(metadata=_meta(_non_empty))
+    pool_size: int = field(default=5, metadata=_meta(_positive))
+    connect_timeout: float = field(default=5.0, metadata=_meta(_positive))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArchiveConfig:
+    flush_interval: float = field(default=0.05, metadata=_meta(_positive))
+    batch_size: int = field(default=500, metadata=_meta(_positive))
+    retry_max_delay: float = field(default=5.0, metadata=_meta(_positive))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LimitsConfig:
+    max_body_chars: int = field(default=10000, metadata=_meta(_positive))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ComponentConfig:
+    reload_interval: float = field(default=5.0, metadata=_meta(_positive))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogConfig:
+    level: str = field(default="INFO", metadata=_meta(_log_level))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    xmpp: XmppConfig
+    mysql: MysqlConfig
+    archive: ArchiveConfig = field(default_factory=ArchiveConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    component: ComponentConfig = field(default_factory=ComponentConfig)
+    log: LogConfig = field(default_factory=LogConfig)
+
+
+# --- public entry points --------------------------------------------------------------------------
+
+
+def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None = None) -> Config:
+    """Read and validate the YAML file at `path`; raise ConfigError listing every problem."""
+    data = _read_yaml(Path(path))
+    if data is None:
+        raise ConfigError([f"{os.fspath(path)}: the file is empty"])
+    return parse_config(data, os.environ if environ is None else environ)
+
+
+def parse_config(data: object, environ: Mapping[str, str]) -> Config:
+    """Validate already-parsed YAML data (`${NAME}` values come from `environ`)."""
+    problems: list[str] = []
+    config = _build(Config, data, "", environ, problems)
+    if config is None or problems:
+        raise ConfigError(problems)
+    return config
+
+
+# --- reading the file -----------------------------------------------------------------------------
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A SafeLoader that rejects a key given twice instead of silently keeping the last one."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[object] = set()
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node)
+        if not isinstance(key, str | int | float | bool):
+            continue  # unhashable or exotic keys: construct_mapping reports or accepts them
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _read_yaml(path: Path) -> object:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: file not found"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: cannot read file: {_reason(exc)}"]) from None
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass: no objects
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{path}: invalid YAML: {_yaml_reason(exc)}"]) from None
+
+
+def _reason(exc: Exception) -> str:
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+
+
+def _yaml_reason(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        return f"{exc.problem} (line {mark.line + 1}, column {mark.column + 1})"
+    return " ".join(str(exc).split())
+
+
+# --- generic validation over dataclass fields -----------------------------------------------------
+
+_INVALID = object()
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_INT_TEXT = re.compile(r"[+-]?[0-9]+")
+_FLOAT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+_EXPECTED = {str: "a string", int: "an integer", float: "a number", bool: "a boolean (true/false)"}
+
+
+def _build(
+    cls: type[_T], raw: object, path: str, env: Mapping[str, str], problems: list[str]
+) -> _T | None:
+    """Construct dataclass `cls` from mapping `raw`, or append problems and return None."""
+    if not isinstance(raw, Mapping):
+        problems.append(f"{path or '(top level)'}: expected a mapping, got {_describe(raw)}")
+        return None
+    before = len(problems)
+    values = _field_values(cls, raw, path, env, problems)
+    problems.extend(f"{_join(path, key)}: unknown key" for key in _unknown_keys(cls, raw))
+    return cls(**values) if len(problems) == before else None
+
+
+def _field_values(
+    cls: type[Any],
+    raw: Mapping[Any, object],
+    path: str,
+    env: Mapping[str, str],
+    problems: list[str],
+) -> dict[str, object]:
+    hints = get_type_hints(cls)
+    values: dict[str, object] = {}
+    for f in fields(cls):
+        key = _join(path, f.name)
+        if f.name in raw:
+            value = _convert(hints[f.name], raw[f.name], key, env, problems)
+            if value is not _INVALID and _passes_check(f, value, key, problems):
+                values[f.name] = value
+        elif f.default is MISSING and f.default_factory is MISSING:
+            problems.append(f"{key}: required")
+    return values
+
+
+def _unknown_keys(cls: type[Any], raw: Mapping[Any, object]) -> list[object]:
+    names = {f.name for f in fields(cls)}
+    return [key for key in raw if key not in names]
+
+
+def _passes_check(f: Field[Any], value: object, key: str, problems: list[str]) -> bool:
+    check: _Check | None = f.metadata.get("check")
+    problem = None if check is None or value is None else check(value)
+    if problem is not None:
+        problems.append(f"{key}: {problem}")
+    return problem is None
+
+
+def _convert(
+    hint: object, raw: object, key: str, env: Mapping[str, str], problems: list[str]
+) -> object:
+    if isinstance(hint, type) and is_dataclass(hint):
+        section = _build(hint, {} if raw is None else raw, key, env, problems)
+        return _INVALID if section is None else section
+    match = _ENV_REF.fullmatch(raw) if isinstance(raw, str) else None
+    if match is not None:
+        return _from_env(hint, match.group(1), key, env, problems)
+    return _from_yaml(hint, raw, key, problems)
+
+
+def _from_yaml(hint: object, raw: object, key: str, problems: list[str]) -> object:
+    base, optional = _unwrap_optional(hint)
+    if raw is None and optional:
+        return None
+    if base is float and isinstance(raw, int) and not isinstance(raw, bool):
+        return float(raw)
+    if _is_instance(base, raw):
+        return raw
+    problems.append(f"{key}: expected {_EXPECTED[base]}, got {_describe(raw)}")
+    return _INVALID
+
+
+def _from_env(
+    hint: object, name: str, key: str, env: Mapping[str, str], problems: list[str]
+) -> object:
+    if name not in env:
+        problems.append(f"{key}: environment variable {name} is not set")
+        return _INVALID
+    base, _ = _unwrap_optional(hint)
+    value = _parse_text(base, env[name])
+    if value is _INVALID:
+        problems.append(f"{key}: environment variable {name} is not {_EXPECTED[base]}")
+    return value
+
+
+def _parse_text(base: type, text: str) -> object:
+    """Strictly parse an environment variable's text as `base` (no whitespace, no nan/inf)."""
+    if base is str:
+        return text
+    if base is int:
+        return int(text) if _INT_TEXT.fullmatch(text) else _INVALID
+    if base is float:
+        return float(text) if _FLOAT_TEXT.fullmatch(text) else _INVALID
+    if base is bool:
+        return {"true": True, "false": False}.get(text.lower(), _INVALID)
+    raise TypeError(f"unsupported config field type {base!r}")
+
+
+def _unwrap_optional(hint: object) -> tuple[type, bool]:
+    """`str | None` -> (str, True); `int` -> (int, False); anything else is a programming error."""
+    args = get_args(hint) if get_origin(hint) in (Union, types.UnionType) else (hint,)
+    base = [a for a in args if a is not type(None)]
+    if len(base) == 1 and isinstance(base[0], type) and base[0] in _EXPECTED:
+        return base[0], len(args) == 2
+    raise TypeError(f"unsupported config field type {hint!r}")
+
+
+def _is_instance(base: type, raw: object) -> bool:
+    if base is float:
+        return isinstance(raw, float) and math.isfinite(raw)
+    if base is int:
+        return isinstance(raw, int) and not isinstance(raw, bool)
+    return isinstance(raw, base)
+
+
+_KINDS = (
+    (bool, "a boolean"),
+    (int, "an integer"),
+    (float, "a number"),
+    (str, "a string"),
+    (Mapping, "a mapping"),
+    (list, "a list"),
+)
+
+
+def _describe(raw: object) -> str:
+    """Name the YAML kind of `raw` without echoing the value (it may be a secret)."""
+    if raw is None:
+        return "null"
+    if isinstance(raw, float) and not math.isfinite(raw):
+        return "a non-finite number"
+    return next((words for kind, words in _KINDS if isinstance(raw, kind)), type(raw).__name__)
+
+
+def _join(path: str, key: object) -> str:
+    return f"{path}.{key}" if path else str(key)

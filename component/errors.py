@@ -1,0 +1,40 @@
+"""Domain errors raised by the service; each names the XMPP error condition an adapter replies with.
+
+Must not import any adapter library.
+"""
+
+
+class HelpDeskError(Exception):
+    """A request the help desk refuses; `condition` is an RFC 6120 stanza error condition."""
+
+    condition = "bad-request"
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+class UnknownSite(HelpDeskError):
+    condition = "item-not-found"
+
+
+class UnknownChat(HelpDeskError):
+    condition = "item-not-found"
+
+
+class NotAllowed(HelpDeskError):
+    condition = "forbidden"
+
+
+class EmptyMessage(HelpDeskError):
+    condition = "bad-request"
+
+
+class MessageTooLong(HelpDeskError):
+    condition = "policy-violation"
+
+
+class InvalidInput(HelpDeskError):
+    """Bad values given to an admin command (slug, JID, name, number)."""
+
+    condition = "bad-request"

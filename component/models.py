@@ -1,0 +1,128 @@
+"""Plain values shared by the core, the service and the adapters.
+
+Frozen dataclasses and enums only: no I/O, no clock, no library imports. Times are POSIX seconds
+as floats (UTC), converted to DATETIME(6) only in storage/.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+
+SLUG_PATTERN = re.compile(r"[a-z0-9-]{1,32}")
+
+
+class Tier(IntEnum):
+    """Availability for routing, best first when sorted in reverse."""
+
+    OFFLINE = 0
+    XA = 1
+    AWAY = 2
+    AVAILABLE = 3
+
+
+class Show(StrEnum):
+    """XMPP presence <show/> values, with AVAILABLE for 'no show element'."""
+
+    CHAT = "chat"
+    AVAILABLE = "available"
+    AWAY = "away"
+    XA = "xa"
+    DND = "dnd"
+
+
+class Strategy(StrEnum):
+    PRIORITY = "priority"
+    DUTY = "duty"
+    ROUND_ROBIN = "round_robin"
+    RANDOM = "random"
+    LEAST_BUSY = "least_busy"
+
+
+class ChatState(StrEnum):
+    QUEUED = "queued"
+    ASSIGNED = "assigned"
+    CLOSED = "closed"
+    OFFLINE = "offline"
+
+
+class VisitorKind(StrEnum):
+    XMPP = "xmpp"
+    WEB = "web"
+
+
+class Sender(StrEnum):
+    VISITOR = "visitor"
+    OPERATOR = "operator"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSettings:
+    strategy: Strategy = Strategy.PRIORITY
+    answer_timeout: float = 60.0
+    default_operator: str | None = None
+    target_operator: str | None = None
+    max_chats: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    id: int
+    slug: str
+    name: str
+    settings: SiteSettings = field(default_factory=SiteSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """One operator's membership of one site."""
+
+    site_id: int
+    jid: str
+    name: str
+    priority: int = 0
+    max_chats: int = 0
+    is_admin: bool = False
+    enabled: bool = True
+    subscribed: bool = False
+    last_assigned_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResourcePresence:
+    """What one connected resource of an operator last said about itself."""
+
+    show: Show
+    status: str = ""
+    priority: int = 0
+    available_since: float = 0.0
+    idle_since: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    site_id: int
+    number: int
+    visitor: str
+    visitor_kind: VisitorKind
+    visitor_name: str
+    state: ChatState
+    opened_at: float
+    operator: str | None = None
+    assigned_at: float | None = None
+    closed_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One archived line of a chat; (site_id, chat_number, seq) is its identity."""
+
+    site_id: int
+    chat_number: int
+    seq: int
+    at: float
+    sender: Sender
+    author: str
+    body: str

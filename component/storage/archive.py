@@ -1,0 +1,155 @@
+"""Chats and messages: idempotent batch writes for the archive writer, and the open-chat restore."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from component.archive import ArchiveBatch, OperatorUpdate
+from component.chats import OpenChat
+from component.models import Chat, ChatState, Message, Sender, VisitorKind
+from component.storage.database import Database, Row, from_db_time, to_db_time
+
+_UPSERT_CHATS = (
+    "INSERT INTO chats (site_id, number, visitor, visitor_kind, visitor_name, state, operator_jid,"
+    " opened_at, assigned_at, closed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " ON DUPLICATE KEY UPDATE state = VALUES(state), operator_jid = VALUES(operator_jid),"
+    " assigned_at = VALUES(assigned_at), closed_at = VALUES(closed_at)"
+)
+_INSERT_MESSAGES = (
+    "INSERT INTO messages (site_id, chat_number, seq, at, sender, author, body)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE seq = seq"
+)
+_CHAT_COLUMNS = (
+    "site_id, number, visitor, visitor_kind, visitor_name, state, operator_jid, opened_at,"
+    " assigned_at, closed_at"
+)
+_OPEN_STATES = (ChatState.QUEUED.value, ChatState.ASSIGNED.value)
+
+
+class ArchiveRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def write_batch(self, batch: ArchiveBatch) -> None:
+        """Store a batch in one transaction; re-storing the same rows changes nothing."""
+        async with self._db.transaction() as cursor:
+            if batch.chats:
+                await cursor.executemany(_UPSERT_CHATS, [_chat_row(c) for c in batch.chats])
+            if batch.messages:
+                await cursor.executemany(
+                    _INSERT_MESSAGES, [_message_row(m) for m in batch.messages]
+                )
+            for update in batch.operators:
+                await _apply_operator_update(cursor, update)
+
+    async def last_numbers(self) -> dict[int, int]:
+        rows = await self._db.fetch_all("SELECT site_id, MAX(number) FROM chats GROUP BY site_id")
+        return {int(site_id): int(number) for site_id, number in rows}
+
+    async def open_chats(self) -> list[OpenChat]:
+        """Chats still queued or assigned, with their transcripts, in number order."""
+        rows = await self._db.fetch_all(
+            f"SELECT {_CHAT_COLUMNS} FROM chats WHERE state IN (%s, %s) ORDER BY site_id, number",
+            _OPEN_STATES,
+        )
+        entries = {(int(r[0]), int(r[1])): OpenChat(_chat(r)) for r in rows}
+        if not entries:
+            return []
+        messages = await self._db.fetch_all(
+            "SELECT m.site_id, m.chat_number, m.seq, m.at, m.sender, m.author, m.body"
+            " FROM messages m JOIN chats c ON c.site_id = m.site_id AND c.number = m.chat_number"
+            " WHERE c.state IN (%s, %s) ORDER BY m.site_id, m.chat_number, m.seq",
+            _OPEN_STATES,
+        )
+        for row in messages:
+            entry = entries[(int(row[0]), int(row[1]))]
+            message = _message(row)
+            entry.transcript.append(message)
+            entry.next_seq = message.seq + 1
+        for entry in entries.values():
+            entry.operator_told = entry.chat.state is ChatState.ASSIGNED
+        return list(entries.values())
+
+    async def chat(self, site_id: int, number: int) -> Chat | None:
+        rows = await self._db.fetch_all(
+            f"SELECT {_CHAT_COLUMNS} FROM chats WHERE site_id = %s AND number = %s",
+            (site_id, number),
+        )
+        return _chat(rows[0]) if rows else None
+
+    async def messages(self, site_id: int, number: int) -> list[Message]:
+        rows = await self._db.fetch_all(
+            "SELECT site_id, chat_number, seq, at, sender, author, body FROM messages"
+            " WHERE site_id = %s AND chat_number = %s ORDER BY seq",
+            (site_id, number),
+        )
+        return [_message(row) for row in rows]
+
+
+async def _apply_operator_update(cursor: Any, update: OperatorUpdate) -> None:
+    key = (update.site_id, update.jid)
+    if update.last_assigned_at is not None:
+        await cursor.execute(
+            "UPDATE operators SET last_assigned_at = GREATEST(COALESCE(last_assigned_at, %s), %s)"
+            " WHERE site_id = %s AND jid = %s",
+            (to_db_time(update.last_assigned_at), to_db_time(update.last_assigned_at), *key),
+        )
+    if update.subscribed_at is not None or update.unsubscribed:
+        await cursor.execute(
+            "UPDATE operators SET subscribed_at = %s WHERE site_id = %s AND jid = %s",
+            (to_db_time(update.subscribed_at), *key),
+        )
+
+
+def _chat_row(chat: Chat) -> tuple[Any, ...]:
+    return (
+        chat.site_id,
+        chat.number,
+        chat.visitor,
+        chat.visitor_kind.value,
+        chat.visitor_name,
+        chat.state.value,
+        chat.operator,
+        to_db_time(chat.opened_at),
+        to_db_time(chat.assigned_at),
+        to_db_time(chat.closed_at),
+    )
+
+
+def _message_row(message: Message) -> tuple[Any, ...]:
+    return (
+        message.site_id,
+        message.chat_number,
+        message.seq,
+        to_db_time(message.at),
+        message.sender.value,
+        message.author,
+        message.body,
+    )
+
+
+def _chat(row: Row) -> Chat:
+    return Chat(
+        site_id=int(row[0]),
+        number=int(row[1]),
+        visitor=row[2],
+        visitor_kind=VisitorKind(row[3]),
+        visitor_name=row[4],
+        state=ChatState(row[5]),
+        operator=row[6],
+        opened_at=from_db_time(row[7]) or 0.0,
+        assigned_at=from_db_time(row[8]),
+        closed_at=from_db_time(row[9]),
+    )
+
+
+def _message(row: Row) -> Message:
+    return Message(
+        site_id=int(row[0]),
+        chat_number=int(row[1]),
+        seq=int(row[2]),
+        at=from_db_time(row[3]) or 0.0,
+        sender=Sender(row[4]),
+        author=row[5],
+        body=row[6],
+    )

@@ -1,0 +1,116 @@
+"""Sites and operators: the repository behind `helperchat site|operator` and settings reload."""
+
+from __future__ import annotations
+
+import time
+
+import pymysql
+
+from component.models import Operator, Site, SiteSettings, Strategy
+from component.storage.database import Database, Row, StorageError, from_db_time, to_db_time
+
+_SITE_COLUMNS = (
+    "id, slug, name, strategy, answer_timeout, default_operator, target_operator, max_chats"
+)
+_OPERATOR_COLUMNS = (
+    "site_id, jid, name, priority, max_chats, is_admin, enabled, subscribed_at, last_assigned_at"
+)
+
+
+class DuplicateError(StorageError):
+    """The row exists already (a site slug, an operator of a site)."""
+
+
+class NotFoundError(StorageError):
+    """No such site or operator."""
+
+
+class DirectoryRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add_site(self, slug: str, name: str) -> Site:
+        try:
+            await self._db.execute(
+                "INSERT INTO sites (slug, name, created_at) VALUES (%s, %s, %s)",
+                (slug, name, to_db_time(time.time())),
+            )
+        except StorageError as exc:
+            if isinstance(exc.__cause__, pymysql.err.IntegrityError):
+                raise DuplicateError(f"site {slug!r} exists already") from exc
+            raise
+        return await self.get_site(slug)
+
+    async def get_site(self, slug: str) -> Site:
+        rows = await self._db.fetch_all(
+            f"SELECT {_SITE_COLUMNS} FROM sites WHERE slug = %s", (slug,)
+        )
+        if not rows:
+            raise NotFoundError(f"no site {slug!r}")
+        return _site(rows[0])
+
+    async def list_sites(self) -> list[Site]:
+        rows = await self._db.fetch_all(f"SELECT {_SITE_COLUMNS} FROM sites ORDER BY slug")
+        return [_site(row) for row in rows]
+
+    async def add_operator(self, operator: Operator) -> None:
+        try:
+            await self._db.execute(
+                "INSERT INTO operators (site_id, jid, name, priority, max_chats, is_admin, enabled,"
+                " created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                (
+                    operator.site_id,
+                    operator.jid,
+                    operator.name,
+                    operator.priority,
+                    operator.max_chats,
+                    operator.is_admin,
+                    operator.enabled,
+                    to_db_time(time.time()),
+                ),
+            )
+        except StorageError as exc:
+            if isinstance(exc.__cause__, pymysql.err.IntegrityError):
+                raise DuplicateError(f"{operator.jid} is an operator of this site already") from exc
+            raise
+
+    async def list_operators(self, site_id: int | None = None) -> list[Operator]:
+        where, args = ("WHERE site_id = %s", (site_id,)) if site_id is not None else ("", ())
+        rows = await self._db.fetch_all(
+            f"SELECT {_OPERATOR_COLUMNS} FROM operators {where}"
+            " ORDER BY site_id, priority DESC, jid",
+            args,
+        )
+        return [_operator(row) for row in rows]
+
+    async def remove_operator(self, site_id: int, jid: str) -> None:
+        removed = await self._db.execute(
+            "DELETE FROM operators WHERE site_id = %s AND jid = %s", (site_id, jid)
+        )
+        if not removed:
+            raise NotFoundError(f"{jid} is not an operator of this site")
+
+
+def _site(row: Row) -> Site:
+    settings = SiteSettings(
+        strategy=Strategy(row[3]),
+        answer_timeout=float(row[4]),
+        default_operator=row[5],
+        target_operator=row[6],
+        max_chats=int(row[7]),
+    )
+    return Site(id=int(row[0]), slug=row[1], name=row[2], settings=settings)
+
+
+def _operator(row: Row) -> Operator:
+    return Operator(
+        site_id=int(row[0]),
+        jid=row[1],
+        name=row[2],
+        priority=int(row[3]),
+        max_chats=int(row[4]),
+        is_admin=bool(row[5]),
+        enabled=bool(row[6]),
+        subscribed=row[7] is not None,
+        last_assigned_at=from_db_time(row[8]),
+    )

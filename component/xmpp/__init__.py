@@ -1,0 +1,1 @@
+"""slixmpp adapter: the only package importing slixmpp."""

@@ -1,0 +1,199 @@
+"""The XEP-0114 component: classifies each stanza once and hands it to one HelpDesk use case.
+
+Handlers are synchronous so stanzas reach the service in the order they arrived. Domain errors
+become XMPP errors here; no exception escapes a handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slixmpp import ComponentXMPP
+from slixmpp.exceptions import XMPPError
+
+from component.addresses import Address, Addresses, AddressKind
+from component.config import XmppConfig
+from component.errors import HelpDeskError, UnknownSite
+from component.models import VisitorKind
+from component.service import HelpDesk
+from component.xmpp import stanzas
+from component.xmpp.outbox import SlixmppOut
+
+log = logging.getLogger(__name__)
+
+IGNORED_MESSAGE_TYPES = frozenset({"error", "groupchat", "headline"})
+SERVICE_TEXT = "This is the HelperChat service. Write to a site's desk, <site>@{domain}."
+
+
+class HelperChatComponent(ComponentXMPP):
+    def __init__(self, config: XmppConfig) -> None:
+        super().__init__(
+            config.component_jid, config.secret, config.host, config.port, fix_error_ns=True
+        )
+        self.config = config
+        self.addresses = Addresses(config.component_jid)
+        self.outbox = SlixmppOut(self)
+        self.desk: HelpDesk | None = None
+        self.stopping = False
+        self.connected_event = asyncio.Event()
+        self._reconnect_delay = 1.0
+        self.auto_authorize = None
+        self.auto_subscribe = False
+        self.register_plugin("xep_0030")
+        self.register_plugin("xep_0172")
+        self._replace_roster_handlers()
+        self.add_event_handler("message", self.on_message)
+        self.add_event_handler("session_start", self.on_session_start)
+        self.add_event_handler("disconnected", self.on_disconnected)
+        self.add_event_handler("connection_failed", self.on_connection_failed)
+        disco = self.plugin["xep_0030"]
+        disco.set_node_handler("get_info", None, None, self.disco_info)
+        disco.set_node_handler("get_items", None, None, self.disco_items)
+
+    def attach(self, desk: HelpDesk) -> None:
+        self.desk = desk
+
+    def _replace_roster_handlers(self) -> None:
+        """Presence is the service's business: drop slixmpp's automatic roster replies."""
+        self.del_event_handler("presence_probe", self._handle_probe)
+        for kind in ("subscribe", "subscribed", "unsubscribe", "unsubscribed"):
+            self.del_event_handler(f"presence_{kind}", getattr(self, f"_handle_{kind}"))
+        self.del_event_handler("roster_subscription_request", self._handle_new_subscription)
+        self.add_event_handler("presence", self.on_presence)
+
+    # -- connection --------------------------------------------------------------------------
+
+    def on_session_start(self, _: Any) -> None:
+        log.info("connected to %s:%s as %s", self.config.host, self.config.port, self.boundjid)
+        self._reconnect_delay = 1.0
+        self.connected_event.set()
+        self._guarded(lambda desk: desk.on_connected())
+
+    def on_disconnected(self, reason: Any) -> None:
+        self.connected_event.clear()
+        self._guarded(lambda desk: desk.on_disconnected())
+        if self.stopping:
+            return
+        delay = self._reconnect_delay
+        self._reconnect_delay = min(delay * 2, self.config.reconnect_max_delay)
+        log.warning("disconnected (%s); reconnecting in %.0f s", reason, delay)
+        self.loop.call_later(delay, self._reconnect)
+
+    def on_connection_failed(self, error: Any) -> None:
+        log.warning("cannot connect to %s:%s: %s", self.config.host, self.config.port, error)
+        self._connect_loop_wait = min(self._connect_loop_wait, self.config.reconnect_max_delay)
+
+    def _reconnect(self) -> None:
+        if not self.stopping and not self.is_connected() and not self.is_connecting():
+            self.connect()
+
+    async def stop(self) -> None:
+        self.stopping = True
+        self.cancel_connection_attempt()
+        if self.is_connected():
+            await self.disconnect(wait=2.0)
+
+    # -- stanzas -----------------------------------------------------------------------------
+
+    def on_message(self, msg: Any) -> None:
+        if msg["type"] in IGNORED_MESSAGE_TYPES or msg["to"].domain != self.boundjid.domain:
+            return
+        address = self.addresses.parse(msg["to"].user)
+        sender = msg["from"].bare
+        body = msg["body"]
+        try:
+            self._route_message(address, sender, msg, body)
+        except HelpDeskError as error:
+            log.info("refused message from %s to %s: %s", sender, msg["to"], error.text)
+            stanzas.send_error(msg, error.condition, error.text)
+        except Exception:
+            log.exception("message from %s to %s failed", sender, msg["to"])
+            stanzas.send_error(msg, "internal-server-error", "the message could not be handled")
+
+    def _route_message(self, address: Address, sender: str, msg: Any, body: str) -> None:
+        desk = self._desk()
+        if address.kind is AddressKind.DESK:
+            if desk.is_operator_of(sender, address.slug):
+                desk.operator_wrote_desk(sender, address.slug, body)
+            else:
+                name = stanzas.nick_of(msg) or msg["from"].user
+                desk.visitor_wrote(address.slug, sender, VisitorKind.XMPP, name, body)
+        elif address.kind is AddressKind.CHAT:
+            desk.operator_wrote_chat(sender, address.slug, address.number, body)
+        elif address.kind is AddressKind.SERVICE:
+            reply = SERVICE_TEXT.format(domain=self.addresses.domain)
+            self.outbox.send_message(self.addresses.domain, msg["from"].full, reply)
+        else:
+            raise UnknownSite(f"{msg['to'].user!r} is not a site or chat address")
+
+    def on_presence(self, pres: Any) -> None:
+        if pres["to"].domain != self.boundjid.domain or pres["type"] == "error":
+            return
+        address = self.addresses.parse(pres["to"].user)
+        if address.kind is not AddressKind.DESK:
+            return
+        jid, slug, ptype = pres["from"].bare, address.slug, pres["type"]
+        self._guarded(lambda desk: self._presence_to_desk(desk, pres, jid, slug, ptype))
+
+    def _presence_to_desk(self, desk: HelpDesk, pres: Any, jid: str, slug: str, ptype: str) -> None:
+        if ptype == "subscribe":
+            desk.subscription_requested(jid, slug)
+        elif ptype in ("subscribed", "unsubscribed"):
+            desk.subscription_granted(jid, slug, granted=ptype == "subscribed")
+        elif ptype == "probe":
+            desk.probed(jid, slug)
+        elif ptype == "unavailable":
+            desk.presence_unavailable(jid, pres["from"].resource)
+        elif ptype != "unsubscribe":
+            desk.presence_available(
+                jid,
+                pres["from"].resource,
+                stanzas.show_of(pres),
+                pres["status"],
+                int(pres["priority"] or 0),
+                stanzas.idle_since_of(pres),
+            )
+
+    # -- service discovery -------------------------------------------------------------------
+
+    def disco_info(self, jid: Any, node: Any, ifrom: Any, data: Any) -> Any:
+        info = self.plugin["xep_0030"].stanza.DiscoInfo()
+        address = self.addresses.parse(jid.user if jid else "")
+        if address.kind is AddressKind.SERVICE:
+            info.add_identity("component", "generic", "HelperChat")
+        elif address.kind is AddressKind.DESK and self._site_exists(address.slug):
+            site = self._desk().directory.site(address.slug)
+            info.add_identity("client", "bot", site.name if site else address.slug)
+        else:
+            raise XMPPError("item-not-found")
+        info.add_feature("http://jabber.org/protocol/disco#info")
+        info.add_feature("http://jabber.org/protocol/disco#items")
+        return info
+
+    def disco_items(self, jid: Any, node: Any, ifrom: Any, data: Any) -> Any:
+        address = self.addresses.parse(jid.user if jid else "")
+        if address.kind is AddressKind.DESK and not self._site_exists(address.slug):
+            raise XMPPError("item-not-found")
+        if address.kind not in (AddressKind.SERVICE, AddressKind.DESK):
+            raise XMPPError("item-not-found")
+        return self.plugin["xep_0030"].stanza.DiscoItems()
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _site_exists(self, slug: str) -> bool:
+        return self._desk().directory.site(slug) is not None
+
+    def _desk(self) -> HelpDesk:
+        if self.desk is None:
+            raise RuntimeError("component used before a HelpDesk was attached")
+        return self.desk
+
+    def _guarded(self, action: Callable[[HelpDesk], None]) -> None:
+        """Run a use case; log and swallow anything it raises, so the stream survives."""
+        try:
+            action(self._desk())
+        except Exception:
+            log.exception("presence/connection handling failed")
