@@ -1,0 +1,128 @@
+"""Routing benchmark: microseconds per decision at 10, 1,000 and 10,000 operators, per strategy.
+
+Run as ``python bench/routing.py``. Each timed ``route()`` is followed by the ``upsert`` the service
+does after an assignment (timed separately); an untimed chat close keeps the site in steady state.
+Ratios are printed against ``route_chat`` over 10 operators, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from component.models import Strategy, Tier
+from component.routing import Candidate, RouteOptions, SiteRouter, route_chat
+
+NOW = 1_700_000_000.0
+SIZES = (10, 1_000, 10_000)
+GOAL_MICROSECONDS = 50.0
+TIERS = [Tier.AVAILABLE] * 10 + [Tier.AWAY] * 3 + [Tier.XA] * 2 + [Tier.OFFLINE] * 5
+
+
+def make_candidates(count: int, rng: random.Random) -> list[Candidate]:
+    """A seeded site: mixed tiers, capacities, priorities, idle times and last assignments."""
+    candidates = []
+    for n in range(count):
+        max_chats = rng.choice([0, 2, 3, 5])
+        candidates.append(
+            Candidate(
+                jid=f"operator{n:05}@example.com",
+                name=f"Operator {n}",
+                priority=rng.randrange(11),
+                tier=rng.choice(TIERS),
+                accepting=rng.random() < 0.9,
+                open_chats=rng.randrange(max_chats or 4),
+                max_chats=max_chats,
+                last_assigned_at=rng.choice([None, NOW - rng.uniform(0, 86_400)]),
+                idle_since=rng.choice([None, NOW - rng.uniform(0, 3_600)]),
+            )
+        )
+    return candidates
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    route: float
+    route_and_update: float
+
+
+def _after_assignment(candidate: Candidate, now: float) -> Candidate:
+    chats = candidate.open_chats + 1
+    return replace(candidate, open_chats=chats, last_assigned_at=now, idle_since=now)
+
+
+def _close_one_chat(router: SiteRouter, jids: list[str], rng: random.Random) -> None:
+    candidate = router.get(rng.choice(jids))
+    if candidate is not None and candidate.open_chats:
+        router.upsert(replace(candidate, open_chats=candidate.open_chats - 1))
+
+
+def time_site(strategy: Strategy, size: int, calls: int, seed: int) -> Timing:
+    rng = random.Random(seed)
+    candidates = make_candidates(size, rng)
+    jids = [c.jid for c in candidates]
+    router = SiteRouter(strategy)
+    for candidate in candidates:
+        router.upsert(candidate)
+    routes, totals = [], []
+    for call in range(calls):
+        now = NOW + call
+        options = RouteOptions(
+            exclude=frozenset({rng.choice(jids)}) if call % 5 == 0 else frozenset()
+        )
+        start = time.perf_counter_ns()
+        decision = router.route(options, now, rng)
+        routed = time.perf_counter_ns()
+        chosen = router.get(decision.operator) if decision.operator else None
+        if chosen is not None:
+            router.upsert(_after_assignment(chosen, now))
+        updated = time.perf_counter_ns()
+        routes.append(routed - start)
+        totals.append(updated - start)
+        _close_one_chat(router, jids, rng)
+    return Timing(statistics.median(routes) / 1e3, statistics.median(totals) / 1e3)
+
+
+def time_route_chat(strategy: Strategy, calls: int, seed: int) -> float:
+    rng = random.Random(seed)
+    candidates = make_candidates(10, rng)
+    samples = []
+    for _ in range(calls):
+        start = time.perf_counter_ns()
+        route_chat(strategy, candidates, RouteOptions(), NOW, rng)
+        samples.append(time.perf_counter_ns() - start)
+    return statistics.median(samples) / 1e3
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=5_000, help="decisions timed per cell")
+    parser.add_argument("--seed", type=int, default=2024)
+    args = parser.parse_args()
+    header = f"{'strategy':<12}{'baseline':>10}" + "".join(
+        f"{f'route@{size}':>13}{f'+update@{size}':>15}" for size in SIZES
+    )
+    print("median microseconds per decision; baseline = route_chat over 10 operators")
+    print(header + f"{'growth 10→1k':>14}{'1k→10k':>8}{'x baseline@10k':>16}")
+    worst = 0.0
+    for strategy in Strategy:
+        baseline = time_route_chat(strategy, args.calls, args.seed)
+        timings = [time_site(strategy, size, args.calls, args.seed) for size in SIZES]
+        worst = max(worst, timings[-1].route)
+        cells = "".join(f"{t.route:>13.1f}{t.route_and_update:>15.1f}" for t in timings)
+        small, medium, large = (t.route for t in timings)
+        growth = f"{medium / small:>14.2f}{large / medium:>8.2f}{large / baseline:>16.2f}"
+        print(f"{strategy.value:<12}{baseline:>10.1f}{cells}{growth}")
+    verdict = "met" if worst < GOAL_MICROSECONDS else "MISSED"
+    print(f"goal: route() < {GOAL_MICROSECONDS:g} µs at 10,000 operators: {verdict} ({worst:.1f})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""A running HelperChat over the real ejabberd and MariaDB, with a site, operators and clients.
+
+Each test gets its own database, its own XMPP accounts and its own component, stopped at the end
+(ejabberd would split traffic between a leftover component and the next one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from component.admin import Admin
+from component.app import Application
+from component.config import (
+    ArchiveConfig,
+    ComponentConfig,
+    Config,
+    LimitsConfig,
+    MysqlConfig,
+    XmppConfig,
+)
+from component.models import Tier
+from component.service import HelpDesk
+from component.storage import Database, open_database
+from component.storage.directory import DirectoryRepository
+from component.storage.schema import init_schema
+from tests.integration.clients import Client
+
+_counter = itertools.count(1)
+MAX_BODY = 2000
+
+
+@dataclass
+class Desk:
+    """One test's world: config, database, the running component and helpers to drive it."""
+
+    config: Config
+    db: Database
+    ejabberd: Any
+    mariadb: Any
+    tag: str
+    app: Application | None = None
+    clients: list[Client] = field(default_factory=list)
+
+    @property
+    def domain(self) -> str:
+        return self.config.xmpp.component_jid
+
+    def desk_jid(self, slug: str = "acme") -> str:
+        return f"{slug}@{self.domain}"
+
+    def chat_jid(self, number: int, slug: str = "acme") -> str:
+        return f"{slug}.{number}@{self.domain}"
+
+    def user(self, name: str) -> str:
+        """A fresh account name for this test (accounts outlive tests in the shared ejabberd)."""
+        return f"{name}{self.tag}@{self.ejabberd.domain}"
+
+    @property
+    def service(self) -> HelpDesk:
+        assert self.app is not None and self.app.desk is not None
+        return self.app.desk
+
+    async def start_component(self) -> Application:
+        self.app = Application(self.config)
+        assert await self.app.start()
+        await asyncio.wait_for(self.app.component.connected_event.wait(), 15)
+        return self.app
+
+    async def stop_component(self) -> None:
+        if self.app is not None:
+            await self.app.stop()
+            self.app = None
+
+    async def register(self, jid: str) -> None:
+        await asyncio.to_thread(self.ejabberd.register_user, jid.split("@")[0], "secret", True)
+
+    async def client(self, jid: str, show: str = "") -> Client:
+        await self.register(jid)
+        client = Client(jid, "secret", self.ejabberd.host, self.ejabberd.c2s_port)
+        self.clients.append(client)
+        return await client.start(show)
+
+    async def add_operator(
+        self, slug: str, jid: str, name: str, priority: int = 0, max_chats: int = 0
+    ) -> None:
+        """Add an operator whose XMPP account exists (as it does for real operators)."""
+        await self.register(jid)
+        await Admin(DirectoryRepository(self.db)).add_operator(
+            slug, jid, name, priority, max_chats, admin=False
+        )
+
+    async def operator_online(self, jid: str, show: str = "") -> Client:
+        """Log an operator in and wait until the component sees them online."""
+        client = await self.client(jid, show)
+        await self.wait_for(lambda: self.service.presence.tier_of(jid) is not Tier.OFFLINE)
+        return client
+
+    async def wait_for(self, condition: Callable[[], bool], timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError("condition not reached in time")
+            await asyncio.sleep(0.05)
+
+    async def rows(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        return await self.db.fetch_all(sql, args)
+
+    async def flush_archive(self) -> None:
+        assert self.app is not None and self.app.writer is not None
+        await self.app.writer.flush()
+
+
+def make_config(ejabberd: Any, mariadb: Any, database: str, password: str) -> Config:
+    return Config(
+        xmpp=XmppConfig(
+            component_jid=ejabberd.component_domain,
+            secret=ejabberd.component_secret,
+            host=ejabberd.host,
+            port=ejabberd.component_port,
+            reconnect_max_delay=2.0,
+        ),
+        mysql=MysqlConfig(
+            host=mariadb.host,
+            port=mariadb.port,
+            user=database,
+            password=password,
+            database=database,
+            connect_timeout=2.0,
+        ),
+        archive=ArchiveConfig(flush_interval=0.02, batch_size=200, retry_max_delay=0.5),
+        limits=LimitsConfig(max_body_chars=MAX_BODY),
+        component=ComponentConfig(reload_interval=0.3),
+    )
+
+
+@pytest.fixture
+async def desk(ejabberd: Any, mariadb: Any) -> AsyncIterator[Desk]:
+    """Schema, site `acme` (Acme Inc.), no operators yet, component not started."""
+    tag = f"{next(_counter)}x{secrets.token_hex(2)}"
+    database, password = f"hc{tag}", secrets.token_hex(8)
+    await asyncio.to_thread(mariadb.create_database, database, database, password)
+    config = make_config(ejabberd, mariadb, database, password)
+    db = await open_database(config.mysql)
+    await init_schema(db)
+    await Admin(DirectoryRepository(db)).add_site("acme", "Acme Inc.")
+    world = Desk(config, db, ejabberd, mariadb, tag)
+    try:
+        yield world
+    finally:
+        for client in world.clients:
+            await client.stop()
+        await world.stop_component()
+        await db.close()
+        await asyncio.to_thread(mariadb.drop_database, database)
