@@ -89,6 +89,7 @@ class ArchiveWriter:
         self._pending = _Pending()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._writing = asyncio.Lock()
         self._closing = False
         self.failures = 0
 
@@ -123,9 +124,10 @@ class ArchiveWriter:
                 log.error("archive: %d rows could not be stored before shutdown", self.backlog)
 
     async def flush(self) -> None:
-        """Write everything pending now (retrying until stored)."""
-        while self._pending.size():
-            await self._write_one_batch()
+        """Write everything pending now, and wait for a batch in flight (retrying until stored)."""
+        async with self._writing:
+            while self._pending.size():
+                await self._write_one_batch()
 
     def _nudge(self) -> None:
         if self._pending.size() >= self._batch_size:
@@ -137,8 +139,9 @@ class ArchiveWriter:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._flush_interval)
             self._wake.clear()
-            if self._pending.size():
-                await self._write_one_batch()
+            async with self._writing:
+                if self._pending.size():
+                    await self._write_one_batch()
 
     async def _write_one_batch(self) -> None:
         batch = self._pending.take(self._batch_size)

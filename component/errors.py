@@ -31,7 +31,7 @@ class EmptyMessage(HelpDeskError):
 
 
 class MessageTooLong(HelpDeskError):
-    condition = "policy-violation"
+    condition = "not-acceptable"
 
 
 class InvalidInput(HelpDeskError):

@@ -235,6 +235,6 @@ class Ejabberd:
 def _check_reachable(path: Path, uid: int) -> None:
     """Fail clearly when user `uid` (ejabberd) could not enter `path` through its parents."""
     for parent in path.parents:
-        mode = parent.stat()
-        if not mode.st_mode & stat.S_IXOTH and mode.st_uid != uid:
+        info = parent.stat()
+        if not info.st_mode & stat.S_IXOTH and info.st_uid != uid:
             raise PermissionError(f"user ejabberd cannot enter {parent}: choose another base_dir")

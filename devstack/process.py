@@ -1,10 +1,9 @@
-"""Process and socket helpers shared by the devstack servers (stdlib only)."""
+"""Process, log and program-lookup helpers shared by the devstack servers (stdlib only)."""
 
 import contextlib
 import os
 import shutil
 import signal
-import socket
 import time
 from pathlib import Path
 
@@ -44,13 +43,6 @@ def find_pids(comm: str, argument: str) -> list[int]:
         if argument.encode() in args and pid_alive(int(proc.name)):
             pids.append(int(proc.name))
     return pids
-
-
-def port_open(host: str, port: int) -> bool:
-    """True when something accepts TCP connections on host:port."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
 
 
 def read_from(path: Path, offset: int = 0) -> str:

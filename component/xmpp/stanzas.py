@@ -16,7 +16,7 @@ ERROR_TYPES = {
     "item-not-found": "cancel",
     "forbidden": "auth",
     "bad-request": "modify",
-    "policy-violation": "modify",
+    "not-acceptable": "modify",
     "internal-server-error": "wait",
     "feature-not-implemented": "cancel",
 }

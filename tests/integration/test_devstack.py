@@ -4,6 +4,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import astuple
 from pathlib import Path
 from typing import TypeVar
 
@@ -119,7 +120,7 @@ def test_a_second_ejabberd_runs_beside_and_a_port_clash_fails_fast(
     beside.start(stack_dir / "ejabberd-beside", component_secret="other")
     try:
         assert beside.running() and ejabberd.running()
-        assert set(vars(beside.ports).values()).isdisjoint(vars(ejabberd.ports).values())
+        assert set(astuple(beside.ports)).isdisjoint(astuple(ejabberd.ports))
     finally:
         beside.stop()
     assert not beside.running()
