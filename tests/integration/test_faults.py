@@ -1,0 +1,103 @@
+"""Faults on the real stack: ejabberd restarting, MariaDB restarting, the component restarting."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.integration.clients import Client
+from tests.integration.helpdesk_fixtures import Desk
+
+
+async def open_chat(desk: Desk) -> tuple[str, Client, Client]:
+    alice_jid = desk.user("alice")
+    await desk.add_operator("acme", alice_jid, "Alice")
+    await desk.start_component()
+    alice = await desk.operator_online(alice_jid)
+    visitor = await desk.client(desk.user("visitor"))
+    visitor.send(desk.desk_jid(), "hello")
+    await alice.expect_from(desk.chat_jid(1), "hello")
+    return alice_jid, alice, visitor
+
+
+async def test_ejabberd_restart_mid_chat(desk: Desk) -> None:
+    alice_jid, alice, visitor = await open_chat(desk)
+    app = desk.app
+    assert app is not None
+    await asyncio.to_thread(desk.ejabberd.restart)
+    await asyncio.wait_for(app.component.connected_event.wait(), 30)
+    await alice.reconnect()
+    await visitor.reconnect()
+    await desk.wait_for(lambda: desk.service.presence.tier_of(alice_jid).name == "AVAILABLE")
+
+    visitor.send(desk.desk_jid(), "are you still there?")
+    assert (await alice.expect_from(desk.chat_jid(1))).body == "are you still there?"
+    alice.send(desk.chat_jid(1), "yes, after the restart")
+    assert (await visitor.expect_from(desk.desk_jid())).body == "yes, after the restart"
+
+
+async def test_mariadb_restart_while_messages_flow(desk: Desk) -> None:
+    _, alice, visitor = await open_chat(desk)
+    total = 120
+    writer = desk.app.writer if desk.app else None
+    assert writer is not None
+    restart = asyncio.create_task(asyncio.to_thread(desk.mariadb.restart))
+    for i in range(total // 2):
+        visitor.send(desk.desk_jid(), f"message {i}")
+        alice.send(desk.chat_jid(1), f"answer {i}")
+        await asyncio.sleep(0.01)
+    await restart
+    await asyncio.to_thread(desk.mariadb.stop)  # and a longer outage: relaying goes on
+    for i in range(total // 2, total):
+        visitor.send(desk.desk_jid(), f"message {i}")
+        alice.send(desk.chat_jid(1), f"answer {i}")
+    for i in range(total):
+        assert (await alice.expect_from(desk.chat_jid(1))).body == f"message {i}"
+        assert (await visitor.expect_from(desk.desk_jid())).body == f"answer {i}"
+    await desk.wait_for(lambda: writer.failures > 0)
+    assert writer.backlog > 0
+    await asyncio.to_thread(desk.mariadb.start, desk.mariadb.base_dir, desk.mariadb.port)
+    await desk.flush_archive()
+    rows = await desk.rows(
+        "SELECT seq, sender, body FROM messages WHERE chat_number = 1 ORDER BY seq"
+    )
+    bodies = [body for _, sender, body in rows if sender != "system"]
+    assert bodies.count("hello") == 1
+    for i in range(total):
+        assert bodies.count(f"message {i}") == 1
+        assert bodies.count(f"answer {i}") == 1
+    visitor_lines = [b for b in bodies if b.startswith("message")]
+    assert visitor_lines == [f"message {i}" for i in range(total)]
+    assert [seq for seq, _, _ in rows] == list(range(1, len(rows) + 1))
+
+
+async def test_component_restart_keeps_open_chats(desk: Desk) -> None:
+    alice_jid, alice, visitor = await open_chat(desk)
+    alice.send(desk.chat_jid(1), "one moment")
+    await visitor.expect_from(desk.desk_jid(), "one moment")
+    await desk.stop_component()
+    await desk.start_component()
+    await desk.wait_for(lambda: desk.service.presence.tier_of(alice_jid).name == "AVAILABLE")
+
+    visitor.send(desk.desk_jid(), "back again")
+    assert (await alice.expect_from(desk.chat_jid(1))).body == "back again"
+    alice.send(desk.chat_jid(1), "/close")
+    await visitor.expect_from(desk.desk_jid(), "closed")
+    visitor.send(desk.desk_jid(), "new question")
+    assert "New chat acme.2" in (await alice.expect_from(desk.chat_jid(2))).body
+
+
+async def test_component_started_while_database_is_down_waits_for_it(desk: Desk) -> None:
+    alice_jid = desk.user("alice")
+    await desk.add_operator("acme", alice_jid, "Alice")
+    await asyncio.to_thread(desk.mariadb.stop)
+    try:
+        starting = asyncio.create_task(desk.start_component())
+        await asyncio.sleep(1.0)
+        assert not starting.done()
+    finally:
+        await asyncio.to_thread(desk.mariadb.start, desk.mariadb.base_dir, desk.mariadb.port)
+    await asyncio.wait_for(starting, 30)
+    alice = await desk.operator_online(alice_jid)
+    visitor = await desk.client(desk.user("visitor"))
+    visitor.send(desk.desk_jid(), "hi")
+    await alice.expect_from(desk.chat_jid(1), "hi")
