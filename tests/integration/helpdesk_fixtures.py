@@ -80,7 +80,9 @@ class Desk:
             self.app = None
 
     async def register(self, jid: str) -> None:
-        await asyncio.to_thread(self.ejabberd.register_user, jid.split("@")[0], "secret", True)
+        await asyncio.to_thread(
+            self.ejabberd.register_user, jid.split("@", maxsplit=1)[0], "secret", True
+        )
 
     async def client(self, jid: str, show: str = "") -> Client:
         await self.register(jid)

@@ -1,4 +1,4 @@
-"""An XMPP visitor chats with operators through the real ejabberd; the archive is checked in MariaDB."""
+"""An XMPP visitor chats with operators through the real ejabberd; archive checked in MariaDB."""
 
 from __future__ import annotations
 

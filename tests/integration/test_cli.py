@@ -63,7 +63,9 @@ async def test_db_init_is_idempotent_and_refuses_newer(desk: Desk, config_file: 
     assert "newer than this HelperChat" in refused.stderr
 
 
-async def test_db_init_creates_the_schema_on_an_empty_database(desk: Desk, config_file: Path) -> None:
+async def test_db_init_creates_the_schema_on_an_empty_database(
+    desk: Desk, config_file: Path
+) -> None:
     for table in ("messages", "chats", "operators", "sites", "schema_version"):
         await desk.db.execute(f"DROP TABLE {table}")
     done = helperchat(config_file, "db", "init")
@@ -143,7 +145,7 @@ async def test_check_reports_each_part(desk: Desk, tmp_path: Path) -> None:
 async def test_run_serves_until_sigterm(desk: Desk, config_file: Path) -> None:
     alice_jid = desk.user("alice")
     await desk.add_operator("acme", alice_jid, "Alice")
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: ASYNC220 - the component under test, stopped below
         [sys.executable, "-m", "component", "-c", str(config_file), "run"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

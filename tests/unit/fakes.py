@@ -1,0 +1,116 @@
+"""Fakes of the service's ports (same small protocols as the real adapters) and a ready HelpDesk."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from component.addresses import Addresses
+from component.archive import OperatorUpdate
+from component.directory import Directory
+from component.models import Chat, Message, Operator, Show, Site, VisitorKind
+from component.ports import PresenceType
+from component.service import HelpDesk
+from component.visitors import XmppVisitors
+
+DOMAIN = "help.test"
+
+
+@dataclass
+class Sent:
+    sender: str
+    recipient: str
+    body: str
+    nick: str | None = None
+
+
+@dataclass
+class FakeOut:
+    messages: list[Sent] = field(default_factory=list)
+    presences: list[tuple[str, str, PresenceType]] = field(default_factory=list)
+
+    def send_message(
+        self, sender: str, recipient: str, body: str, *, nick: str | None = None
+    ) -> None:
+        self.messages.append(Sent(sender, recipient, body, nick))
+
+    def send_presence(self, sender: str, recipient: str, kind: PresenceType) -> None:
+        self.presences.append((sender, recipient, kind))
+
+    def to(self, recipient: str) -> list[Sent]:
+        return [m for m in self.messages if m.recipient == recipient]
+
+    def take(self) -> list[Sent]:
+        taken, self.messages = self.messages, []
+        return taken
+
+
+@dataclass
+class FakeArchive:
+    chats: list[Chat] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    operators: list[OperatorUpdate] = field(default_factory=list)
+
+    def add_chat(self, chat: Chat) -> None:
+        self.chats.append(chat)
+
+    def add_message(self, message: Message) -> None:
+        self.messages.append(message)
+
+    def add_operator_update(self, update: OperatorUpdate) -> None:
+        self.operators.append(update)
+
+
+class Clock:
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+ACME = Site(1, "acme", "Acme Inc.")
+GLOBEX = Site(2, "globex", "Globex")
+ALICE = Operator(1, "alice@x.test", "Alice", priority=10, subscribed=True)
+BOB = Operator(1, "bob@x.test", "Bob", priority=5, subscribed=True)
+MALLORY = Operator(2, "mallory@x.test", "Mallory", subscribed=True)
+
+
+@dataclass
+class World:
+    desk: HelpDesk
+    out: FakeOut
+    archive: FakeArchive
+    clock: Clock
+
+    def online(self, jid: str, show: str = "available") -> None:
+        self.desk.presence_available(jid, "res", Show(show), "", 0, None)
+
+    def chat_jid(self, number: int, slug: str = "acme") -> str:
+        return f"{slug}.{number}@{DOMAIN}"
+
+    def desk_jid(self, slug: str = "acme") -> str:
+        return f"{slug}@{DOMAIN}"
+
+
+def make_world(
+    operators: tuple[Operator, ...] = (ALICE, BOB, MALLORY), max_body: int = 100
+) -> World:
+    out, archive, clock = FakeOut(), FakeArchive(), Clock()
+    addresses = Addresses(DOMAIN)
+    desk = HelpDesk(
+        addresses=addresses,
+        archive=archive,
+        out=out,
+        visitors={VisitorKind.XMPP: XmppVisitors(out, addresses)},
+        clock=clock,
+        rng=random.Random(7),
+        max_body_chars=max_body,
+    )
+    desk.apply_directory(Directory([ACME, GLOBEX], operators))
+    desk.on_connected()
+    out.presences.clear()
+    return World(desk, out, archive, clock)

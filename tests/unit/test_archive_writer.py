@@ -1,0 +1,103 @@
+"""The batched write-behind archive writer over a fake store that fails on demand."""
+
+from __future__ import annotations
+
+import asyncio
+
+from component.archive import ArchiveBatch, ArchiveWriter, OperatorUpdate
+from component.models import Chat, ChatState, Message, Sender, VisitorKind
+
+
+class FlakyStore:
+    """Stores batches; fails the next `failures` writes (after storing, when `ambiguous`)."""
+
+    def __init__(self, failures: int = 0, ambiguous: bool = False) -> None:
+        self.failures = failures
+        self.ambiguous = ambiguous
+        self.batches: list[ArchiveBatch] = []
+        self.messages: dict[tuple[int, int, int], Message] = {}
+        self.chats: dict[tuple[int, int], Chat] = {}
+
+    async def write_batch(self, batch: ArchiveBatch) -> None:
+        if self.failures and not self.ambiguous:
+            self.failures -= 1
+            raise ConnectionError("database went away")
+        self.batches.append(batch)
+        for chat in batch.chats:
+            self.chats[(chat.site_id, chat.number)] = chat
+        for m in batch.messages:
+            assert (m.site_id, m.chat_number) in self.chats, "message before its chat"
+            self.messages.setdefault((m.site_id, m.chat_number, m.seq), m)
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("lost the connection during commit")
+
+
+def chat(state: ChatState = ChatState.QUEUED) -> Chat:
+    return Chat(1, 1, "v@x", VisitorKind.XMPP, "V", state, opened_at=1.0)
+
+
+def message(seq: int) -> Message:
+    return Message(1, 1, seq, float(seq), Sender.VISITOR, "v@x", f"m{seq}")
+
+
+def writer_for(store: FlakyStore, batch_size: int = 50) -> ArchiveWriter:
+    return ArchiveWriter(store, flush_interval=0.001, batch_size=batch_size, retry_max_delay=0.01)
+
+
+async def test_rows_are_batched_and_flushed_on_close() -> None:
+    store = FlakyStore()
+    writer = writer_for(store)
+    writer.start()
+    writer.add_chat(chat())
+    for seq in range(1, 121):
+        writer.add_message(message(seq))
+    await writer.close()
+    assert sorted(store.messages) == [(1, 1, s) for s in range(1, 121)]
+    assert len(store.batches) < 120
+    assert all(len(b.messages) <= 50 for b in store.batches)
+
+
+async def test_failures_keep_rows_and_retry_in_order() -> None:
+    store = FlakyStore(failures=5)
+    writer = writer_for(store)
+    writer.start()
+    writer.add_chat(chat())
+    for seq in range(1, 31):
+        writer.add_message(message(seq))
+        await asyncio.sleep(0)
+    await writer.close()
+    written = [m.seq for b in store.batches for m in b.messages]
+    assert written == list(range(1, 31))
+    assert writer.failures == 0 and writer.backlog == 0
+
+
+async def test_ambiguous_commit_is_retried_without_duplicates() -> None:
+    store = FlakyStore(failures=2, ambiguous=True)
+    writer = writer_for(store)
+    writer.start()
+    writer.add_chat(chat())
+    writer.add_message(message(1))
+    await writer.flush()
+    await writer.close()
+    assert list(store.messages) == [(1, 1, 1)]
+
+
+async def test_latest_chat_state_wins_over_a_failed_older_one() -> None:
+    store = FlakyStore(failures=1)
+    writer = writer_for(store)
+    writer.add_chat(chat(ChatState.QUEUED))
+    flushing = asyncio.create_task(writer.flush())
+    await asyncio.sleep(0)
+    writer.add_chat(chat(ChatState.CLOSED))
+    await flushing
+    await writer.flush()
+    assert store.chats[(1, 1)].state is ChatState.CLOSED
+
+
+async def test_operator_updates_are_written() -> None:
+    store = FlakyStore()
+    writer = writer_for(store)
+    writer.add_operator_update(OperatorUpdate(1, "a@x", last_assigned_at=5.0))
+    await writer.flush()
+    assert store.batches[0].operators == (OperatorUpdate(1, "a@x", last_assigned_at=5.0),)

@@ -1,0 +1,204 @@
+"""The help desk's use cases over fake ports: what is sent, archived and decided."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from component.directory import Directory
+from component.errors import EmptyMessage, MessageTooLong, NotAllowed, UnknownChat, UnknownSite
+from component.models import ChatState, Operator, Sender, VisitorKind
+from component.ports import PresenceType
+from tests.unit.fakes import ACME, ALICE, BOB, GLOBEX, MALLORY, World, make_world
+
+VISITOR = "vera@v.test"
+
+
+def visitor_writes(world: World, body: str, visitor: str = VISITOR) -> None:
+    world.desk.visitor_wrote("acme", visitor, VisitorKind.XMPP, "Vera", body)
+
+
+def test_chat_goes_to_the_available_operator_with_header_and_nick() -> None:
+    world = make_world()
+    world.online(BOB.jid)
+    visitor_writes(world, "hello")
+    (header,) = world.out.to(BOB.jid)
+    assert header.sender == world.chat_jid(1)
+    assert header.nick == "Vera (acme)"
+    assert header.body.startswith(f"New chat acme.1 from Vera ({VISITOR})")
+    assert header.body.endswith("---\nhello")
+
+
+def test_highest_priority_wins_and_later_messages_follow_the_chat() -> None:
+    world = make_world()
+    world.online(BOB.jid)
+    world.online(ALICE.jid)
+    visitor_writes(world, "hello")
+    visitor_writes(world, "second")
+    assert [m.body for m in world.out.to(ALICE.jid)][1:] == ["second"]
+    assert world.out.to(BOB.jid) == []
+
+
+def test_operator_reply_reaches_visitor_from_desk_and_is_archived() -> None:
+    world = make_world()
+    world.online(ALICE.jid)
+    visitor_writes(world, "hello")
+    world.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "hi, how can I help?")
+    (reply,) = world.out.to(VISITOR)
+    assert (reply.sender, reply.body) == (world.desk_jid(), "hi, how can I help?")
+    said = [(m.sender, m.body) for m in world.archive.messages]
+    assert said[0] == (Sender.VISITOR, "hello")
+    assert said[-1] == (Sender.OPERATOR, "hi, how can I help?")
+    assert [m.seq for m in world.archive.messages] == list(range(1, len(said) + 1))
+
+
+def test_nobody_online_queues_then_assigns_with_backlog() -> None:
+    world = make_world()
+    visitor_writes(world, "first")
+    visitor_writes(world, "second")
+    (notice,) = world.out.to(VISITOR)
+    assert "No operator is available" in notice.body
+    assert world.archive.chats[-1].state is ChatState.QUEUED
+    world.online(ALICE.jid)
+    bodies = [m.body for m in world.out.to(ALICE.jid)]
+    assert bodies[0].endswith("first") and bodies[1:] == ["second"]
+    assert world.archive.chats[-1].state is ChatState.ASSIGNED
+    assert world.archive.operators[-1].last_assigned_at == world.clock.now
+
+
+def test_dnd_operator_gets_no_chat() -> None:
+    world = make_world()
+    world.online(ALICE.jid, "dnd")
+    visitor_writes(world, "hello")
+    assert world.out.to(ALICE.jid) == []
+    world.online(ALICE.jid, "chat")
+    assert len(world.out.to(ALICE.jid)) == 1
+
+
+def test_close_tells_both_and_next_message_opens_a_new_chat() -> None:
+    world = make_world()
+    world.online(ALICE.jid)
+    visitor_writes(world, "hello")
+    world.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "/close")
+    assert "closed the chat" in world.out.to(VISITOR)[-1].body
+    assert world.out.to(ALICE.jid)[-1].body == "Chat acme.1 closed."
+    assert world.archive.chats[-1].state is ChatState.CLOSED
+    world.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "hello?")
+    assert "is closed" in world.out.to(ALICE.jid)[-1].body
+    visitor_writes(world, "again")
+    assert world.out.to(ALICE.jid)[-1].sender == world.chat_jid(2)
+
+
+def test_closing_frees_a_slot_for_the_queue() -> None:
+    world = make_world((replace(ALICE, max_chats=1),))
+    world.online(ALICE.jid)
+    visitor_writes(world, "one", visitor="one@v.test")
+    visitor_writes(world, "two", visitor="two@v.test")
+    assert "No operator is available" in world.out.to("two@v.test")[-1].body
+    world.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "/close")
+    assert world.out.to(ALICE.jid)[-1].body.endswith("two")
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [("/help", "/close"), ("/nope x", "Unknown command '/nope'"), ("/", "Unknown command")],
+)
+def test_chat_commands(command: str, expected: str) -> None:
+    world = make_world()
+    world.online(ALICE.jid)
+    visitor_writes(world, "hello")
+    world.out.take()
+    world.desk.operator_wrote_chat(ALICE.jid, "acme", 1, command)
+    (reply,) = world.out.take()
+    assert expected in reply.body and reply.recipient == ALICE.jid
+
+
+def test_double_slash_sends_a_literal_slash() -> None:
+    world = make_world()
+    world.online(ALICE.jid)
+    visitor_writes(world, "hello")
+    world.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "//help is a word")
+    assert world.out.to(VISITOR)[-1].body == "/help is a word"
+
+
+@pytest.mark.parametrize(
+    ("action", "error"),
+    [
+        (lambda w: w.desk.visitor_wrote("nope", VISITOR, VisitorKind.XMPP, "V", "x"), UnknownSite),
+        (lambda w: visitor_writes(w, "  \n "), EmptyMessage),
+        (lambda w: visitor_writes(w, "x" * 101), MessageTooLong),
+        (lambda w: w.desk.operator_wrote_chat(ALICE.jid, "acme", 9, "x"), UnknownChat),
+        (lambda w: w.desk.operator_wrote_chat(VISITOR, "acme", 1, "x"), NotAllowed),
+        (lambda w: w.desk.operator_wrote_chat(MALLORY.jid, "acme", 1, "/close"), NotAllowed),
+        (lambda w: w.desk.operator_wrote_desk(MALLORY.jid, "acme", "/help"), NotAllowed),
+    ],
+)
+def test_bad_input_raises_and_changes_nothing(action: object, error: type[Exception]) -> None:
+    world = make_world()
+    world.online(ALICE.jid)
+    visitor_writes(world, "hello")
+    before = (len(world.out.messages), len(world.archive.messages), len(world.archive.chats))
+    with pytest.raises(error):
+        action(world)  # type: ignore[operator]
+    assert before == (
+        len(world.out.messages),
+        len(world.archive.messages),
+        len(world.archive.chats),
+    )
+
+
+def test_operator_of_another_chat_is_told_not_yours() -> None:
+    world = make_world()
+    world.online(ALICE.jid)
+    visitor_writes(world, "hello")
+    world.desk.operator_wrote_chat(BOB.jid, "acme", 1, "mine now")
+    assert "not assigned to you" in world.out.to(BOB.jid)[-1].body
+    assert world.out.to(VISITOR) == []
+
+
+def test_subscriptions_are_granted_to_operators_only() -> None:
+    world = make_world()
+    world.desk.subscription_requested(ALICE.jid, "acme")
+    world.desk.subscription_requested(MALLORY.jid, "acme")
+    world.desk.subscription_requested(VISITOR, "acme")
+    kinds = {(to, kind) for _, to, kind in world.out.presences}
+    assert (ALICE.jid, PresenceType.SUBSCRIBED) in kinds
+    assert (MALLORY.jid, PresenceType.UNSUBSCRIBED) in kinds
+    assert (VISITOR, PresenceType.UNSUBSCRIBED) in kinds
+    assert (MALLORY.jid, PresenceType.SUBSCRIBED) not in kinds
+
+
+def test_presence_of_strangers_is_ignored() -> None:
+    world = make_world()
+    world.online(VISITOR)
+    assert world.desk.presence.tier_of(VISITOR).name == "OFFLINE"
+
+
+def test_reload_greets_added_and_releases_removed_operators() -> None:
+    world = make_world((ALICE,))
+    carol = Operator(ACME.id, "carol@x.test", "Carol")
+    world.desk.apply_directory(Directory([ACME, GLOBEX], [carol]))
+    sent = {(to, kind) for _, to, kind in world.out.presences}
+    assert {("carol@x.test", PresenceType.SUBSCRIBE), ("carol@x.test", PresenceType.PROBE)} <= sent
+    assert (ALICE.jid, PresenceType.UNSUBSCRIBED) in sent
+    assert not world.desk.is_operator_of(ALICE.jid, "acme")
+
+
+def test_reload_keeps_newer_assignment_times_from_memory() -> None:
+    world = make_world((ALICE,))
+    world.online(ALICE.jid)
+    visitor_writes(world, "hello")
+    world.desk.apply_directory(Directory([ACME], [ALICE]))
+    operator = world.desk.directory.operator(ACME.id, ALICE.jid)
+    assert operator is not None and operator.last_assigned_at == world.clock.now
+
+
+def test_connect_greets_every_operator_and_asks_unsubscribed_ones() -> None:
+    world = make_world((ALICE, replace(BOB, subscribed=False)))
+    world.desk.on_connected()
+    sent = world.out.presences
+    assert (world.desk_jid(), BOB.jid, PresenceType.SUBSCRIBE) in sent
+    assert (world.desk_jid(), ALICE.jid, PresenceType.SUBSCRIBE) not in sent
+    assert (world.desk_jid(), ALICE.jid, PresenceType.PROBE) in sent
+    assert (world.desk_jid(), BOB.jid, PresenceType.AVAILABLE) in sent
