@@ -14,7 +14,7 @@ from typing import Any
 from slixmpp import ComponentXMPP
 from slixmpp.exceptions import XMPPError
 
-from component.addresses import Address, Addresses, AddressKind
+from component.addresses import Address, Addresses, AddressKind, split_jid
 from component.config import XmppConfig
 from component.errors import HelpDeskError, UnknownSite
 from component.models import VisitorKind
@@ -40,6 +40,7 @@ class HelperChatComponent(ComponentXMPP):
         self.stopping = False
         self.connected_event = asyncio.Event()
         self._reconnect_delay = 1.0
+        self._body_tag = f"{{{self.default_ns}}}body"
         self.auto_authorize = None
         self.auto_subscribe = False
         self.register_plugin("xep_0030")
@@ -70,10 +71,12 @@ class HelperChatComponent(ComponentXMPP):
         log.info("connected to %s:%s as %s", self.config.host, self.config.port, self.boundjid)
         self._reconnect_delay = 1.0
         self.connected_event.set()
+        self.outbox.connected()
         self._guarded(lambda desk: desk.on_connected())
 
     def on_disconnected(self, reason: Any) -> None:
         self.connected_event.clear()
+        self.outbox.disconnected()
         self._guarded(lambda desk: desk.on_disconnected())
         if self.stopping:
             return
@@ -99,13 +102,18 @@ class HelperChatComponent(ComponentXMPP):
     # -- stanzas -----------------------------------------------------------------------------
 
     def on_message(self, msg: Any) -> None:
-        if msg["type"] in IGNORED_MESSAGE_TYPES or msg["to"].domain != self.boundjid.domain:
+        """Hot path: reads the raw attributes once instead of going through stanza accessors."""
+        xml = msg.xml
+        if xml.get("type") in IGNORED_MESSAGE_TYPES:
             return
-        address = self.addresses.parse(msg["to"].user)
-        sender = msg["from"].bare
-        body = msg["body"]
+        to_local, to_domain, _ = split_jid(xml.get("to", ""))
+        if to_domain != self.addresses.domain:
+            return
+        sender_local, sender_domain, _ = split_jid(xml.get("from", ""))
+        sender = f"{sender_local}@{sender_domain}" if sender_local else sender_domain
+        body = xml.findtext(self._body_tag) or ""
         try:
-            self._route_message(address, sender, msg, body)
+            self._route_message(self.addresses.parse(to_local), sender, msg, body)
         except HelpDeskError as error:
             log.info("refused message from %s to %s: %s", sender, msg["to"], error.text)
             stanzas.send_error(msg, error.condition, error.text)
@@ -119,7 +127,7 @@ class HelperChatComponent(ComponentXMPP):
             if desk.is_operator_of(sender, address.slug):
                 desk.operator_wrote_desk(sender, address.slug, body)
             else:
-                name = stanzas.nick_of(msg) or msg["from"].user
+                name = stanzas.nick_of(msg) or sender.split("@", 1)[0]
                 desk.visitor_wrote(address.slug, sender, VisitorKind.XMPP, name, body)
         elif address.kind is AddressKind.CHAT:
             desk.operator_wrote_chat(sender, address.slug, address.number, body)

@@ -1,26 +1,68 @@
-"""The XmppOut port over a slixmpp stream: every stanza carries an explicit `from`."""
+"""The XmppOut port over a slixmpp stream: stanzas written as text, each with an explicit `from`.
+
+The relay's hot path writes serialised stanzas directly (much cheaper than slixmpp stanza
+objects). While the stream is down they wait here, in order, and are written once it is back.
+"""
 
 from __future__ import annotations
 
+import itertools
+import logging
+import re
+from collections import deque
 from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
 from component.ports import PresenceType
 
+log = logging.getLogger(__name__)
+
 NICK_NS = "http://jabber.org/protocol/nick"
+# characters XML 1.0 does not allow, which a web visitor could still send
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value: str) -> str:
+    return escape(_NOT_XML.sub("\ufffd", value))
 
 
 class SlixmppOut:
-    def __init__(self, stream: Any) -> None:
+    def __init__(self, stream: Any, max_pending: int = 100_000) -> None:
         self._stream = stream
+        self._ids = itertools.count(1)
+        self._pending: deque[str] = deque()
+        self._max_pending = max_pending
+        self.ready = False
 
     def send_message(
         self, sender: str, recipient: str, body: str, *, nick: str | None = None
     ) -> None:
-        message = self._stream.make_message(mto=recipient, mbody=body, mtype="chat", mfrom=sender)
-        if nick:
-            message["nick"]["nick"] = nick
-        message.send()
+        extra = f'<nick xmlns="{NICK_NS}">{xml_text(nick)}</nick>' if nick else ""
+        self._write(
+            f"<message from={quoteattr(sender)} to={quoteattr(recipient)} type='chat'"
+            f" id='hc{next(self._ids)}'><body>{xml_text(body)}</body>{extra}</message>"
+        )
 
     def send_presence(self, sender: str, recipient: str, kind: PresenceType) -> None:
-        ptype = None if kind is PresenceType.AVAILABLE else kind.value
-        self._stream.make_presence(pto=recipient, pfrom=sender, ptype=ptype).send()
+        ptype = "" if kind is PresenceType.AVAILABLE else f" type='{kind.value}'"
+        self._write(f"<presence from={quoteattr(sender)} to={quoteattr(recipient)}{ptype}/>")
+
+    def connected(self) -> None:
+        """The stream is up: write what waited, in order."""
+        self.ready = True
+        if self._pending:
+            log.info("sending %d stanzas held while disconnected", len(self._pending))
+        while self._pending and self.ready:
+            self._stream.send_raw(self._pending.popleft())
+
+    def disconnected(self) -> None:
+        self.ready = False
+
+    def _write(self, data: str) -> None:
+        if self.ready and not self._pending:
+            self._stream.send_raw(data)
+            return
+        if len(self._pending) >= self._max_pending:
+            log.error("outgoing queue full (%d stanzas): dropping the oldest", self._max_pending)
+            self._pending.popleft()
+        self._pending.append(data)
