@@ -79,7 +79,9 @@ def prepare(base: Path) -> tuple[Path, dict[str, Any], dict[str, str]]:
         ejabberd.register_user(user, passwords[user], exist_ok=True)
         jid = f"{user}@{stack['xmpp_domain']}"
         if jid not in known:
-            helperchat(config, "operator", "add", "demo", jid, "--name", name, "--priority", priority)
+            helperchat(
+                config, "operator", "add", "demo", jid, "--name", name, "--priority", priority
+            )
     ejabberd.register_user("visitor", passwords["visitor"], exist_ok=True)
     return config, stack, passwords
 
