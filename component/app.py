@@ -26,6 +26,8 @@ from component.xmpp.component import HelperChatComponent
 
 log = logging.getLogger(__name__)
 
+TICK_SECONDS = 0.5
+
 
 async def connect_database(config: Config, stop: asyncio.Event) -> Database | None:
     """Open the pool, retrying with back-off until it works or a stop is asked for."""
@@ -55,7 +57,7 @@ class Application:
         self.db: Database | None = None
         self.writer: ArchiveWriter | None = None
         self.desk: HelpDesk | None = None
-        self._reload_task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> bool:
         """Bring everything up; False when stopped before the database was reachable."""
@@ -77,7 +79,10 @@ class Application:
         self.desk.apply_directory(await load_directory(directory_repo))
         self.component.attach(self.desk)
         self.component.connect()
-        self._reload_task = asyncio.create_task(self._reload_loop(directory_repo))
+        self._tasks = [
+            asyncio.create_task(self._reload_loop(directory_repo)),
+            asyncio.create_task(self._tick_loop()),
+        ]
         return True
 
     def _build_desk(self, writer: ArchiveWriter) -> HelpDesk:
@@ -104,12 +109,22 @@ class Application:
             if self.desk is not None:
                 self.desk.apply_directory(directory)
 
+    async def _tick_loop(self) -> None:
+        """Drive the service's timers (answer timeouts)."""
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            if self.desk is not None:
+                try:
+                    self.desk.on_tick()
+                except Exception:
+                    log.exception("timer handling failed")
+
     async def stop(self) -> None:
         self.stop_requested.set()
-        if self._reload_task is not None:
-            self._reload_task.cancel()
+        for task in self._tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._reload_task
+                await task
         await self.component.stop()
         if self.writer is not None:
             await self.writer.close()

@@ -21,13 +21,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class OperatorUpdate:
-    """A persisted operator value: last assignment time and/or subscription state."""
+    """A persisted operator value: last assignment, subscription state, paused flag."""
 
     site_id: int
     jid: str
     last_assigned_at: float | None = None
     subscribed_at: float | None = None
     unsubscribed: bool = False
+    paused: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,7 @@ class ArchiveWriter:
         self._writing = asyncio.Lock()
         self._closing = False
         self.failures = 0
+        self._in_flight = 0
 
     def add_chat(self, chat: Chat) -> None:
         self._pending.chats[(chat.site_id, chat.number)] = chat
@@ -107,7 +109,8 @@ class ArchiveWriter:
 
     @property
     def backlog(self) -> int:
-        return self._pending.size()
+        """Rows not stored yet, a batch being written included."""
+        return self._pending.size() + self._in_flight
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="archive-writer")
@@ -147,8 +150,10 @@ class ArchiveWriter:
         batch = self._pending.take(self._batch_size)
         delay = self._flush_interval
         while True:
+            self._in_flight = len(batch)
             try:
                 await self._store.write_batch(batch)
+                self._in_flight = 0
                 if self.failures:
                     log.info("archive: database back, %d rows written", len(batch))
                 self.failures = 0
@@ -158,6 +163,7 @@ class ArchiveWriter:
                 if self.failures == 1 or self.failures % 20 == 0:
                     log.warning("archive: write failed (%s); %d rows kept", exc, len(batch))
                 # rows that arrive meanwhile join the retried batch, in order
+                self._in_flight = 0
                 self._pending.put_back(batch)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._retry_max_delay)

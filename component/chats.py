@@ -44,7 +44,10 @@ class OpenChat:
     chat: Chat
     transcript: list[Message] = field(default_factory=list)
     next_seq: int = 1
-    operator_told: bool = False
+    answered: bool = False
+    lost_by: set[str] = field(default_factory=set)
+    waiting_since: float | None = None
+    told_position: int = 0
 
 
 class ChatBook:
@@ -112,6 +115,13 @@ class ChatBook:
         """The site's queue, first come first served."""
         waiting = self._queues.get(site_id, {}).values()
         return sorted(waiting, key=lambda e: (e.chat.opened_at, e.chat.number))
+
+    def assigned(self, site_id: int | None = None) -> Iterator[OpenChat]:
+        """Chats with an operator, of one site or of all."""
+        for entry in self._open.values():
+            chat = entry.chat
+            if chat.state is ChatState.ASSIGNED and (site_id is None or chat.site_id == site_id):
+                yield entry
 
     def assigned_to(self, jid: str, site_id: int | None = None) -> Iterator[OpenChat]:
         for entry in self._open.values():

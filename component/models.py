@@ -86,6 +86,7 @@ class Operator:
     max_chats: int = 0
     is_admin: bool = False
     enabled: bool = True
+    paused: bool = False
     subscribed: bool = False
     last_assigned_at: float | None = None
 
@@ -113,6 +114,7 @@ class Chat:
     operator: str | None = None
     assigned_at: float | None = None
     closed_at: float | None = None
+    route_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)

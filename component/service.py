@@ -1,32 +1,26 @@
-"""The help desk's use cases: visitor wrote, operator wrote, presence changed, settings reloaded.
+"""The help desk's use cases: visitor wrote, operator wrote, presence changed, timer fired, reload.
 
 The only layer that orders I/O. It is synchronous on purpose: adapters call it in stanza order and
 it never awaits, so a chat's messages cannot overtake each other; the archive is appended to and
-written behind (archive.ArchiveWriter). Must not import slixmpp, aiomysql or aiohttp.
+written behind (archive.ArchiveWriter). Operator commands live in commands.py. Must not import
+slixmpp, aiomysql or aiohttp.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from component import texts
 from component.addresses import Addresses
 from component.archive import OperatorUpdate
 from component.chats import ChatBook, OpenChat, transition
+from component.commands import run_chat_command, run_desk_command
 from component.directory import Directory
 from component.errors import EmptyMessage, MessageTooLong, NotAllowed, UnknownChat, UnknownSite
-from component.models import (
-    ChatState,
-    Message,
-    Operator,
-    Sender,
-    Show,
-    Site,
-    VisitorKind,
-)
+from component.models import ChatState, Message, Operator, Sender, Show, Site, Tier, VisitorKind
 from component.ports import ArchiveSink, PresenceType, VisitorTransport, XmppOut
 from component.presence import PresenceTable, idle_since
 from component.routing import Candidate, Decision, Outcome, RouteOptions, SiteRouter
@@ -59,14 +53,16 @@ class HelpDesk:
         self.presence = PresenceTable()
         self.chats = ChatBook()
         self.connected = False
+        self.last_replied: dict[str, float] = {}
         self._routers: dict[int, SiteRouter] = {}
-        self._last_replied: dict[str, float] = {}
-        self._decisions: dict[tuple[int, int], Decision] = {}
 
     # -- start-up, connection and settings ---------------------------------------------------
 
     def restore(self, last_numbers: dict[int, int], open_chats: list[OpenChat]) -> None:
         """Take back the chats that were open when the component last stopped."""
+        for entry in open_chats:
+            if entry.chat.state is ChatState.ASSIGNED and not entry.answered:
+                entry.waiting_since = entry.chat.assigned_at
         self.chats.restore(last_numbers, open_chats)
         self._rebuild_routers()
 
@@ -74,8 +70,8 @@ class HelpDesk:
         """Use reloaded sites and operators; greet new operators, release removed ones."""
         for op in newer.operators():
             known = self.directory.operator(op.site_id, op.jid)
-            if known is not None and (known.last_assigned_at or 0) > (op.last_assigned_at or 0):
-                newer.update_operator(replace(op, last_assigned_at=known.last_assigned_at))
+            if known is not None:
+                newer.update_operator(_merge_runtime(op, known))
         change = self.directory.diff(newer)
         self.directory = newer
         self._rebuild_routers()
@@ -86,7 +82,7 @@ class HelpDesk:
                 desk = self.addresses.desk(site.slug)
                 self.out.send_presence(desk, op.jid, PresenceType.UNSUBSCRIBED)
                 self.out.send_presence(desk, op.jid, PresenceType.UNSUBSCRIBE)
-        self._drain_all_queues()
+        self.rebalance_all()
 
     def on_connected(self) -> None:
         """(Re)connected to the server: forget stale presence, greet and probe every operator."""
@@ -100,33 +96,45 @@ class HelpDesk:
     def on_disconnected(self) -> None:
         self.connected = False
 
+    def on_tick(self) -> None:
+        """Timer: chats whose operator has not answered within the site's answer timeout move on."""
+        now = self.clock()
+        for entry in list(self.chats.assigned()):
+            site = self.directory.site_by_id(entry.chat.site_id)
+            if _answer_overdue(entry, site, now) and self._is_online(entry.chat.operator):
+                self._reassign_overdue(site, entry, now)
+
     # -- visitors ----------------------------------------------------------------------------
 
     def visitor_wrote(
         self, slug: str, visitor: str, kind: VisitorKind, name: str, body: str
     ) -> None:
-        site = self._site(slug)
+        site = self.site(slug)
         body = self._checked_body(body)
         now = self.clock()
         entry = self.chats.of_visitor(site.id, visitor)
         if entry is None:
             entry = self.chats.open(site.id, visitor, kind, clean_name(name) or visitor, now)
             self.archive.add_chat(entry.chat)
-            self._record(entry, Sender.VISITOR, visitor, body, now)
+            self.record(entry, Sender.VISITOR, visitor, body, now)
             self._route_new(site, entry, now)
             return
-        message = self._record(entry, Sender.VISITOR, visitor, body, now)
+        message = self.record(entry, Sender.VISITOR, visitor, body, now)
         if entry.chat.state is ChatState.ASSIGNED and entry.chat.operator is not None:
             chat_jid = self.addresses.chat(site.slug, entry.chat.number)
             self.out.send_message(chat_jid, entry.chat.operator, message.body)
 
     # -- operators ---------------------------------------------------------------------------
 
-    def operator_wrote_chat(self, jid: str, slug: str, number: int, body: str) -> None:
-        site = self._site(slug)
+    def operator_of(self, site: Site, jid: str, what: str) -> Operator:
         operator = self.directory.operator(site.id, jid)
         if operator is None:
-            raise NotAllowed(f"only operators of {site.slug} may write to its chats")
+            raise NotAllowed(f"only operators of {site.slug} may {what}")
+        return operator
+
+    def operator_wrote_chat(self, jid: str, slug: str, number: int, body: str) -> None:
+        site = self.site(slug)
+        operator = self.operator_of(site, jid, "write to its chats")
         body = self._checked_body(body)
         chat_jid = self.addresses.chat(site.slug, number)
         entry = self.chats.get(site.id, number)
@@ -137,22 +145,43 @@ class HelpDesk:
         elif entry.chat.operator != jid:
             self.out.send_message(chat_jid, jid, texts.chat_not_yours(site, number))
         elif body.startswith("/") and not body.startswith("//"):
-            self._chat_command(site, operator, entry, body)
+            run_chat_command(self, site, operator, entry, body)
         else:
             self._operator_said(site, entry, jid, body.removeprefix("/"))
 
     def operator_wrote_desk(self, jid: str, slug: str, body: str) -> None:
-        site = self._site(slug)
-        if self.directory.operator(site.id, jid) is None:
-            raise NotAllowed(f"{jid} is not an operator of {site.slug}")
-        body = self._checked_body(body)
-        desk = self.addresses.desk(site.slug)
-        reply = texts.DESK_HELP if body.split()[0] == "/help" else texts.desk_unknown(site, body)
-        self.out.send_message(desk, jid, reply)
+        site = self.site(slug)
+        operator = self.operator_of(site, jid, "use its desk")
+        run_desk_command(self, site, operator, self._checked_body(body))
 
     def is_operator_of(self, jid: str, slug: str) -> bool:
         site = self.directory.site(slug)
         return site is not None and self.directory.operator(site.id, jid) is not None
+
+    def close_chat(self, site: Site, operator: Operator, entry: OpenChat) -> None:
+        now = self.clock()
+        number = entry.chat.number
+        self.record(entry, Sender.SYSTEM, operator.jid, texts.system_closed_by(operator.name), now)
+        self.tell_visitor(site, entry, texts.VISITOR_CLOSED, now)
+        closed = transition(entry.chat, ChatState.CLOSED, now)
+        self.chats.set_state(entry, closed)
+        self.archive.add_chat(closed)
+        chat_jid = self.addresses.chat(site.slug, number)
+        self.out.send_message(chat_jid, operator.jid, texts.operator_closed(site, number))
+        log.info("chat %s.%d closed by %s", site.slug, number, operator.jid)
+        self._refresh(operator.jid)
+        self.rebalance(site, now)
+
+    def transfer_chat(self, site: Site, entry: OpenChat, to: Operator, by: Operator) -> None:
+        decision = Decision(Outcome.ASSIGN, to.jid, f"transferred by {by.name}")
+        self.assign(site, entry, decision, self.clock(), texts.moved_transfer(to.name))
+
+    def set_paused(self, site: Site, operator: Operator, paused: bool) -> None:
+        self.directory.update_operator(replace(operator, paused=paused))
+        self.archive.add_operator_update(OperatorUpdate(site.id, operator.jid, paused=paused))
+        self._refresh(operator.jid)
+        if not paused:
+            self.rebalance(site, self.clock())
 
     # -- presence and subscriptions ----------------------------------------------------------
 
@@ -169,14 +198,12 @@ class HelpDesk:
             return
         now = self.clock()
         self.presence.set_available(jid, resource, show, status, priority, client_idle_since, now)
-        self._refresh(jid)
-        for site, _ in self.directory.memberships(jid):
-            self._drain_queue(site, now)
+        self._presence_changed(jid, now)
 
     def presence_unavailable(self, jid: str, resource: str) -> None:
         if self.directory.is_operator(jid):
             self.presence.set_unavailable(jid, resource)
-            self._refresh(jid)
+            self._presence_changed(jid, self.clock())
 
     def subscription_requested(self, jid: str, slug: str) -> None:
         """An operator asks to see the desk's presence: granted to the site's operators only."""
@@ -207,13 +234,77 @@ class HelpDesk:
         if self.is_operator_of(jid, slug):
             self.out.send_presence(self.addresses.desk(slug), jid, PresenceType.AVAILABLE)
 
-    # -- internals ---------------------------------------------------------------------------
+    # -- shared steps --------------------------------------------------------------------------
 
-    def _site(self, slug: str) -> Site:
+    def site(self, slug: str) -> Site:
         site = self.directory.site(slug)
         if site is None:
             raise UnknownSite(f"there is no site {slug!r} here")
         return site
+
+    def record(
+        self, entry: OpenChat, sender: Sender, author: str, body: str, now: float
+    ) -> Message:
+        message = self.chats.add_message(entry, sender, author, body, now)
+        self.archive.add_message(message)
+        return message
+
+    def tell_visitor(self, site: Site, entry: OpenChat, body: str, now: float) -> None:
+        self.record(entry, Sender.SYSTEM, self.addresses.desk(site.slug), body, now)
+        self.visitors[entry.chat.visitor_kind].deliver(site, entry.chat, body)
+
+    def assign(
+        self, site: Site, entry: OpenChat, decision: Decision, now: float, moved: str = ""
+    ) -> None:
+        """Give the chat to the decided operator; on a move, tell the previous one why."""
+        operator = self.directory.operator(site.id, decision.operator or "")
+        if operator is None:
+            return
+        previous = entry.chat.operator if entry.chat.state is ChatState.ASSIGNED else None
+        chat = transition(entry.chat, ChatState.ASSIGNED, now, operator.jid)
+        chat = replace(chat, route_reason=decision.explain())
+        self.chats.set_state(entry, chat)
+        self.archive.add_chat(chat)
+        entry.answered, entry.waiting_since, entry.told_position = False, now, 0
+        self.directory.record_assignment(site.id, operator.jid, now)
+        self.archive.add_operator_update(OperatorUpdate(site.id, operator.jid, now))
+        desk = self.addresses.desk(site.slug)
+        self.record(entry, Sender.SYSTEM, desk, texts.system_assigned(operator, decision.rule), now)
+        log.info("chat %s.%d -> %s (%s)", site.slug, chat.number, operator.jid, decision.rule)
+        self._refresh(operator.jid)
+        if previous is None:
+            self._send_backlog(site, entry, operator.jid, now)
+            return
+        self._refresh(previous)
+        chat_jid = self.addresses.chat(site.slug, chat.number)
+        self.out.send_message(chat_jid, previous, texts.chat_moved(site, chat, operator, moved))
+        self._send_transcript(site, entry, operator.jid, now)
+        self.tell_visitor(site, entry, texts.visitor_new_operator(operator.name), now)
+
+    def rebalance(self, site: Site, now: float) -> None:
+        """Move chats of operators who are gone, then serve the queue in order; tell positions."""
+        for entry in [e for e in self.chats.assigned(site.id) if self._orphaned(site, e)]:
+            current = entry.chat.operator or ""
+            decision = self._route(site, frozenset(entry.lost_by | {current}))
+            if decision.outcome is Outcome.ASSIGN:
+                self.assign(site, entry, decision, now, texts.MOVED_OFFLINE)
+        for entry in self.chats.queued(site.id):
+            decision = self._route(site, frozenset(entry.lost_by))
+            if decision.outcome is not Outcome.ASSIGN:
+                break
+            self.assign(site, entry, decision, now)
+        self._tell_positions(site, now)
+
+    def rebalance_all(self) -> None:
+        now = self.clock()
+        for site in self.directory.sites():
+            self.rebalance(site, now)
+
+    def idle_since(self, op: Operator) -> float | None:
+        became_available = self.presence.available_since(op.jid)
+        return idle_since(op.last_assigned_at, self.last_replied.get(op.jid), became_available)
+
+    # -- internals ---------------------------------------------------------------------------
 
     def _checked_body(self, body: str) -> str:
         if not body.strip():
@@ -229,107 +320,83 @@ class HelpDesk:
             self.out.send_presence(desk, op.jid, PresenceType.SUBSCRIBE)
         self.out.send_presence(desk, op.jid, PresenceType.PROBE)
 
-    def _record(
-        self, entry: OpenChat, sender: Sender, author: str, body: str, now: float
-    ) -> Message:
-        message = self.chats.add_message(entry, sender, author, body, now)
-        self.archive.add_message(message)
-        return message
-
-    def _tell_visitor(self, site: Site, entry: OpenChat, body: str, now: float) -> None:
-        self._record(entry, Sender.SYSTEM, self.addresses.desk(site.slug), body, now)
-        self.visitors[entry.chat.visitor_kind].deliver(site, entry.chat, body)
-
     def _operator_said(self, site: Site, entry: OpenChat, jid: str, body: str) -> None:
         now = self.clock()
-        self._record(entry, Sender.OPERATOR, jid, body, now)
+        self.record(entry, Sender.OPERATOR, jid, body, now)
         self.visitors[entry.chat.visitor_kind].deliver(site, entry.chat, body)
-        self._last_replied[jid] = now
+        entry.answered = True
+        self.last_replied[jid] = now
         self._refresh(jid)
 
-    def _chat_command(self, site: Site, operator: Operator, entry: OpenChat, body: str) -> None:
-        word = body.split(maxsplit=1)[0]
-        chat_jid = self.addresses.chat(site.slug, entry.chat.number)
-        if word == "/close":
-            self._close(site, operator, entry)
-        elif word == "/help":
-            self.out.send_message(chat_jid, operator.jid, texts.CHAT_HELP)
-        else:
-            self.out.send_message(chat_jid, operator.jid, texts.chat_unknown_command(word))
+    def _presence_changed(self, jid: str, now: float) -> None:
+        self._refresh(jid)
+        for site, _ in self.directory.memberships(jid):
+            self.rebalance(site, now)
 
-    def _close(self, site: Site, operator: Operator, entry: OpenChat) -> None:
-        now = self.clock()
-        number = entry.chat.number
-        self._record(entry, Sender.SYSTEM, operator.jid, texts.system_closed_by(operator.name), now)
-        self._tell_visitor(site, entry, texts.VISITOR_CLOSED, now)
-        closed = transition(entry.chat, ChatState.CLOSED, now)
-        self.chats.set_state(entry, closed)
-        self.archive.add_chat(closed)
-        self._decisions.pop((site.id, number), None)
-        chat_jid = self.addresses.chat(site.slug, number)
-        self.out.send_message(chat_jid, operator.jid, texts.operator_closed(site, number))
-        log.info("chat %s.%d closed by %s", site.slug, number, operator.jid)
-        self._refresh(operator.jid)
-        self._drain_queue(site, now)
+    def _is_online(self, jid: str | None) -> bool:
+        return jid is not None and self.presence.tier_of(jid) is not Tier.OFFLINE
 
-    def _route(self, site: Site) -> Decision:
+    def _orphaned(self, site: Site, entry: OpenChat) -> bool:
+        """Assigned to someone who is offline or no longer an operator of the site."""
+        jid = entry.chat.operator or ""
+        return not self._is_online(jid) or self.directory.operator(site.id, jid) is None
+
+    def _route(self, site: Site, exclude: frozenset[str] = frozenset()) -> Decision:
         options = RouteOptions(
             default_operator=site.settings.default_operator,
             target_operator=site.settings.target_operator,
+            exclude=exclude,
         )
         return self._router(site).route(options, self.clock(), self.rng)
 
     def _route_new(self, site: Site, entry: OpenChat, now: float) -> None:
+        if len(self.chats.queued(site.id)) > 1:  # others wait already: first come, first served
+            self._tell_positions(site, now)
+            return
         decision = self._route(site)
-        if decision.outcome is Outcome.ASSIGN and decision.operator is not None:
-            self._assign(site, entry, decision, now)
-            return
-        log.info(
-            "chat %s.%d queued: %s", site.slug, entry.chat.number, decision.rule or decision.outcome
-        )
-        self._tell_visitor(site, entry, texts.VISITOR_QUEUED, now)
+        if decision.outcome in (Outcome.ASSIGN, Outcome.OFFLINE):
+            self.assign(site, entry, decision, now)
+            if decision.outcome is Outcome.OFFLINE:
+                self.tell_visitor(site, entry, texts.VISITOR_OFFLINE, now)
+        elif decision.outcome is Outcome.QUEUE:
+            self._tell_positions(site, now)
+        else:
+            log.warning("chat %s.%d: no operator at all", site.slug, entry.chat.number)
+            self.tell_visitor(site, entry, texts.VISITOR_NO_OPERATOR, now)
 
-    def _drain_queue(self, site: Site, now: float) -> None:
-        for entry in self.chats.queued(site.id):
-            decision = self._route(site)
-            if decision.outcome is not Outcome.ASSIGN or decision.operator is None:
-                return
-            self._assign(site, entry, decision, now)
+    def _reassign_overdue(self, site: Site, entry: OpenChat, now: float) -> None:
+        current = entry.chat.operator or ""
+        decision = self._route(site, frozenset(entry.lost_by | {current}))
+        if decision.outcome is Outcome.ASSIGN:
+            entry.lost_by.add(current)
+            timeout = site.settings.answer_timeout
+            self.assign(site, entry, decision, now, texts.moved_timeout(timeout))
+        else:
+            entry.waiting_since = now  # nobody else can take it: look again after a timeout
 
-    def _drain_all_queues(self) -> None:
-        now = self.clock()
-        for site in self.directory.sites():
-            self._drain_queue(site, now)
-
-    def _assign(self, site: Site, entry: OpenChat, decision: Decision, now: float) -> None:
-        jid = decision.operator
-        operator = None if jid is None else self.directory.operator(site.id, jid)
-        if jid is None or operator is None:
-            return
-        chat = transition(entry.chat, ChatState.ASSIGNED, now, jid)
-        self.chats.set_state(entry, chat)
-        self.archive.add_chat(chat)
-        self._decisions[(site.id, chat.number)] = decision
-        self.directory.record_assignment(site.id, jid, now)
-        self.archive.add_operator_update(OperatorUpdate(site.id, jid, last_assigned_at=now))
-        desk = self.addresses.desk(site.slug)
-        self._record(entry, Sender.SYSTEM, desk, texts.system_assigned(operator.name, jid), now)
-        log.info("chat %s.%d -> %s (%s)", site.slug, chat.number, jid, decision.rule)
-        self._refresh(jid)
-        self._send_backlog(site, entry, jid, now)
+    def _tell_positions(self, site: Site, now: float) -> None:
+        for position, entry in enumerate(self.chats.queued(site.id), start=1):
+            if entry.told_position != position:
+                first = entry.told_position == 0
+                self.tell_visitor(site, entry, texts.queue_position(position, first), now)
+                entry.told_position = position
 
     def _send_backlog(self, site: Site, entry: OpenChat, jid: str, now: float) -> None:
-        """Give the operator the header and every visitor message so far."""
+        """Give a new chat's operator the header and every visitor message so far."""
         chat = entry.chat
         from_visitor = [m for m in entry.transcript if m.sender is Sender.VISITOR]
         chat_jid = self.addresses.chat(site.slug, chat.number)
-        nick = f"{chat.visitor_name} ({site.slug})"
-        self.out.send_message(
-            chat_jid, jid, texts.chat_header(site, chat, from_visitor[0], now), nick=nick
-        )
+        header = texts.chat_header(site, chat, from_visitor[0], now)
+        self.out.send_message(chat_jid, jid, header, nick=texts.nick(site, chat))
         for message in from_visitor[1:]:
             self.out.send_message(chat_jid, jid, message.body)
-        entry.operator_told = True
+
+    def _send_transcript(self, site: Site, entry: OpenChat, jid: str, now: float) -> None:
+        chat = entry.chat
+        chat_jid = self.addresses.chat(site.slug, chat.number)
+        names = {op.jid: op.name for op in self.directory.operators(site.id)}
+        body = texts.transcript_header(site, chat, now) + texts.transcript(entry.transcript, names)
+        self.out.send_message(chat_jid, jid, body, nick=texts.nick(site, chat))
 
     def _router(self, site: Site) -> SiteRouter:
         router = self._routers.get(site.id)
@@ -354,25 +421,30 @@ class HelpDesk:
                 self._router(site).remove(jid)
 
     def _candidate(self, site: Site, op: Operator) -> Candidate:
-        presence = self.presence
         return Candidate(
             jid=op.jid,
             name=op.name,
             priority=op.priority,
-            tier=presence.tier_of(op.jid),
-            accepting=not presence.is_dnd(op.jid),
+            tier=self.presence.tier_of(op.jid),
+            accepting=not (op.paused or self.presence.is_dnd(op.jid)),
             open_chats=self.chats.open_count(site.id, op.jid),
             max_chats=op.max_chats or site.settings.max_chats,
             last_assigned_at=op.last_assigned_at,
-            idle_since=idle_since(
-                op.last_assigned_at,
-                self._last_replied.get(op.jid),
-                presence.available_since(op.jid),
-            ),
+            idle_since=self.idle_since(op),
         )
 
-    def open_chats_of(self, jid: str) -> Iterator[OpenChat]:
-        return self.chats.assigned_to(jid)
+
+def _answer_overdue(entry: OpenChat, site: Site, now: float) -> bool:
+    since = entry.waiting_since
+    return not entry.answered and since is not None and now - since >= site.settings.answer_timeout
+
+
+def _merge_runtime(loaded: Operator, known: Operator) -> Operator:
+    """Settings from the database; runtime values the component may know better from memory."""
+    newest = max(loaded.last_assigned_at or 0.0, known.last_assigned_at or 0.0) or None
+    return replace(
+        loaded, last_assigned_at=newest, paused=known.paused, subscribed=known.subscribed
+    )
 
 
 def clean_name(name: str) -> str:

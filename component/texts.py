@@ -2,39 +2,116 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
-from component.models import Chat, Message, Site
+from component.models import Chat, Message, Operator, Sender, Site
 
 CHAT_HELP = (
     "Commands in a chat:\n"
+    "/info - who the visitor is and why the chat came to you\n"
+    "/transfer <operator> - hand the chat to another operator (name or JID), with its transcript\n"
     "/close - close this chat (the visitor is told)\n"
     "/help - this list\n"
     "Start a line with // to send a text beginning with / to the visitor."
 )
 DESK_HELP = (
     "Commands to the desk:\n"
+    "/status - your availability, idle time and open chats, and the queue\n"
+    "/pause - receive no new chats of this site until /resume\n"
+    "/resume - receive new chats again\n"
+    "/queue - the chats waiting for an operator\n"
     "/help - this list\n"
     "Chats reach you from their own addresses (site.number@...); answer there."
 )
-VISITOR_QUEUED = (
-    "Thank you for your message. No operator is available right now; it has been kept and "
-    "an operator will answer as soon as one is available."
+VISITOR_OFFLINE = (
+    "Thank you for your message. No operator is online right now; it has been passed on and "
+    "an answer may take a while."
+)
+VISITOR_NO_OPERATOR = (
+    "Thank you for your message. No operator can answer right now; it has been kept and an "
+    "operator will answer as soon as one is available."
 )
 VISITOR_CLOSED = "The operator closed the chat. Write again any time to start a new one."
+MOVED_OFFLINE = "you are offline"
+TRANSFER_USAGE = "Usage: /transfer <operator name or JID>"
 
 
 def stamp(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def clock_time(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).strftime("%H:%M:%S")
+
+
+def duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
+def nick(site: Site, chat: Chat) -> str:
+    return f"{chat.visitor_name} ({site.slug})"
+
+
 def chat_header(site: Site, chat: Chat, first: Message, now: float) -> str:
-    waited = max(0, round(now - chat.opened_at))
     return (
         f"New chat {site.slug}.{chat.number} from {chat.visitor_name} ({chat.visitor})\n"
-        f"Site: {site.name} ({site.slug}) | started {stamp(chat.opened_at)} | waited {waited} s\n"
+        f"Site: {site.name} ({site.slug}) | started {stamp(chat.opened_at)}"
+        f" | waited {duration(now - chat.opened_at)}\n"
         f"---\n{first.body}"
     )
+
+
+def transcript_header(site: Site, chat: Chat, now: float) -> str:
+    return (
+        f"Chat {site.slug}.{chat.number} with {chat.visitor_name} ({chat.visitor}) is now yours\n"
+        f"Site: {site.name} ({site.slug}) | started {stamp(chat.opened_at)}"
+        f" | open for {duration(now - chat.opened_at)}\n"
+        "--- transcript so far ---\n"
+    )
+
+
+def transcript(messages: Iterable[Message], names: Mapping[str, str]) -> str:
+    lines = []
+    for message in messages:
+        if message.sender is Sender.SYSTEM:
+            who = "*"
+        elif message.sender is Sender.OPERATOR:
+            who = names.get(message.author, message.author) + ":"
+        else:
+            who = "Visitor:"
+        lines.append(f"[{clock_time(message.at)}] {who} {message.body}")
+    return "\n".join(lines)
+
+
+def chat_moved(site: Site, chat: Chat, to: Operator, why: str) -> str:
+    return f"Chat {site.slug}.{chat.number} moved to {to.name} ({why})."
+
+
+def moved_timeout(seconds: float) -> str:
+    return f"no answer within {duration(seconds)}"
+
+
+def moved_transfer(name: str) -> str:
+    return f"you transferred it to {name}"
+
+
+def visitor_new_operator(name: str) -> str:
+    return f"You are now talking to {name}."
+
+
+def queue_position(position: int, first: bool) -> str:
+    if first:
+        return (
+            "Thank you for your message. All our operators are busy right now; "
+            f"you are number {position} in the queue and will be answered as soon as possible."
+        )
+    return f"You are now number {position} in the queue."
 
 
 def desk_unknown(site: Site, body: str) -> str:
@@ -63,5 +140,5 @@ def system_closed_by(operator: str) -> str:
     return f"Chat closed by {operator}."
 
 
-def system_assigned(name: str, jid: str) -> str:
-    return f"Assigned to {name} ({jid})."
+def system_assigned(operator: Operator, rule: str) -> str:
+    return f"Assigned to {operator.name} ({operator.jid}): {rule}."

@@ -11,9 +11,11 @@ from component.storage.database import Database, Row, from_db_time, to_db_time
 
 _UPSERT_CHATS = (
     "INSERT INTO chats (site_id, number, visitor, visitor_kind, visitor_name, state, operator_jid,"
-    " opened_at, assigned_at, closed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " opened_at, assigned_at, closed_at, route_reason)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
     " ON DUPLICATE KEY UPDATE state = VALUES(state), operator_jid = VALUES(operator_jid),"
-    " assigned_at = VALUES(assigned_at), closed_at = VALUES(closed_at)"
+    " assigned_at = VALUES(assigned_at), closed_at = VALUES(closed_at),"
+    " route_reason = VALUES(route_reason)"
 )
 _INSERT_MESSAGES = (
     "INSERT INTO messages (site_id, chat_number, seq, at, sender, author, body)"
@@ -21,7 +23,7 @@ _INSERT_MESSAGES = (
 )
 _CHAT_COLUMNS = (
     "site_id, number, visitor, visitor_kind, visitor_name, state, operator_jid, opened_at,"
-    " assigned_at, closed_at"
+    " assigned_at, closed_at, route_reason"
 )
 _OPEN_STATES = (ChatState.QUEUED.value, ChatState.ASSIGNED.value)
 
@@ -67,7 +69,10 @@ class ArchiveRepository:
             entry.transcript.append(message)
             entry.next_seq = message.seq + 1
         for entry in entries.values():
-            entry.operator_told = entry.chat.state is ChatState.ASSIGNED
+            entry.answered = any(
+                m.sender is Sender.OPERATOR and m.at >= (entry.chat.assigned_at or 0)
+                for m in entry.transcript
+            )
         return list(entries.values())
 
     async def chat(self, site_id: int, number: int) -> Chat | None:
@@ -99,6 +104,11 @@ async def _apply_operator_update(cursor: Any, update: OperatorUpdate) -> None:
             "UPDATE operators SET subscribed_at = %s WHERE site_id = %s AND jid = %s",
             (to_db_time(update.subscribed_at), *key),
         )
+    if update.paused is not None:
+        await cursor.execute(
+            "UPDATE operators SET paused = %s WHERE site_id = %s AND jid = %s",
+            (update.paused, *key),
+        )
 
 
 def _chat_row(chat: Chat) -> tuple[Any, ...]:
@@ -113,6 +123,7 @@ def _chat_row(chat: Chat) -> tuple[Any, ...]:
         to_db_time(chat.opened_at),
         to_db_time(chat.assigned_at),
         to_db_time(chat.closed_at),
+        chat.route_reason,
     )
 
 
@@ -140,6 +151,7 @@ def _chat(row: Row) -> Chat:
         opened_at=from_db_time(row[7]) or 0.0,
         assigned_at=from_db_time(row[8]),
         closed_at=from_db_time(row[9]),
+        route_reason=row[10],
     )
 
 

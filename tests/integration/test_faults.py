@@ -47,15 +47,17 @@ async def test_mariadb_restart_while_messages_flow(desk: Desk) -> None:
         await asyncio.sleep(0.01)
     await restart
     await asyncio.to_thread(desk.mariadb.stop)  # and a longer outage: relaying goes on
-    for i in range(total // 2, total):
-        visitor.send(desk.desk_jid(), f"message {i}")
-        alice.send(desk.chat_jid(1), f"answer {i}")
-    for i in range(total):
-        assert (await alice.expect_from(desk.chat_jid(1))).body == f"message {i}"
-        assert (await visitor.expect_from(desk.desk_jid())).body == f"answer {i}"
-    await desk.wait_for(lambda: writer.failures > 0)
-    assert writer.backlog > 0
-    await asyncio.to_thread(desk.mariadb.start, desk.mariadb.base_dir, desk.mariadb.port)
+    try:
+        for i in range(total // 2, total):
+            visitor.send(desk.desk_jid(), f"message {i}")
+            alice.send(desk.chat_jid(1), f"answer {i}")
+        for i in range(total):
+            assert (await alice.expect_from(desk.chat_jid(1))).body == f"message {i}"
+            assert (await visitor.expect_from(desk.desk_jid())).body == f"answer {i}"
+        await desk.wait_for(lambda: writer.failures > 0)
+        assert writer.backlog > 0
+    finally:
+        await asyncio.to_thread(desk.mariadb.start, desk.mariadb.base_dir, desk.mariadb.port)
     await desk.flush_archive()
     rows = await desk.rows(
         "SELECT seq, sender, body FROM messages WHERE chat_number = 1 ORDER BY seq"

@@ -53,25 +53,41 @@ def test_operator_reply_reaches_visitor_from_desk_and_is_archived() -> None:
     assert [m.seq for m in world.archive.messages] == list(range(1, len(said) + 1))
 
 
-def test_nobody_online_queues_then_assigns_with_backlog() -> None:
+def test_nobody_online_goes_to_an_offline_operator_then_moves_to_whoever_comes_online() -> None:
     world = make_world()
     visitor_writes(world, "first")
     visitor_writes(world, "second")
     (notice,) = world.out.to(VISITOR)
-    assert "No operator is available" in notice.body
-    assert world.archive.chats[-1].state is ChatState.QUEUED
-    world.online(ALICE.jid)
-    bodies = [m.body for m in world.out.to(ALICE.jid)]
-    assert bodies[0].endswith("first") and bodies[1:] == ["second"]
+    assert "No operator is online right now" in notice.body
+    assert [m.body for m in world.out.to(ALICE.jid)][1:] == ["second"]  # stored offline
     assert world.archive.chats[-1].state is ChatState.ASSIGNED
-    assert world.archive.operators[-1].last_assigned_at == world.clock.now
+    world.online(BOB.jid)
+    assert "moved to Bob (you are offline)" in world.out.to(ALICE.jid)[-1].body
+    (transcript,) = world.out.to(BOB.jid)
+    assert "is now yours" in transcript.body
+    assert "Visitor: first" in transcript.body and "Visitor: second" in transcript.body
+    assert world.out.to(VISITOR)[-1].body == "You are now talking to Bob."
 
 
-def test_dnd_operator_gets_no_chat() -> None:
+def test_online_but_busy_operators_queue_chats_in_order_and_tell_positions() -> None:
+    world = make_world((replace(ALICE, max_chats=1),))
+    world.online(ALICE.jid)
+    for name in ("one", "two", "three"):
+        visitor_writes(world, f"hi from {name}", visitor=f"{name}@v.test")
+    assert "number 1 in the queue" in world.out.to("two@v.test")[-1].body
+    assert "number 2 in the queue" in world.out.to("three@v.test")[-1].body
+    assert world.archive.chats[-1].state is ChatState.QUEUED
+    world.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "/close")
+    assert world.out.to(ALICE.jid)[-1].body.endswith("hi from two")
+    assert world.out.to("three@v.test")[-1].body == "You are now number 1 in the queue."
+
+
+def test_dnd_operator_gets_no_chat_until_available() -> None:
     world = make_world()
     world.online(ALICE.jid, "dnd")
     visitor_writes(world, "hello")
     assert world.out.to(ALICE.jid) == []
+    assert "number 1 in the queue" in world.out.to(VISITOR)[-1].body
     world.online(ALICE.jid, "chat")
     assert len(world.out.to(ALICE.jid)) == 1
 
@@ -88,16 +104,6 @@ def test_close_tells_both_and_next_message_opens_a_new_chat() -> None:
     assert "is closed" in world.out.to(ALICE.jid)[-1].body
     visitor_writes(world, "again")
     assert world.out.to(ALICE.jid)[-1].sender == world.chat_jid(2)
-
-
-def test_closing_frees_a_slot_for_the_queue() -> None:
-    world = make_world((replace(ALICE, max_chats=1),))
-    world.online(ALICE.jid)
-    visitor_writes(world, "one", visitor="one@v.test")
-    visitor_writes(world, "two", visitor="two@v.test")
-    assert "No operator is available" in world.out.to("two@v.test")[-1].body
-    world.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "/close")
-    assert world.out.to(ALICE.jid)[-1].body.endswith("two")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,175 @@
+"""Operator commands: in a chat (/info, /transfer, /close, /help) and to the desk (/status,
+/pause, /resume, /queue, /help). Each reads the desk's state and replies; changes go through the
+HelpDesk's use cases. Must not import any adapter library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from component import texts
+from component.chats import OpenChat
+from component.models import Operator, Sender, Site, Tier
+
+if TYPE_CHECKING:
+    from component.service import HelpDesk
+
+ChatCommand = Callable[["HelpDesk", Site, Operator, OpenChat, str], str | None]
+DeskCommand = Callable[["HelpDesk", Site, Operator, str], str]
+
+
+def run_chat_command(
+    desk: HelpDesk, site: Site, operator: Operator, entry: OpenChat, body: str
+) -> None:
+    word, _, argument = body.partition(" ")
+    number = entry.chat.number
+    handler = CHAT_COMMANDS.get(word)
+    reply = (
+        handler(desk, site, operator, entry, argument.strip())
+        if handler
+        else texts.chat_unknown_command(word)
+    )
+    if reply:
+        desk.out.send_message(desk.addresses.chat(site.slug, number), operator.jid, reply)
+
+
+def run_desk_command(desk: HelpDesk, site: Site, operator: Operator, body: str) -> None:
+    word, _, argument = body.strip().partition(" ")
+    handler = DESK_COMMANDS.get(word)
+    reply = (
+        handler(desk, site, operator, argument.strip())
+        if handler
+        else texts.desk_unknown(site, body)
+    )
+    desk.out.send_message(desk.addresses.desk(site.slug), operator.jid, reply)
+
+
+# -- in a chat -------------------------------------------------------------------------------
+
+
+def _close(desk: HelpDesk, site: Site, operator: Operator, entry: OpenChat, _: str) -> None:
+    desk.close_chat(site, operator, entry)
+
+
+def _chat_help(desk: HelpDesk, site: Site, operator: Operator, entry: OpenChat, _: str) -> str:
+    return texts.CHAT_HELP
+
+
+def _info(desk: HelpDesk, site: Site, operator: Operator, entry: OpenChat, _: str) -> str:
+    chat, now = entry.chat, desk.clock()
+    waited = (chat.assigned_at or now) - chat.opened_at
+    said = sum(1 for m in entry.transcript if m.sender is Sender.VISITOR)
+    lines = [
+        f"Chat {site.slug}.{chat.number} on {site.name}",
+        f"Visitor: {chat.visitor_name} <{chat.visitor}> ({chat.visitor_kind.value})",
+        f"Started {texts.stamp(chat.opened_at)}, waited {texts.duration(waited)} for an operator",
+        f"Visitor messages: {said}",
+        chat.route_reason or "Routing: not recorded",
+    ]
+    return "\n".join(lines)
+
+
+def _transfer(
+    desk: HelpDesk, site: Site, operator: Operator, entry: OpenChat, arg: str
+) -> str | None:
+    if not arg:
+        return texts.TRANSFER_USAGE
+    target, problem = _find_operator(desk, site, arg)
+    if target is None:
+        return f"{problem} {texts.TRANSFER_USAGE}"
+    if target.jid == operator.jid:
+        return "This chat is yours already."
+    if not target.enabled:
+        return f"{target.name} is disabled; the chat stays with you."
+    if desk.presence.tier_of(target.jid) is Tier.OFFLINE:
+        return f"{target.name} is offline; the chat stays with you."
+    desk.transfer_chat(site, entry, target, operator)
+    return None
+
+
+def _find_operator(desk: HelpDesk, site: Site, arg: str) -> tuple[Operator | None, str]:
+    wanted = arg.casefold()
+    operators = list(desk.directory.operators(site.id))
+    by_jid = [op for op in operators if op.jid == wanted]
+    if by_jid:
+        return by_jid[0], ""
+    by_name = [op for op in operators if op.name.casefold() == wanted]
+    if len(by_name) == 1:
+        return by_name[0], ""
+    if by_name:
+        jids = ", ".join(op.jid for op in by_name)
+        return None, f"Several operators are called {arg!r} ({jids}); use the JID."
+    names = ", ".join(op.name for op in operators)
+    return None, f"No operator {arg!r} in {site.name} (operators: {names})."
+
+
+CHAT_COMMANDS: dict[str, ChatCommand] = {
+    "/close": _close,
+    "/help": _chat_help,
+    "/info": _info,
+    "/transfer": _transfer,
+}
+
+
+# -- to the desk -----------------------------------------------------------------------------
+
+
+def _desk_help(desk: HelpDesk, site: Site, operator: Operator, _: str) -> str:
+    return texts.DESK_HELP
+
+
+def _status(desk: HelpDesk, site: Site, operator: Operator, _: str) -> str:
+    now = desk.clock()
+    presence = desk.presence.summary(operator.jid)
+    shown = "dnd" if presence.dnd else presence.tier.name.lower()
+    idle = desk.idle_since(operator)
+    open_chats = [e.chat for e in desk.chats.assigned_to(operator.jid, site.id)]
+    limit = operator.max_chats or site.settings.max_chats
+    numbers = ", ".join(f"{site.slug}.{c.number}" for c in open_chats) or "none"
+    lines = [
+        f"You at {site.name}: {shown} ({presence.resources} connected)"
+        + (f", status {presence.status!r}" if presence.status else ""),
+        f"Idle: {texts.duration(now - idle) if idle is not None else 'never active'}",
+        f"Open chats: {len(open_chats)}/{limit or 'unlimited'} ({numbers})",
+        f"New chats: {'paused (/resume to receive them)' if operator.paused else 'yes'}",
+        f"Queue: {len(desk.chats.queued(site.id))} waiting",
+    ]
+    return "\n".join(lines)
+
+
+def _pause(desk: HelpDesk, site: Site, operator: Operator, _: str) -> str:
+    if operator.paused:
+        return "You are paused already."
+    desk.set_paused(site, operator, paused=True)
+    return f"Paused: you get no new chats of {site.name} until /resume. Open chats stay yours."
+
+
+def _resume(desk: HelpDesk, site: Site, operator: Operator, _: str) -> str:
+    if not operator.paused:
+        return "You are receiving new chats already."
+    desk.set_paused(site, operator, paused=False)
+    return f"Resumed: you get new chats of {site.name} again."
+
+
+def _queue(desk: HelpDesk, site: Site, operator: Operator, _: str) -> str:
+    now = desk.clock()
+    waiting = desk.chats.queued(site.id)
+    if not waiting:
+        return f"The queue of {site.name} is empty."
+    lines = [f"Queue of {site.name} ({len(waiting)}):"]
+    lines += [
+        f"{position}. {site.slug}.{e.chat.number} {e.chat.visitor_name},"
+        f" waiting {texts.duration(now - e.chat.opened_at)}"
+        for position, e in enumerate(waiting, start=1)
+    ]
+    return "\n".join(lines)
+
+
+DESK_COMMANDS: dict[str, DeskCommand] = {
+    "/help": _desk_help,
+    "/status": _status,
+    "/pause": _pause,
+    "/resume": _resume,
+    "/queue": _queue,
+}
