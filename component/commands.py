@@ -130,12 +130,17 @@ def _status(desk: HelpDesk, site: Site, operator: Operator, _: str) -> str:
     lines = [
         f"You at {site.name}: {shown} ({presence.resources} connected)"
         + (f", status {presence.status!r}" if presence.status else ""),
-        f"Idle: {texts.duration(now - idle) if idle is not None else 'never active'}",
+        f"Idle: {texts.duration(now - idle) if idle is not None else 'never active'}"
+        + _client_idle(presence.client_idle_since, now),
         f"Open chats: {len(open_chats)}/{limit or 'unlimited'} ({numbers})",
         f"New chats: {'paused (/resume to receive them)' if operator.paused else 'yes'}",
         f"Queue: {len(desk.chats.queued(site.id))} waiting",
     ]
     return "\n".join(lines)
+
+
+def _client_idle(since: float | None, now: float) -> str:
+    return f" (your client says idle for {texts.duration(now - since)})" if since else ""
 
 
 def _pause(desk: HelpDesk, site: Site, operator: Operator, _: str) -> str:

@@ -1,0 +1,203 @@
+"""Routing end to end: real operator clients changing presence, every strategy, capacity, queue,
+reassignment, transfer and restarts, over the real ejabberd and MariaDB."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from tests.integration.clients import Client
+from tests.integration.helpdesk_fixtures import Desk
+
+
+async def setup(desk: Desk, operators: list[tuple[str, int, int]], **site: object) -> list[str]:
+    """Operators (name, priority, max chats) added, site columns set; returns their JIDs."""
+    jids = []
+    for name, priority, max_chats in operators:
+        jid = desk.user(name)
+        await desk.add_operator("acme", jid, name.title(), priority, max_chats)
+        jids.append(jid)
+    for column, value in site.items():
+        assert column in {"strategy", "answer_timeout", "default_operator", "max_chats"}
+        await desk.db.execute(f"UPDATE sites SET {column} = %s WHERE slug = 'acme'", (value,))
+    await desk.start_component()
+    return jids
+
+
+async def new_chat(desk: Desk, name: str, body: str = "hello") -> Client:
+    visitor = await desk.client(desk.user(name))
+    visitor.send(desk.desk_jid(), body)
+    return visitor
+
+
+async def owner_of(desk: Desk, number: int) -> str:
+    await desk.wait_for(lambda: _assigned(desk, number) is not None)
+    owner = _assigned(desk, number)
+    assert owner is not None
+    return owner
+
+
+def _assigned(desk: Desk, number: int) -> str | None:
+    entry = desk.service.chats.get(desk.service.site("acme").id, number)
+    return entry.chat.operator if entry and entry.chat.state.value == "assigned" else None
+
+
+async def test_priority_strategy_follows_tiers_priorities_and_dnd(desk: Desk) -> None:
+    alice, bob, carol = await setup(desk, [("alice", 10, 0), ("bob", 20, 0), ("carol", 5, 0)])
+    a = await desk.operator_online(alice)
+    await desk.operator_online(bob, show="away")
+    await desk.operator_online(carol)
+    await new_chat(desk, "v1")
+    await a.expect_from(desk.chat_jid(1))  # available beats a higher priority that is away
+    a.set_show("dnd")
+    await desk.wait_for(lambda: desk.service.presence.is_dnd(alice))
+    await new_chat(desk, "v2")
+    assert await owner_of(desk, 2) == carol
+    a.set_show("")
+    await desk.wait_for(lambda: not desk.service.presence.is_dnd(alice))
+    await new_chat(desk, "v3")
+    assert await owner_of(desk, 3) == alice  # priority 10 before idle time
+
+
+async def test_duty_operator_takes_everything_until_offline(desk: Desk) -> None:
+    alice, bob = await setup(desk, [("alice", 10, 2), ("bob", 5, 0)], strategy="duty")
+    a = await desk.operator_online(alice)
+    await desk.operator_online(bob)
+    for number, name in enumerate(("v1", "v2"), start=1):
+        await new_chat(desk, name)
+        assert await owner_of(desk, number) == alice
+    third = await new_chat(desk, "v3")  # duty operator full: wait for her, not Bob
+    assert "number 1 in the queue" in (await third.expect_from(desk.desk_jid())).body
+    await a.stop()
+    assert await owner_of(desk, 3) == bob
+    assert await owner_of(desk, 1) == bob  # her open chats follow when she goes offline
+
+
+async def test_round_robin_gives_each_online_operator_a_turn(desk: Desk) -> None:
+    jids = await setup(desk, [("a", 0, 0), ("b", 0, 0), ("c", 0, 0)], strategy="round_robin")
+    for jid in jids:
+        await desk.operator_online(jid)
+    owners = []
+    for number in range(1, 4):
+        await new_chat(desk, f"v{number}")
+        owners.append(await owner_of(desk, number))
+    assert sorted(owners) == sorted(jids)
+    await new_chat(desk, "v4")
+    assert await owner_of(desk, 4) == owners[0]
+
+
+async def test_random_picks_only_online_operators(desk: Desk) -> None:
+    jids = await setup(desk, [("a", 0, 0), ("b", 0, 0), ("c", 99, 0)], strategy="random")
+    for jid in jids[:2]:
+        await desk.operator_online(jid)
+    for number in range(1, 5):
+        await new_chat(desk, f"v{number}")
+        assert await owner_of(desk, number) in jids[:2]
+
+
+async def test_least_busy_prefers_fewest_open_chats(desk: Desk) -> None:
+    jids = await setup(desk, [("alice", 0, 0), ("bob", 0, 0)], strategy="least_busy")
+    clients = {jid: await desk.operator_online(jid) for jid in jids}
+    await new_chat(desk, "v1")
+    await new_chat(desk, "v2")
+    first, second = await owner_of(desk, 1), await owner_of(desk, 2)
+    assert {first, second} == set(jids)
+    await clients[first].expect_from(desk.chat_jid(1))
+    clients[first].send(desk.chat_jid(1), "/close")
+    await desk.wait_for(lambda: _assigned(desk, 1) is None)
+    await new_chat(desk, "v3")
+    assert await owner_of(desk, 3) == first  # 0 open chats against 1
+
+
+async def test_capacity_queue_positions_and_xep0319_idle(desk: Desk) -> None:
+    (alice,) = await setup(desk, [("alice", 0, 1)])
+    a = await desk.operator_online(alice)
+    since = (datetime.now(UTC) - timedelta(minutes=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    a.send_raw(f"<presence><idle xmlns='urn:xmpp:idle:1' since='{since}'/></presence>")
+    await desk.wait_for(lambda: desk.service.presence.client_idle_since(alice) is not None)
+    await new_chat(desk, "v1")
+    await a.expect_from(desk.chat_jid(1))
+    second = await new_chat(desk, "v2")
+    third = await new_chat(desk, "v3")
+    assert "number 1 in the queue" in (await second.expect_from(desk.desk_jid())).body
+    assert "number 2 in the queue" in (await third.expect_from(desk.desk_jid())).body
+    a.send(desk.desk_jid(), "/status")
+    status = (await a.expect_from(desk.desk_jid(), "Open chats")).body
+    assert "Open chats: 1/1" in status and "Queue: 2 waiting" in status
+    assert "your client says idle for 7 min" in status
+    a.send(desk.desk_jid(), "/queue")
+    queue = (await a.expect_from(desk.desk_jid(), "Queue of")).body
+    assert "1. acme.2" in queue and "2. acme.3" in queue
+    a.send(desk.chat_jid(1), "/close")
+    assert (await a.expect_from(desk.chat_jid(2))).body.endswith("hello")
+    assert (await third.expect_from(desk.desk_jid())).body == "You are now number 1 in the queue."
+
+
+async def test_answer_timeout_moves_the_chat_and_tells_both(desk: Desk) -> None:
+    alice, bob = await setup(desk, [("alice", 10, 0), ("bob", 5, 0)], answer_timeout=1)
+    a = await desk.operator_online(alice)
+    b = await desk.operator_online(bob)
+    visitor = await new_chat(desk, "v1", "is anyone there?")
+    await a.expect_from(desk.chat_jid(1), "is anyone there?")
+    moved = await a.expect_from(desk.chat_jid(1), "moved to Bob")
+    assert "no answer within 1 s" in moved.body
+    transcript = await b.expect_from(desk.chat_jid(1), "is now yours")
+    assert "Visitor: is anyone there?" in transcript.body
+    assert (await visitor.expect_from(desk.desk_jid())).body == "You are now talking to Bob."
+    b.send(desk.chat_jid(1), "Bob here")
+    assert (await visitor.expect_from(desk.desk_jid())).body == "Bob here"
+
+
+async def test_operator_going_offline_hands_over_with_transcript(desk: Desk) -> None:
+    alice, bob = await setup(desk, [("alice", 10, 0), ("bob", 5, 0)])
+    a = await desk.operator_online(alice)
+    b = await desk.operator_online(bob)
+    visitor = await new_chat(desk, "v1", "my order is late")
+    await a.expect_from(desk.chat_jid(1))
+    a.send(desk.chat_jid(1), "checking")
+    await visitor.expect_from(desk.desk_jid(), "checking")
+    await a.stop()
+    transcript = await b.expect_from(desk.chat_jid(1), "is now yours")
+    assert "Visitor: my order is late" in transcript.body
+    assert "Alice: checking" in transcript.body
+
+
+async def test_transfer_by_name(desk: Desk) -> None:
+    alice, bob = await setup(desk, [("alice", 10, 0), ("bob", 5, 0)])
+    a = await desk.operator_online(alice)
+    b = await desk.operator_online(bob)
+    visitor = await new_chat(desk, "v1")
+    await a.expect_from(desk.chat_jid(1))
+    a.send(desk.chat_jid(1), "/transfer nobody")
+    assert "No operator 'nobody'" in (await a.expect_from(desk.chat_jid(1))).body
+    a.send(desk.chat_jid(1), "/info")
+    info = (await a.expect_from(desk.chat_jid(1), "Routing")).body
+    assert "Rule: priority" in info and bob in info
+    a.send(desk.chat_jid(1), "/transfer Bob")
+    assert "transferred it to Bob" in (await a.expect_from(desk.chat_jid(1))).body
+    await b.expect_from(desk.chat_jid(1), "is now yours")
+    assert (await visitor.expect_from(desk.desk_jid())).body == "You are now talking to Bob."
+    b.send(desk.chat_jid(1), "/info")
+    assert "transferred by Alice" in (await b.expect_from(desk.chat_jid(1), "Routing")).body
+
+
+async def test_restart_keeps_open_chats_queue_and_fairness(desk: Desk) -> None:
+    alice, bob = await setup(desk, [("alice", 0, 1), ("bob", 0, 1)], strategy="round_robin")
+    a = await desk.operator_online(alice)
+    b = await desk.operator_online(bob)
+    for number in (1, 2, 3):
+        await new_chat(desk, f"v{number}")
+    first, second = await owner_of(desk, 1), await owner_of(desk, 2)
+    assert {first, second} == {alice, bob}
+    await desk.wait_for(lambda: len(desk.service.chats.queued(1)) == 1)
+    await desk.stop_component()
+    await desk.start_component()
+    await desk.wait_for(lambda: desk.service.presence.tier_of(alice).name == "AVAILABLE")
+    await desk.wait_for(lambda: desk.service.presence.tier_of(bob).name == "AVAILABLE")
+    assert [e.chat.number for e in desk.service.chats.queued(1)] == [3]
+    closer = a if first == alice else b
+    closer.send(desk.chat_jid(1), "/close")
+    assert await owner_of(desk, 3) == first  # the freed slot takes the queued chat
+    await asyncio.sleep(0)
+    ops = dict(await desk.rows("SELECT jid, last_assigned_at IS NOT NULL FROM operators"))
+    assert ops == {alice: 1, bob: 1}
