@@ -64,6 +64,10 @@ class Directory:
         if operator is not None:
             self._operators[(site_id, jid)] = replace(operator, last_assigned_at=at)
 
+    def same_as(self, other: Directory) -> bool:
+        """True when both hold the same sites and memberships with the same values."""
+        return self._sites_by_id == other._sites_by_id and self._operators == other._operators
+
     def diff(self, newer: Directory) -> DirectoryChange:
         old_keys, new_keys = set(self._operators), set(newer._operators)
         return DirectoryChange(

@@ -72,6 +72,8 @@ class HelpDesk:
             known = self.directory.operator(op.site_id, op.jid)
             if known is not None:
                 newer.update_operator(_merge_runtime(op, known))
+        if newer.same_as(self.directory):
+            return
         change = self.directory.diff(newer)
         self.directory = newer
         self._rebuild_routers()

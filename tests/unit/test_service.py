@@ -208,3 +208,11 @@ def test_connect_greets_every_operator_and_asks_unsubscribed_ones() -> None:
     assert (world.desk_jid(), ALICE.jid, PresenceType.SUBSCRIBE) not in sent
     assert (world.desk_jid(), ALICE.jid, PresenceType.PROBE) in sent
     assert (world.desk_jid(), BOB.jid, PresenceType.AVAILABLE) in sent
+
+
+def test_reload_without_changes_does_nothing() -> None:
+    world = make_world()
+    routers = world.desk._routers
+    world.desk.apply_directory(Directory([ACME, GLOBEX], [ALICE, BOB, MALLORY]))
+    assert world.desk._routers is routers
+    assert world.out.presences == [] and world.out.messages == []
