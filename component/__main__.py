@@ -13,9 +13,10 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 
 from component import app
-from component.admin import Admin
+from component.admin import Admin, operator_changes, site_changes
 from component.config import Config, ConfigError, load_config
 from component.errors import InvalidInput
+from component.models import Operator, Site, Strategy
 from component.storage import Database, StorageError, open_database
 from component.storage.directory import DirectoryRepository, DuplicateError, NotFoundError
 from component.storage.schema import current_version, init_schema
@@ -23,6 +24,17 @@ from component.xmpp.handshake import check_handshake
 
 EXIT_UNAVAILABLE = 1
 EXIT_BAD_INPUT = 2
+
+# The options of `site set` / `operator set`, at least one of which must be given.
+SITE_SET_OPTIONS = (
+    "name",
+    "strategy",
+    "answer_timeout",
+    "default_operator",
+    "target_operator",
+    "max_chats",
+)
+OPERATOR_SET_OPTIONS = ("name", "priority", "max_chats", "enabled")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,7 +62,20 @@ def _site_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     add = site.add_parser("add", help="add a site")
     add.add_argument("slug")
     add.add_argument("--name", required=True)
-    site.add_parser("list", help="list sites")
+    site.add_parser("list", help="list sites with their settings")
+    change = site.add_parser("set", help="change a site's settings (only the options given)")
+    change.add_argument("slug")
+    change.add_argument("--name")
+    change.add_argument("--strategy", choices=[strategy.value for strategy in Strategy])
+    change.add_argument("--answer-timeout", type=int, metavar="SECONDS", help="1..86400")
+    for which in ("default", "target"):
+        change.add_argument(
+            f"--{which}-operator", metavar="JID|none", help=f"{which} operator; none clears it"
+        )
+    change.add_argument(
+        "--max-chats", type=int, metavar="N", help="default per operator, 0 = unlimited"
+    )
+    change.set_defaults(set_parser=change, set_options=SITE_SET_OPTIONS)
 
 
 def _operator_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -67,6 +92,28 @@ def _operator_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     remove = actions.add_parser("remove", help="remove an operator from a site")
     remove.add_argument("slug")
     remove.add_argument("jid")
+    _operator_set_command(actions)
+
+
+def _operator_set_command(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    change = actions.add_parser("set", help="change an operator of a site (only the options given)")
+    change.add_argument("slug")
+    change.add_argument("jid")
+    change.add_argument("--name")
+    change.add_argument("--priority", type=int, metavar="N", help="-1000000..1000000")
+    change.add_argument("--max-chats", type=int, metavar="N", help="0 = the site's limit")
+    enabled = change.add_mutually_exclusive_group()
+    enabled.add_argument("--enabled", dest="enabled", action="store_const", const=True)
+    enabled.add_argument("--disabled", dest="enabled", action="store_const", const=False)
+    change.set_defaults(set_parser=change, set_options=OPERATOR_SET_OPTIONS)
+
+
+def _require_an_option(args: argparse.Namespace) -> None:
+    """`site set` / `operator set` with nothing to set: a usage error (exit 2)."""
+    options: tuple[str, ...] = getattr(args, "set_options", ())
+    if options and all(getattr(args, option) is None for option in options):
+        flags = ", ".join("--" + option.replace("_", "-") for option in options)
+        args.set_parser.error(f"nothing to change: give at least one of {flags}")
 
 
 async def _with_db(config: Config, action: Callable[[Database], Awaitable[None]]) -> None:
@@ -86,9 +133,12 @@ async def _site(args: argparse.Namespace, db: Database) -> None:
     if args.action == "add":
         site = await admin.add_site(args.slug, args.name)
         print(f"site {site.slug} added ({site.name})")
+    elif args.action == "set":
+        changes = site_changes(**{option: getattr(args, option) for option in SITE_SET_OPTIONS})
+        print(_site_line(await admin.set_site(args.slug, changes)))
     else:
         for site in await admin.list_sites():
-            print(f"{site.slug}\t{site.name}\tstrategy={site.settings.strategy}")
+            print(_site_line(site))
 
 
 async def _operator(args: argparse.Namespace, db: Database) -> None:
@@ -101,12 +151,35 @@ async def _operator(args: argparse.Namespace, db: Database) -> None:
     elif args.action == "remove":
         await admin.remove_operator(args.slug, args.jid)
         print(f"operator {args.jid} removed from {args.slug}")
+    elif args.action == "set":
+        changes = operator_changes(
+            **{option: getattr(args, option) for option in OPERATOR_SET_OPTIONS}
+        )
+        print(_operator_line(await admin.set_operator(args.slug, args.jid, changes)))
     else:
         for op in await admin.list_operators(args.slug):
-            flags = " ".join(
-                f for f, on in (("admin", op.is_admin), ("disabled", not op.enabled)) if on
-            )
-            print(f"{op.jid}\t{op.name}\tpriority={op.priority}\tmax_chats={op.max_chats}\t{flags}")
+            print(_operator_line(op))
+
+
+def _site_line(site: Site) -> str:
+    settings = site.settings
+    return "\t".join(
+        (
+            site.slug,
+            site.name,
+            f"strategy={settings.strategy}",
+            f"answer_timeout={settings.answer_timeout:.0f}",
+            f"default_operator={settings.default_operator or 'none'}",
+            f"target_operator={settings.target_operator or 'none'}",
+            f"max_chats={settings.max_chats}",
+        )
+    )
+
+
+def _operator_line(op: Operator) -> str:
+    flags = (("admin", op.is_admin), ("disabled", not op.enabled), ("paused", op.paused))
+    shown = " ".join(flag for flag, on in flags if on)
+    return f"{op.jid}\t{op.name}\tpriority={op.priority}\tmax_chats={op.max_chats}\t{shown}"
 
 
 async def _check(config: Config) -> int:
@@ -139,6 +212,7 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _require_an_option(args)
     try:
         config = load_config(args.config)
     except ConfigError as exc:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from component.addresses import is_bare_jid
 from component.errors import InvalidInput
-from component.models import SLUG_PATTERN, Operator, Site
+from component.models import SLUG_PATTERN, Operator, Site, Strategy
 from component.service import MAX_NAME_CHARS, clean_name
-from component.storage.directory import DirectoryRepository
+from component.storage.directory import (
+    DirectoryRepository,
+    NotFoundError,
+    OperatorChanges,
+    SiteChanges,
+)
+
+MAX_ANSWER_TIMEOUT = 86_400
+CLEAR = ("", "none")  # what clears a default/target operator
 
 
 def checked_slug(slug: str) -> str:
@@ -37,6 +45,79 @@ def checked_count(value: int, what: str) -> int:
     return value
 
 
+def checked_priority(value: int) -> int:
+    if not -1_000_000 <= value <= 1_000_000:
+        raise InvalidInput(f"bad priority {value}: expected -1000000..1000000")
+    return value
+
+
+def checked_answer_timeout(value: int) -> int:
+    if not 1 <= value <= MAX_ANSWER_TIMEOUT:
+        raise InvalidInput(f"bad answer timeout {value}: expected 1..{MAX_ANSWER_TIMEOUT} seconds")
+    return value
+
+
+def checked_strategy(value: str) -> Strategy:
+    try:
+        return Strategy(value)
+    except ValueError:
+        choices = ", ".join(Strategy)
+        raise InvalidInput(f"bad strategy {value!r}: expected one of {choices}") from None
+
+
+def site_changes(
+    *,
+    name: str | None = None,
+    strategy: str | None = None,
+    answer_timeout: int | None = None,
+    default_operator: str | None = None,
+    target_operator: str | None = None,
+    max_chats: int | None = None,
+) -> SiteChanges:
+    """Validated changes from raw input; None leaves a value alone, "" or "none" clears an operator.
+
+    Operators come back as normalized JIDs; whether they belong to the site is checked later.
+    """
+    changes = SiteChanges()
+    if name is not None:
+        changes["name"] = checked_name(name)
+    if strategy is not None:
+        changes["strategy"] = checked_strategy(strategy)
+    if answer_timeout is not None:
+        changes["answer_timeout"] = checked_answer_timeout(answer_timeout)
+    if default_operator is not None:
+        changes["default_operator"] = _optional_jid(default_operator)
+    if target_operator is not None:
+        changes["target_operator"] = _optional_jid(target_operator)
+    if max_chats is not None:
+        changes["max_chats"] = checked_count(max_chats, "max chats")
+    return changes
+
+
+def operator_changes(
+    *,
+    name: str | None = None,
+    priority: int | None = None,
+    max_chats: int | None = None,
+    enabled: bool | None = None,
+) -> OperatorChanges:
+    """Validated changes from raw input; None leaves a value alone."""
+    changes = OperatorChanges()
+    if name is not None:
+        changes["name"] = checked_name(name)
+    if priority is not None:
+        changes["priority"] = checked_priority(priority)
+    if max_chats is not None:
+        changes["max_chats"] = checked_count(max_chats, "max chats")
+    if enabled is not None:
+        changes["enabled"] = enabled
+    return changes
+
+
+def _optional_jid(value: str) -> str | None:
+    return None if value.strip().lower() in CLEAR else checked_jid(value)
+
+
 class Admin:
     def __init__(self, repo: DirectoryRepository) -> None:
         self._repo = repo
@@ -51,13 +132,11 @@ class Admin:
         self, slug: str, jid: str, name: str, priority: int, max_chats: int, admin: bool
     ) -> Operator:
         site = await self._repo.get_site(checked_slug(slug))
-        if not -1_000_000 <= priority <= 1_000_000:
-            raise InvalidInput(f"bad priority {priority}: expected -1000000..1000000")
         operator = Operator(
             site_id=site.id,
             jid=checked_jid(jid),
             name=checked_name(name),
-            priority=priority,
+            priority=checked_priority(priority),
             max_chats=checked_count(max_chats, "max chats"),
             is_admin=admin,
         )
@@ -70,4 +149,34 @@ class Admin:
 
     async def remove_operator(self, slug: str, jid: str) -> None:
         site = await self._repo.get_site(checked_slug(slug))
-        await self._repo.remove_operator(site.id, checked_jid(jid))
+        jid = checked_jid(jid)
+        try:
+            await self._repo.remove_operator(site.id, jid)
+        except NotFoundError:
+            raise NotFoundError(f"{jid} is not an operator of {site.slug}") from None
+
+    async def set_site(self, slug: str, changes: SiteChanges) -> Site:
+        """Change a site's settings; a default/target operator must be an operator of that site."""
+        if not changes:
+            raise InvalidInput("nothing to change")
+        site = await self._repo.get_site(checked_slug(slug))
+        for key in ("default_operator", "target_operator"):
+            jid = changes.get(key)
+            if isinstance(jid, str) and await self._repo.find_operator(site.id, jid) is None:
+                what = key.replace("_", " ")
+                raise InvalidInput(f"bad {what} {jid}: not an operator of {site.slug}")
+        await self._repo.update_site(site.id, changes)
+        return await self._repo.get_site(site.slug)
+
+    async def set_operator(self, slug: str, jid: str, changes: OperatorChanges) -> Operator:
+        if not changes:
+            raise InvalidInput("nothing to change")
+        site = await self._repo.get_site(checked_slug(slug))
+        jid = checked_jid(jid)
+        if await self._repo.find_operator(site.id, jid) is None:
+            raise NotFoundError(f"{jid} is not an operator of {site.slug}")
+        await self._repo.update_operator(site.id, jid, changes)
+        updated = await self._repo.find_operator(site.id, jid)
+        if updated is None:  # removed meanwhile
+            raise NotFoundError(f"{jid} is not an operator of {site.slug}")
+        return updated

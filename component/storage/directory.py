@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from typing import TypedDict
 
 import pymysql
 
@@ -13,8 +15,46 @@ _SITE_COLUMNS = (
     "id, slug, name, strategy, answer_timeout, default_operator, target_operator, max_chats"
 )
 _OPERATOR_COLUMNS = (
-    "site_id, jid, name, priority, max_chats, is_admin, enabled, subscribed_at, last_assigned_at"
+    "site_id, jid, name, priority, max_chats, is_admin, enabled, paused, subscribed_at,"
+    " last_assigned_at"
 )
+
+
+class SiteChanges(TypedDict, total=False):
+    """Site settings `update_site` may change; keys left out stay as they are."""
+
+    name: str
+    strategy: Strategy
+    answer_timeout: int
+    default_operator: str | None
+    target_operator: str | None
+    max_chats: int
+
+
+class OperatorChanges(TypedDict, total=False):
+    """Operator values `update_operator` may change; keys left out stay as they are."""
+
+    name: str
+    priority: int
+    max_chats: int
+    enabled: bool
+
+
+# Change key -> column: the only column names an UPDATE is built from (never from the caller).
+_SITE_SETTABLE = {
+    "name": "name",
+    "strategy": "strategy",
+    "answer_timeout": "answer_timeout",
+    "default_operator": "default_operator",
+    "target_operator": "target_operator",
+    "max_chats": "max_chats",
+}
+_OPERATOR_SETTABLE = {
+    "name": "name",
+    "priority": "priority",
+    "max_chats": "max_chats",
+    "enabled": "enabled",
+}
 
 
 class DuplicateError(StorageError):
@@ -53,6 +93,11 @@ class DirectoryRepository:
         rows = await self._db.fetch_all(f"SELECT {_SITE_COLUMNS} FROM sites ORDER BY slug")
         return [_site(row) for row in rows]
 
+    async def update_site(self, site_id: int, changes: SiteChanges) -> None:
+        """Change the given settings of one site in a single UPDATE."""
+        assignments, values = _set_clause(_SITE_SETTABLE, changes)
+        await self._db.execute(f"UPDATE sites SET {assignments} WHERE id = %s", (*values, site_id))
+
     async def add_operator(self, operator: Operator) -> None:
         try:
             await self._db.execute(
@@ -83,12 +128,46 @@ class DirectoryRepository:
         )
         return [_operator(row) for row in rows]
 
-    async def remove_operator(self, site_id: int, jid: str) -> None:
-        removed = await self._db.execute(
-            "DELETE FROM operators WHERE site_id = %s AND jid = %s", (site_id, jid)
+    async def find_operator(self, site_id: int, jid: str) -> Operator | None:
+        rows = await self._db.fetch_all(
+            f"SELECT {_OPERATOR_COLUMNS} FROM operators WHERE site_id = %s AND jid = %s",
+            (site_id, jid),
         )
-        if not removed:
-            raise NotFoundError(f"{jid} is not an operator of this site")
+        return _operator(rows[0]) if rows else None
+
+    async def update_operator(self, site_id: int, jid: str, changes: OperatorChanges) -> None:
+        """Change the given values of one operator of one site in a single UPDATE."""
+        assignments, values = _set_clause(_OPERATOR_SETTABLE, changes)
+        await self._db.execute(
+            f"UPDATE operators SET {assignments} WHERE site_id = %s AND jid = %s",
+            (*values, site_id, jid),
+        )
+
+    async def remove_operator(self, site_id: int, jid: str) -> None:
+        """Remove the membership and, in the same transaction, the site's references to it."""
+        async with self._db.transaction() as cursor:
+            removed = await cursor.execute(
+                "DELETE FROM operators WHERE site_id = %s AND jid = %s", (site_id, jid)
+            )
+            if not removed:
+                raise NotFoundError(f"{jid} is not an operator of this site")
+            for column in ("default_operator", "target_operator"):
+                await cursor.execute(
+                    f"UPDATE sites SET {column} = NULL WHERE id = %s AND {column} = %s",
+                    (site_id, jid),
+                )
+
+
+def _set_clause(
+    settable: Mapping[str, str], changes: Mapping[str, object]
+) -> tuple[str, list[object]]:
+    """`col = %s, ...` and its values; columns come from `settable` only."""
+    unknown = set(changes) - set(settable)
+    if unknown or not changes:
+        raise ValueError(f"nothing to update or not settable: {sorted(unknown)}")
+    columns = [settable[key] for key in changes]
+    values = [str(v) if isinstance(v, Strategy) else v for v in changes.values()]
+    return ", ".join(f"{column} = %s" for column in columns), values
 
 
 def _site(row: Row) -> Site:
@@ -111,6 +190,7 @@ def _operator(row: Row) -> Operator:
         max_chats=int(row[4]),
         is_admin=bool(row[5]),
         enabled=bool(row[6]),
-        subscribed=row[7] is not None,
-        last_assigned_at=from_db_time(row[8]),
+        paused=bool(row[7]),
+        subscribed=row[8] is not None,
+        last_assigned_at=from_db_time(row[9]),
     )

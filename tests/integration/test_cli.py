@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from component.admin import Admin
+from component.models import Strategy
+from component.storage.directory import DirectoryRepository
 from tests.integration.helpdesk_fixtures import Desk
 
 
@@ -117,6 +120,197 @@ async def test_bad_input_exits_2_and_writes_nothing(
     assert after == before
 
 
+SITE_SETTINGS = (
+    "SELECT name, strategy, answer_timeout, default_operator, target_operator, max_chats"
+    " FROM sites WHERE slug = %s"
+)
+OPERATOR_VALUES = (
+    "SELECT o.name, priority, o.max_chats, enabled FROM operators o"
+    " JOIN sites s ON s.id = o.site_id WHERE s.slug = %s AND o.jid = %s"
+)
+EVERYTHING = "SELECT * FROM sites ORDER BY id", "SELECT * FROM operators ORDER BY site_id, jid"
+
+
+async def two_sites(desk: Desk) -> None:
+    """acme with alice and bob, globex with mallory (added straight, no XMPP accounts needed)."""
+    admin = Admin(DirectoryRepository(desk.db))
+    await admin.add_site("globex", "Globex Corp")
+    await admin.add_operator("acme", "alice@example.com", "Alice", 0, 0, admin=False)
+    await admin.add_operator("acme", "bob@example.com", "Bob", 0, 0, admin=False)
+    await admin.add_operator("globex", "mallory@example.com", "Mallory", 0, 0, admin=False)
+
+
+def ok(config: Path, *args: str) -> str:
+    done = helperchat(config, *args)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+async def test_site_set_changes_only_the_options_given(desk: Desk, config_file: Path) -> None:
+    await two_sites(desk)
+    line = (
+        "acme\tAcme Inc.\tstrategy=round_robin\tanswer_timeout=90"
+        "\tdefault_operator=alice@example.com\ttarget_operator=bob@example.com\tmax_chats=4"
+    )
+    printed = ok(
+        config_file, "site", "set", "acme", "--strategy", "round_robin", "--answer-timeout", "90",
+        "--default-operator", "Alice@Example.COM", "--target-operator", "bob@example.com",
+        "--max-chats", "4",
+    )  # fmt: skip
+    assert printed == line + "\n"
+    assert line in ok(config_file, "site", "list")
+    assert "globex\tGlobex Corp\tstrategy=priority\tanswer_timeout=60" in ok(
+        config_file, "site", "list"
+    )
+    row = ("Acme Inc.", "round_robin", 90, "alice@example.com", "bob@example.com", 4)
+    assert await desk.rows(SITE_SETTINGS, "acme") == [row]
+
+    ok(config_file, "site", "set", "acme", "--answer-timeout", "86400", "--name", "Acme Two")
+    row = ("Acme Two", "round_robin", 86400, "alice@example.com", "bob@example.com", 4)
+    assert await desk.rows(SITE_SETTINGS, "acme") == [row]
+    ok(config_file, "site", "set", "acme", "--strategy", "least_busy", "--max-chats", "0")
+    row = ("Acme Two", "least_busy", 86400, "alice@example.com", "bob@example.com", 0)
+    assert await desk.rows(SITE_SETTINGS, "acme") == [row]
+
+
+@pytest.mark.parametrize("clear", ["none", "", "NONE"])
+async def test_site_set_none_clears_a_default_operator(
+    desk: Desk, config_file: Path, clear: str
+) -> None:
+    await two_sites(desk)
+    ok(
+        config_file, "site", "set", "acme", "--default-operator", "alice@example.com",
+        "--target-operator", "bob@example.com",
+    )  # fmt: skip
+    printed = ok(config_file, "site", "set", "acme", "--default-operator", clear)
+    assert "default_operator=none\ttarget_operator=bob@example.com" in printed
+    printed = ok(config_file, "site", "set", "acme", "--target-operator", clear)
+    assert "default_operator=none\ttarget_operator=none" in printed
+    assert await desk.rows(SITE_SETTINGS, "acme") == [("Acme Inc.", "priority", 60, None, None, 0)]
+
+
+async def test_operator_set_changes_only_the_options_given(desk: Desk, config_file: Path) -> None:
+    await two_sites(desk)
+    printed = ok(
+        config_file, "operator", "set", "acme", "Alice@Example.com", "--priority", "-1000000",
+        "--max-chats", "1000000", "--disabled",
+    )  # fmt: skip
+    line = "alice@example.com\tAlice\tpriority=-1000000\tmax_chats=1000000\tdisabled"
+    assert printed == line + "\n"
+    assert line in ok(config_file, "operator", "list", "acme")
+    assert await desk.rows(OPERATOR_VALUES, "acme", "alice@example.com") == [
+        ("Alice", -1000000, 1000000, 0)
+    ]
+    printed = ok(config_file, "operator", "set", "acme", "alice@example.com", "--enabled")
+    assert printed == "alice@example.com\tAlice\tpriority=-1000000\tmax_chats=1000000\t\n"
+    ok(config_file, "operator", "set", "acme", "alice@example.com", "--name", "Alice B.")
+    assert await desk.rows(OPERATOR_VALUES, "acme", "alice@example.com") == [
+        ("Alice B.", -1000000, 1000000, 1)
+    ]
+    assert await desk.rows(OPERATOR_VALUES, "acme", "bob@example.com") == [("Bob", 0, 0, 1)]
+
+
+async def test_operator_list_shows_paused(desk: Desk, config_file: Path) -> None:
+    await two_sites(desk)
+    await desk.db.execute("UPDATE operators SET paused = TRUE WHERE jid = 'bob@example.com'")
+    ok(config_file, "operator", "set", "acme", "bob@example.com", "--disabled")
+    listing = ok(config_file, "operator", "list", "acme")
+    assert "bob@example.com\tBob\tpriority=0\tmax_chats=0\tdisabled paused\n" in listing
+    assert "alice@example.com\tAlice\tpriority=0\tmax_chats=0\t\n" in listing
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("site", "set", "acme"), "nothing to change"),
+        (("site", "set", "acme", "--strategy", "bogus"), "invalid choice: 'bogus'"),
+        (("site", "set", "acme", "--answer-timeout", "0"), "bad answer timeout 0"),
+        (("site", "set", "acme", "--answer-timeout", "86401"), "bad answer timeout"),
+        (("site", "set", "acme", "--answer-timeout", "soon"), "invalid int value"),
+        (("site", "set", "acme", "--max-chats", "-1"), "bad max chats"),
+        (("site", "set", "acme", "--max-chats", "1000001"), "bad max chats"),
+        (("site", "set", "acme", "--name", "bad\x07name"), "bad name"),
+        (("site", "set", "acme", "--default-operator", "not a jid"), "bad operator JID"),
+        (("site", "set", "acme", "--default-operator", "a@b/res"), "bad operator JID"),
+        (
+            ("site", "set", "acme", "--default-operator", "mallory@example.com"),
+            "bad default operator mallory@example.com: not an operator of acme",
+        ),
+        (
+            ("site", "set", "acme", "--target-operator", "Mallory@example.com"),
+            "bad target operator mallory@example.com: not an operator of acme",
+        ),
+        (
+            ("site", "set", "acme", "--strategy", "duty", "--default-operator", "nobody@b.c"),
+            "not an operator of acme",
+        ),
+        (("site", "set", "nosuch", "--strategy", "duty"), "no site 'nosuch'"),
+        (("site", "set", "Bad.Slug", "--strategy", "duty"), "bad site slug"),
+        (("operator", "set", "acme", "alice@example.com"), "nothing to change"),
+        (
+            ("operator", "set", "acme", "nobody@example.com", "--priority", "1"),
+            "nobody@example.com is not an operator of acme",
+        ),
+        (
+            ("operator", "set", "acme", "mallory@example.com", "--priority", "1"),
+            "mallory@example.com is not an operator of acme",
+        ),
+        (("operator", "set", "nosuch", "alice@example.com", "--priority", "1"), "no site"),
+        (("operator", "set", "acme", "a@b/res", "--priority", "1"), "bad operator JID"),
+        (
+            ("operator", "set", "acme", "alice@example.com", "--priority", "1000001"),
+            "bad priority",
+        ),
+        (
+            ("operator", "set", "acme", "alice@example.com", "--priority", "-1000001"),
+            "bad priority",
+        ),
+        (("operator", "set", "acme", "alice@example.com", "--max-chats", "-1"), "bad max chats"),
+        (
+            ("operator", "set", "acme", "alice@example.com", "--max-chats", "1000001"),
+            "bad max chats",
+        ),
+        (
+            ("operator", "set", "acme", "alice@example.com", "--name", "Al", "--priority", "2e3"),
+            "invalid int value",
+        ),
+        (
+            ("operator", "set", "acme", "alice@example.com", "--enabled", "--disabled"),
+            "not allowed with argument",
+        ),
+        (("operator", "remove", "acme", "mallory@example.com"), "not an operator of acme"),
+    ],
+)
+async def test_bad_settings_exit_2_and_change_nothing(
+    desk: Desk, config_file: Path, args: tuple[str, ...], message: str
+) -> None:
+    await two_sites(desk)
+    before = [await desk.rows(sql) for sql in EVERYTHING]
+    done = helperchat(config_file, *args)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert message in done.stderr
+    assert done.stdout == ""
+    assert [await desk.rows(sql) for sql in EVERYTHING] == before
+
+
+async def test_running_component_picks_up_settings(desk: Desk, config_file: Path) -> None:
+    await desk.start_component()
+    assert desk.service.directory.site("acme") is not None
+    done = await asyncio.to_thread(
+        helperchat, config_file, "site", "set", "acme", "--strategy", "round_robin",
+        "--answer-timeout", "45",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+    def applied() -> bool:
+        site = desk.service.directory.site("acme")
+        return site is not None and site.settings.strategy == Strategy.ROUND_ROBIN
+
+    await desk.wait_for(applied)
+    site = desk.service.directory.site("acme")
+    assert site is not None and site.settings.answer_timeout == 45
+
+
 def test_config_errors_name_every_key(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("xmpp: {port: many}\nmysql: {user: u}\ncolour: blue\n", encoding="utf-8")
@@ -167,3 +361,19 @@ async def test_run_serves_until_sigterm(desk: Desk, config_file: Path) -> None:
     rows = await desk.rows("SELECT sender, body FROM messages ORDER BY seq")
     assert ("visitor", "hello from a visitor") in rows
     assert ("operator", "hello back") in rows
+
+
+async def test_removing_the_default_operator_clears_the_setting(
+    desk: Desk, config_file: Path
+) -> None:
+    jid = "dora@example.com"
+    assert helperchat(config_file, "operator", "add", "acme", jid, "--name", "Dora").returncode == 0
+    done = helperchat(
+        config_file, "site", "set", "acme", "--default-operator", jid, "--target-operator", jid
+    )
+    assert done.returncode == 0, done.stderr
+    assert helperchat(config_file, "operator", "remove", "acme", jid).returncode == 0
+    rows = await desk.rows(
+        "SELECT default_operator, target_operator FROM sites WHERE slug = 'acme'"
+    )
+    assert rows == [(None, None)]
