@@ -41,6 +41,10 @@ class ArchiveBatch:
         return len(self.chats) + len(self.messages) + len(self.operators)
 
 
+class RejectedError(Exception):
+    """The store refused the rows themselves (bad data): retrying the same rows cannot succeed."""
+
+
 class ArchiveStore(Protocol):
     async def write_batch(self, batch: ArchiveBatch) -> None: ...
 
@@ -152,7 +156,7 @@ class ArchiveWriter:
         while True:
             self._in_flight = len(batch)
             try:
-                await self._store.write_batch(batch)
+                await self._store_batch(batch)
                 self._in_flight = 0
                 if self.failures:
                     log.info("archive: database back, %d rows written", len(batch))
@@ -168,3 +172,24 @@ class ArchiveWriter:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._retry_max_delay)
                 batch = self._pending.take(self._batch_size)
+
+    async def _store_batch(self, batch: ArchiveBatch) -> None:
+        try:
+            await self._store.write_batch(batch)
+        except RejectedError as exc:
+            log.error("archive: a batch was refused (%s); storing it row by row", exc)
+            await self._store_row_by_row(batch)
+
+    async def _store_row_by_row(self, batch: ArchiveBatch) -> None:
+        """Isolate refused rows: each is logged in full and left out; the rest are stored.
+
+        Any other failure propagates, and the whole batch is retried (writes are keyed).
+        """
+        singles = [ArchiveBatch(chats=(c,)) for c in batch.chats]
+        singles += [ArchiveBatch(messages=(m,)) for m in batch.messages]
+        singles += [ArchiveBatch(operators=(o,)) for o in batch.operators]
+        for single in singles:
+            try:
+                await self._store.write_batch(single)
+            except RejectedError as exc:
+                log.error("archive: row refused by the database, not stored: %r (%s)", single, exc)

@@ -40,7 +40,7 @@ CREATE TABLE operators (
 CREATE TABLE chats (
     site_id INT UNSIGNED NOT NULL,
     number INT UNSIGNED NOT NULL,
-    visitor VARCHAR(255) NOT NULL,
+    visitor VARCHAR(3071) NOT NULL,
     visitor_kind VARCHAR(8) CHARACTER SET ascii NOT NULL,
     visitor_name VARCHAR(200) NOT NULL,
     state VARCHAR(16) CHARACTER SET ascii NOT NULL,
@@ -61,7 +61,7 @@ CREATE TABLE messages (
     seq INT UNSIGNED NOT NULL,
     at DATETIME(6) NOT NULL,
     sender VARCHAR(8) CHARACTER SET ascii NOT NULL,
-    author VARCHAR(255) NOT NULL,
+    author VARCHAR(3071) NOT NULL,
     body MEDIUMTEXT NOT NULL,
     PRIMARY KEY (site_id, chat_number, seq),
     CONSTRAINT messages_chat FOREIGN KEY (site_id, chat_number)

@@ -11,6 +11,7 @@ from typing import Any
 import aiomysql
 import pymysql
 
+from component.archive import RejectedError
 from component.config import MysqlConfig
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,18 @@ Row = tuple[Any, ...]
 
 class StorageError(Exception):
     """The database could not do what was asked (unreachable, refused, inconsistent)."""
+
+
+class RowsRejected(StorageError, RejectedError):
+    """The database refused the data itself: retrying the same rows cannot succeed."""
+
+
+_REJECTIONS = (
+    pymysql.err.DataError,
+    pymysql.err.IntegrityError,
+    pymysql.err.ProgrammingError,
+    pymysql.err.NotSupportedError,
+)
 
 
 def to_db_time(value: float | None) -> datetime | None:
@@ -52,6 +65,8 @@ class Database:
                 except BaseException:
                     await _rollback_quietly(conn)
                     raise
+        except _REJECTIONS as exc:
+            raise RowsRejected(str(exc)) from exc
         except (pymysql.err.MySQLError, OSError) as exc:
             raise StorageError(str(exc)) from exc
 

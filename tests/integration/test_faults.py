@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
+from component.archive import ArchiveBatch, ArchiveWriter
+from component.models import Chat, ChatState, Message, Sender, VisitorKind
+from component.storage import RowsRejected
+from component.storage.archive import ArchiveRepository
 from tests.integration.clients import Client
 from tests.integration.helpdesk_fixtures import Desk
 
@@ -103,3 +109,18 @@ async def test_component_started_while_database_is_down_waits_for_it(desk: Desk)
     visitor = await desk.client(desk.user("visitor"))
     visitor.send(desk.desk_jid(), "hi")
     await alice.expect_from(desk.chat_jid(1), "hi")
+
+
+async def test_rows_the_database_refuses_are_isolated(desk: Desk) -> None:
+    repo = ArchiveRepository(desk.db)
+    site_id = int((await desk.rows("SELECT id FROM sites WHERE slug = 'acme'"))[0][0])
+    chat = Chat(site_id, 1, "v@x", VisitorKind.XMPP, "V", ChatState.QUEUED, opened_at=1e9)
+    orphan = Message(site_id, 99, 1, 1e9, Sender.VISITOR, "v@x", "no such chat")
+    with pytest.raises(RowsRejected):
+        await repo.write_batch(ArchiveBatch(messages=(orphan,)))
+    writer = ArchiveWriter(repo, flush_interval=0.01, batch_size=10, retry_max_delay=0.1)
+    writer.add_chat(chat)
+    writer.add_message(Message(site_id, 1, 1, 1e9, Sender.VISITOR, "v@x", "kept"))
+    writer.add_message(orphan)
+    await writer.flush()
+    assert await desk.rows("SELECT chat_number, body FROM messages") == [(1, "kept")]

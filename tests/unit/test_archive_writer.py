@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
-from component.archive import ArchiveBatch, ArchiveWriter, OperatorUpdate
+import pytest
+
+from component.archive import ArchiveBatch, ArchiveWriter, OperatorUpdate, RejectedError
 from component.models import Chat, ChatState, Message, Sender, VisitorKind
 
 
@@ -101,3 +104,29 @@ async def test_operator_updates_are_written() -> None:
     writer.add_operator_update(OperatorUpdate(1, "a@x", last_assigned_at=5.0))
     await writer.flush()
     assert store.batches[0].operators == (OperatorUpdate(1, "a@x", last_assigned_at=5.0),)
+
+
+class PickyStore(FlakyStore):
+    """Refuses any batch holding a message whose body is 'poison'."""
+
+    async def write_batch(self, batch: ArchiveBatch) -> None:
+        if any(m.body == "poison" for m in batch.messages):
+            raise RejectedError("Data too long for column 'body'")
+        await super().write_batch(batch)
+
+
+async def test_a_refused_row_is_isolated_and_the_rest_stored(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = PickyStore()
+    writer = writer_for(store)
+    writer.add_chat(chat())
+    writer.add_message(message(1))
+    writer.add_message(replace(message(2), body="poison"))
+    writer.add_message(message(3))
+    await writer.flush()
+    assert sorted(store.messages) == [(1, 1, 1), (1, 1, 3)]
+    assert "row refused by the database, not stored" in caplog.text and "poison" in caplog.text
+    writer.add_message(message(4))
+    await writer.flush()
+    assert (1, 1, 4) in store.messages
