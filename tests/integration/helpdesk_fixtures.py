@@ -105,6 +105,17 @@ class Desk:
         await self.wait_for(lambda: self.service.presence.tier_of(jid) is not Tier.OFFLINE)
         return client
 
+    async def open_chat(self) -> tuple[str, Client, Client]:
+        """Operator Alice online, the component running, and chat acme.1 opened by a visitor."""
+        alice_jid = self.user("alice")
+        await self.add_operator("acme", alice_jid, "Alice")
+        await self.start_component()
+        alice = await self.operator_online(alice_jid)
+        visitor = await self.client(self.user("visitor"))
+        visitor.send(self.desk_jid(), "hello")
+        await alice.expect_from(self.chat_jid(1), "hello")
+        return alice_jid, alice, visitor
+
     async def wait_for(self, condition: Callable[[], bool], timeout: float = 15.0) -> None:
         deadline = time.monotonic() + timeout
         while not condition():

@@ -15,13 +15,7 @@ from tests.integration.helpdesk_fixtures import MAX_BODY, Desk
 @pytest.fixture
 async def chatting(desk: Desk) -> tuple[Desk, Client, Client]:
     """Alice online with chat acme.1 open with a visitor."""
-    alice_jid = desk.user("alice")
-    await desk.add_operator("acme", alice_jid, "Alice")
-    await desk.start_component()
-    alice = await desk.operator_online(alice_jid)
-    visitor = await desk.client(desk.user("visitor"))
-    visitor.send(desk.desk_jid(), "hello")
-    await alice.expect_from(desk.chat_jid(1), "hello")
+    _, alice, visitor = await desk.open_chat()
     return desk, alice, visitor
 
 

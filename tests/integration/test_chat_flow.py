@@ -93,13 +93,7 @@ async def test_nobody_online_the_chat_waits_as_offline_messages(desk: Desk) -> N
 
 
 async def test_commands_and_help(desk: Desk) -> None:
-    alice_jid = desk.user("alice")
-    await desk.add_operator("acme", alice_jid, "Alice")
-    await desk.start_component()
-    alice = await desk.operator_online(alice_jid)
-    visitor = await desk.client(desk.user("visitor"))
-    visitor.send(desk.desk_jid(), "hello")
-    await alice.expect_from(desk.chat_jid(1))
+    _, alice, visitor = await desk.open_chat()
 
     alice.send(desk.chat_jid(1), "/help")
     assert "/close" in (await alice.expect_from(desk.chat_jid(1))).body

@@ -10,23 +10,11 @@ from component.archive import ArchiveBatch, ArchiveWriter
 from component.models import Chat, ChatState, Message, Sender, VisitorKind
 from component.storage import RowsRejected
 from component.storage.archive import ArchiveRepository
-from tests.integration.clients import Client
 from tests.integration.helpdesk_fixtures import Desk
 
 
-async def open_chat(desk: Desk) -> tuple[str, Client, Client]:
-    alice_jid = desk.user("alice")
-    await desk.add_operator("acme", alice_jid, "Alice")
-    await desk.start_component()
-    alice = await desk.operator_online(alice_jid)
-    visitor = await desk.client(desk.user("visitor"))
-    visitor.send(desk.desk_jid(), "hello")
-    await alice.expect_from(desk.chat_jid(1), "hello")
-    return alice_jid, alice, visitor
-
-
 async def test_ejabberd_restart_mid_chat(desk: Desk) -> None:
-    alice_jid, alice, visitor = await open_chat(desk)
+    alice_jid, alice, visitor = await desk.open_chat()
     app = desk.app
     assert app is not None
     await asyncio.to_thread(desk.ejabberd.restart)
@@ -42,7 +30,7 @@ async def test_ejabberd_restart_mid_chat(desk: Desk) -> None:
 
 
 async def test_mariadb_restart_while_messages_flow(desk: Desk) -> None:
-    _, alice, visitor = await open_chat(desk)
+    _, alice, visitor = await desk.open_chat()
     total = 120
     writer = desk.app.writer if desk.app else None
     assert writer is not None
@@ -79,7 +67,7 @@ async def test_mariadb_restart_while_messages_flow(desk: Desk) -> None:
 
 
 async def test_component_restart_keeps_open_chats(desk: Desk) -> None:
-    alice_jid, alice, visitor = await open_chat(desk)
+    alice_jid, alice, visitor = await desk.open_chat()
     alice.send(desk.chat_jid(1), "one moment")
     await visitor.expect_from(desk.desk_jid(), "one moment")
     await desk.stop_component()
