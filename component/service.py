@@ -28,6 +28,9 @@ from component.routing import Candidate, Decision, Outcome, RouteOptions, SiteRo
 log = logging.getLogger(__name__)
 
 MAX_NAME_CHARS = 200
+PRESENCE_SETTLE_SECONDS = 3.0
+"""After (re)connecting, how long operators' presence may take to come back before their open
+chats count as abandoned and move to someone else."""
 
 
 class HelpDesk:
@@ -55,6 +58,7 @@ class HelpDesk:
         self.connected = False
         self.last_replied: dict[str, float] = {}
         self._routers: dict[int, SiteRouter] = {}
+        self._settle_until: float | None = None
 
     # -- start-up, connection and settings ---------------------------------------------------
 
@@ -89,6 +93,7 @@ class HelpDesk:
     def on_connected(self) -> None:
         """(Re)connected to the server: forget stale presence, greet and probe every operator."""
         self.connected = True
+        self._settle_until = self.clock() + PRESENCE_SETTLE_SECONDS
         self.presence.clear()
         self._rebuild_routers()
         for site in self.directory.sites():
@@ -101,6 +106,9 @@ class HelpDesk:
     def on_tick(self) -> None:
         """Timer: chats whose operator has not answered within the site's answer timeout move on."""
         now = self.clock()
+        if self._settle_until is not None and now >= self._settle_until:
+            self._settle_until = None
+            self.rebalance_all()  # whoever did not come back by now has really gone
         for entry in list(self.chats.assigned()):
             site = self.directory.site_by_id(entry.chat.site_id)
             if _answer_overdue(entry, site, now) and self._is_online(entry.chat.operator):
@@ -339,9 +347,11 @@ class HelpDesk:
         return jid is not None and self.presence.tier_of(jid) is not Tier.OFFLINE
 
     def _orphaned(self, site: Site, entry: OpenChat) -> bool:
-        """Assigned to someone who is offline or no longer an operator of the site."""
+        """Assigned to someone who is offline (once presence has settled) or was removed."""
         jid = entry.chat.operator or ""
-        return not self._is_online(jid) or self.directory.operator(site.id, jid) is None
+        if self.directory.operator(site.id, jid) is None:
+            return True
+        return self._settle_until is None and not self._is_online(jid)
 
     def _route(self, site: Site, exclude: frozenset[str] = frozenset()) -> Decision:
         options = RouteOptions(

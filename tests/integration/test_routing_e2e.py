@@ -201,3 +201,17 @@ async def test_restart_keeps_open_chats_queue_and_fairness(desk: Desk) -> None:
     await asyncio.sleep(0)
     ops = dict(await desk.rows("SELECT jid, last_assigned_at IS NOT NULL FROM operators"))
     assert ops == {alice: 1, bob: 1}
+
+
+async def test_restart_leaves_every_chat_with_its_operator(desk: Desk) -> None:
+    alice, bob = await setup(desk, [("alice", 10, 0), ("bob", 5, 0)], strategy="round_robin")
+    await desk.operator_online(alice)
+    await desk.operator_online(bob)
+    await new_chat(desk, "v1")
+    await new_chat(desk, "v2")
+    before = {1: await owner_of(desk, 1), 2: await owner_of(desk, 2)}
+    assert set(before.values()) == {alice, bob}
+    await desk.stop_component()
+    await desk.start_component()  # presences come back one by one: nothing must move meanwhile
+    await asyncio.sleep(4)  # past the settling time
+    assert {1: _assigned(desk, 1), 2: _assigned(desk, 2)} == before

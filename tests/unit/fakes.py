@@ -10,7 +10,7 @@ from component.archive import OperatorUpdate
 from component.directory import Directory
 from component.models import Chat, Message, Operator, Show, Site, VisitorKind
 from component.ports import PresenceType
-from component.service import HelpDesk
+from component.service import PRESENCE_SETTLE_SECONDS, HelpDesk
 from component.visitors import XmppVisitors
 
 DOMAIN = "help.test"
@@ -112,5 +112,7 @@ def make_world(
     )
     desk.apply_directory(Directory([ACME, GLOBEX], operators))
     desk.on_connected()
+    clock.advance(PRESENCE_SETTLE_SECONDS)
+    desk.on_tick()
     out.presences.clear()
     return World(desk, out, archive, clock)

@@ -9,6 +9,7 @@ import pytest
 from component.chats import OpenChat
 from component.directory import Directory
 from component.models import Chat, ChatState, Sender, Strategy, VisitorKind
+from component.service import PRESENCE_SETTLE_SECONDS
 from tests.unit.fakes import ACME, ALICE, BOB, GLOBEX, MALLORY, World, make_world
 
 VISITOR = "vera@v.test"
@@ -198,3 +199,22 @@ def test_reload_keeps_paused_from_memory() -> None:
     world.desk.apply_directory(Directory([ACME], [ALICE]))
     operator = world.desk.directory.operator(ACME.id, ALICE.jid)
     assert operator is not None and operator.paused
+
+
+def test_after_reconnecting_chats_wait_for_presence_to_settle() -> None:
+    world = make_world()
+    world.online(ALICE.jid)
+    world.online(BOB.jid)
+    start_chat(world, visitor="one@v.test")
+    world.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "hi")
+    world.desk.presence_unavailable(ALICE.jid, "res")  # chat 1 moves to Bob
+    world.online(ALICE.jid)
+    start_chat(world, visitor="two@v.test")
+    owners = {e.chat.number: e.chat.operator for e in world.desk.chats.assigned()}
+    assert owners == {1: BOB.jid, 2: ALICE.jid}
+    world.desk.on_connected()  # the server came back: nobody's presence is known yet
+    world.online(BOB.jid)  # Bob's comes back first: Alice's chat must not move to him
+    assert world.desk.chats.get(ACME.id, 2).chat.operator == ALICE.jid  # type: ignore[union-attr]
+    world.clock.advance(PRESENCE_SETTLE_SECONDS)
+    world.desk.on_tick()  # Alice never came back: now her chat goes
+    assert world.desk.chats.get(ACME.id, 2).chat.operator == BOB.jid  # type: ignore[union-attr]
