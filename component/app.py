@@ -103,11 +103,12 @@ class Application:
             await asyncio.sleep(self.config.component.reload_interval)
             try:
                 directory = await load_directory(repo)
+                if self.desk is not None:
+                    self.desk.apply_directory(directory)
             except StorageError as exc:
                 log.warning("settings reload failed: %s", exc)
-                continue
-            if self.desk is not None:
-                self.desk.apply_directory(directory)
+            except Exception:
+                log.exception("applying reloaded settings failed")
 
     async def _tick_loop(self) -> None:
         """Drive the service's timers (answer timeouts)."""
