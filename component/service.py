@@ -21,8 +21,9 @@ from component.commands import run_chat_command, run_desk_command
 from component.directory import Directory
 from component.errors import EmptyMessage, MessageTooLong, NotAllowed, UnknownChat, UnknownSite
 from component.models import ChatState, Message, Operator, Sender, Show, Site, Tier, VisitorKind
-from component.ports import ArchiveSink, PresenceType, VisitorTransport, XmppOut
+from component.ports import ArchiveSink, VisitorTransport, XmppOut
 from component.presence import PresenceTable, idle_since
+from component.roster import DeskRoster
 from component.routing import Candidate, Decision, Outcome, RouteOptions, SiteRouter
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,8 @@ class HelpDesk:
         self.last_replied: dict[str, float] = {}
         self._routers: dict[int, SiteRouter] = {}
         self._settle_until: float | None = None
+        self._heard: set[str] = set()  # operators whose presence arrived since (re)connecting
+        self.roster = DeskRoster(self)
 
     # -- start-up, connection and settings ---------------------------------------------------
 
@@ -83,22 +86,21 @@ class HelpDesk:
         self._rebuild_routers()
         if self.connected:
             for site, op in change.added:
-                self._greet(site, op)
+                self.roster.greet(site, op)
             for site, op in change.removed:
-                desk = self.addresses.desk(site.slug)
-                self.out.send_presence(desk, op.jid, PresenceType.UNSUBSCRIBED)
-                self.out.send_presence(desk, op.jid, PresenceType.UNSUBSCRIBE)
+                self.roster.release(site, op)
         self.rebalance_all()
 
     def on_connected(self) -> None:
         """(Re)connected to the server: forget stale presence, greet and probe every operator."""
         self.connected = True
         self._settle_until = self.clock() + PRESENCE_SETTLE_SECONDS
+        self._heard.clear()
         self.presence.clear()
         self._rebuild_routers()
         for site in self.directory.sites():
             for op in self.directory.operators(site.id):
-                self._greet(site, op)
+                self.roster.greet(site, op)
 
     def on_disconnected(self) -> None:
         self.connected = False
@@ -215,35 +217,6 @@ class HelpDesk:
             self.presence.set_unavailable(jid, resource)
             self._presence_changed(jid, self.clock())
 
-    def subscription_requested(self, jid: str, slug: str) -> None:
-        """An operator asks to see the desk's presence: granted to the site's operators only."""
-        site = self.directory.site(slug)
-        operator = None if site is None else self.directory.operator(site.id, jid)
-        desk = self.addresses.desk(slug)
-        if site is None or operator is None:
-            self.out.send_presence(desk, jid, PresenceType.UNSUBSCRIBED)
-            return
-        self.out.send_presence(desk, jid, PresenceType.SUBSCRIBED)
-        self.out.send_presence(desk, jid, PresenceType.AVAILABLE)
-        if not operator.subscribed:
-            self.out.send_presence(desk, jid, PresenceType.SUBSCRIBE)
-
-    def subscription_granted(self, jid: str, slug: str, granted: bool) -> None:
-        """The operator approved (or revoked) the desk's subscription to their presence."""
-        site = self.directory.site(slug)
-        operator = None if site is None else self.directory.operator(site.id, jid)
-        if site is None or operator is None or operator.subscribed == granted:
-            return
-        self.directory.update_operator(replace(operator, subscribed=granted))
-        now = self.clock() if granted else None
-        self.archive.add_operator_update(
-            OperatorUpdate(site.id, jid, subscribed_at=now, unsubscribed=not granted)
-        )
-
-    def probed(self, jid: str, slug: str) -> None:
-        if self.is_operator_of(jid, slug):
-            self.out.send_presence(self.addresses.desk(slug), jid, PresenceType.AVAILABLE)
-
     # -- shared steps --------------------------------------------------------------------------
 
     def site(self, slug: str) -> Site:
@@ -323,13 +296,6 @@ class HelpDesk:
             raise MessageTooLong(f"message longer than {self.max_body_chars} characters")
         return body
 
-    def _greet(self, site: Site, op: Operator) -> None:
-        desk = self.addresses.desk(site.slug)
-        self.out.send_presence(desk, op.jid, PresenceType.AVAILABLE)
-        if not op.subscribed:
-            self.out.send_presence(desk, op.jid, PresenceType.SUBSCRIBE)
-        self.out.send_presence(desk, op.jid, PresenceType.PROBE)
-
     def _operator_said(self, site: Site, entry: OpenChat, jid: str, body: str) -> None:
         now = self.clock()
         self.record(entry, Sender.OPERATOR, jid, body, now)
@@ -339,6 +305,7 @@ class HelpDesk:
         self._refresh(jid)
 
     def _presence_changed(self, jid: str, now: float) -> None:
+        self._heard.add(jid)
         self._refresh(jid)
         for site, _ in self.directory.memberships(jid):
             self.rebalance(site, now)
@@ -347,11 +314,12 @@ class HelpDesk:
         return jid is not None and self.presence.tier_of(jid) is not Tier.OFFLINE
 
     def _orphaned(self, site: Site, entry: OpenChat) -> bool:
-        """Assigned to someone who is offline (once presence has settled) or was removed."""
+        """Assigned to someone removed, or offline: said so, or silent once presence settled."""
         jid = entry.chat.operator or ""
         if self.directory.operator(site.id, jid) is None:
             return True
-        return self._settle_until is None and not self._is_online(jid)
+        settled = self._settle_until is None or jid in self._heard
+        return settled and not self._is_online(jid)
 
     def _route(self, site: Site, exclude: frozenset[str] = frozenset()) -> Decision:
         options = RouteOptions(

@@ -148,11 +148,11 @@ class HelperChatComponent(ComponentXMPP):
 
     def _presence_to_desk(self, desk: HelpDesk, pres: Any, jid: str, slug: str, ptype: str) -> None:
         if ptype == "subscribe":
-            desk.subscription_requested(jid, slug)
+            desk.roster.requested(jid, slug)
         elif ptype in ("subscribed", "unsubscribed"):
-            desk.subscription_granted(jid, slug, granted=ptype == "subscribed")
+            desk.roster.granted(jid, slug, granted=ptype == "subscribed")
         elif ptype == "probe":
-            desk.probed(jid, slug)
+            desk.roster.probed(jid, slug)
         elif ptype == "unavailable":
             desk.presence_unavailable(jid, pres["from"].resource)
         elif ptype != "unsubscribe":

@@ -165,9 +165,9 @@ def test_operator_of_another_chat_is_told_not_yours() -> None:
 
 def test_subscriptions_are_granted_to_operators_only() -> None:
     world = make_world()
-    world.desk.subscription_requested(ALICE.jid, "acme")
-    world.desk.subscription_requested(MALLORY.jid, "acme")
-    world.desk.subscription_requested(VISITOR, "acme")
+    world.desk.roster.requested(ALICE.jid, "acme")
+    world.desk.roster.requested(MALLORY.jid, "acme")
+    world.desk.roster.requested(VISITOR, "acme")
     kinds = {(to, kind) for _, to, kind in world.out.presences}
     assert (ALICE.jid, PresenceType.SUBSCRIBED) in kinds
     assert (MALLORY.jid, PresenceType.UNSUBSCRIBED) in kinds
@@ -216,3 +216,15 @@ def test_reload_without_changes_does_nothing() -> None:
     world.desk.apply_directory(Directory([ACME, GLOBEX], [ALICE, BOB, MALLORY]))
     assert world.desk._routers is routers
     assert world.out.presences == [] and world.out.messages == []
+
+
+def test_granted_subscription_is_recorded_once_and_probes_answered_for_operators_only() -> None:
+    world = make_world((replace(ALICE, subscribed=False),))
+    world.desk.roster.granted(ALICE.jid, "acme", granted=True)
+    world.desk.roster.granted(ALICE.jid, "acme", granted=True)
+    world.desk.roster.granted(VISITOR, "acme", granted=True)
+    assert [u.jid for u in world.archive.operators] == [ALICE.jid]
+    assert world.archive.operators[0].subscribed_at == world.clock.now
+    world.desk.roster.probed(ALICE.jid, "acme")
+    world.desk.roster.probed(VISITOR, "acme")
+    assert world.out.presences == [(world.desk_jid(), ALICE.jid, PresenceType.AVAILABLE)]

@@ -218,3 +218,15 @@ def test_after_reconnecting_chats_wait_for_presence_to_settle() -> None:
     world.clock.advance(PRESENCE_SETTLE_SECONDS)
     world.desk.on_tick()  # Alice never came back: now her chat goes
     assert world.desk.chats.get(ACME.id, 2).chat.operator == BOB.jid  # type: ignore[union-attr]
+
+
+def test_an_operator_who_says_offline_while_settling_hands_over_at_once() -> None:
+    world = make_world()
+    world.online(ALICE.jid)
+    world.online(BOB.jid)
+    start_chat(world)
+    world.desk.on_connected()
+    world.online(ALICE.jid)
+    world.online(BOB.jid)
+    world.desk.presence_unavailable(ALICE.jid, "res")
+    assert world.desk.chats.get(ACME.id, 1).chat.operator == BOB.jid  # type: ignore[union-attr]

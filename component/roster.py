@@ -1,0 +1,69 @@
+"""The desks' side of the roster contract (SPEC §2): presence subscriptions with the site's
+operators, answers to their probes, and the desks' own presence. Strangers get no access.
+
+Must not import any adapter library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from component.archive import OperatorUpdate
+from component.models import Operator, Site
+from component.ports import PresenceType
+
+if TYPE_CHECKING:
+    from component.service import HelpDesk
+
+
+class DeskRoster:
+    def __init__(self, desk: HelpDesk) -> None:
+        self._desk = desk
+
+    def greet(self, site: Site, op: Operator) -> None:
+        """Show the desk as available to an operator, ask for their presence, probe it."""
+        desk_jid, out = self._desk.addresses.desk(site.slug), self._desk.out
+        out.send_presence(desk_jid, op.jid, PresenceType.AVAILABLE)
+        if not op.subscribed:
+            out.send_presence(desk_jid, op.jid, PresenceType.SUBSCRIBE)
+        out.send_presence(desk_jid, op.jid, PresenceType.PROBE)
+
+    def release(self, site: Site, op: Operator) -> None:
+        """An operator removed from a site: end both subscriptions."""
+        desk_jid, out = self._desk.addresses.desk(site.slug), self._desk.out
+        out.send_presence(desk_jid, op.jid, PresenceType.UNSUBSCRIBED)
+        out.send_presence(desk_jid, op.jid, PresenceType.UNSUBSCRIBE)
+
+    def requested(self, jid: str, slug: str) -> None:
+        """Someone asks to see the desk's presence: granted to the site's operators only."""
+        operator = self._member(jid, slug)
+        desk_jid, out = self._desk.addresses.desk(slug), self._desk.out
+        if operator is None:
+            out.send_presence(desk_jid, jid, PresenceType.UNSUBSCRIBED)
+            return
+        out.send_presence(desk_jid, jid, PresenceType.SUBSCRIBED)
+        out.send_presence(desk_jid, jid, PresenceType.AVAILABLE)
+        if not operator.subscribed:
+            out.send_presence(desk_jid, jid, PresenceType.SUBSCRIBE)
+
+    def granted(self, jid: str, slug: str, granted: bool) -> None:
+        """The operator approved (or revoked) the desk's subscription to their presence."""
+        operator = self._member(jid, slug)
+        if operator is None or operator.subscribed == granted:
+            return
+        self._desk.directory.update_operator(replace(operator, subscribed=granted))
+        now = self._desk.clock() if granted else None
+        self._desk.archive.add_operator_update(
+            OperatorUpdate(operator.site_id, jid, subscribed_at=now, unsubscribed=not granted)
+        )
+
+    def probed(self, jid: str, slug: str) -> None:
+        if self._member(jid, slug) is not None:
+            self._desk.out.send_presence(
+                self._desk.addresses.desk(slug), jid, PresenceType.AVAILABLE
+            )
+
+    def _member(self, jid: str, slug: str) -> Operator | None:
+        site = self._desk.directory.site(slug)
+        return None if site is None else self._desk.directory.operator(site.id, jid)
