@@ -22,12 +22,15 @@ class DeskRoster:
         self._desk = desk
 
     def greet(self, site: Site, op: Operator) -> None:
-        """Show the desk as available to an operator, ask for their presence, probe it."""
+        """Show the desk as available to an operator; probe their presence, or ask for it.
+
+        No probe before they approved: Prosody answers such a probe with `unsubscribed` on their
+        behalf, which cancels the pending request.
+        """
         desk_jid, out = self._desk.addresses.desk(site.slug), self._desk.out
         out.send_presence(desk_jid, op.jid, PresenceType.AVAILABLE)
-        if not op.subscribed:
-            out.send_presence(desk_jid, op.jid, PresenceType.SUBSCRIBE)
-        out.send_presence(desk_jid, op.jid, PresenceType.PROBE)
+        kind = PresenceType.PROBE if op.subscribed else PresenceType.SUBSCRIBE
+        out.send_presence(desk_jid, op.jid, kind)
 
     def release(self, site: Site, op: Operator) -> None:
         """An operator removed from a site: end both subscriptions."""

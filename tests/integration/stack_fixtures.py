@@ -1,4 +1,4 @@
-"""Session-scoped pytest fixtures running a real MariaDB and ejabberd; skip locally, fail on CI."""
+"""Session-scoped fixtures for a real MariaDB, ejabberd and Prosody; skip locally, fail on CI."""
 
 import os
 import shutil
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from devstack import Ejabberd, MariaDB
+from devstack import Ejabberd, MariaDB, Prosody
 from devstack.process import find_binary
 
 
@@ -53,5 +53,15 @@ def ejabberd(stack_dir: Path) -> Iterator[Ejabberd]:
     require_servers("ejabberdctl")
     server = Ejabberd()
     server.start(stack_dir / "ejabberd")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def prosody(stack_dir: Path) -> Iterator[Prosody]:
+    """A running Prosody for the whole session, with the component domain helpdesk.localhost."""
+    require_servers("prosody", "prosodyctl")
+    server = Prosody()
+    server.start(stack_dir / "prosody")
     yield server
     server.stop()
