@@ -11,6 +11,7 @@ import itertools
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,17 +155,16 @@ def make_config(ejabberd: Any, mariadb: Any, database: str, password: str) -> Co
     )
 
 
-@pytest.fixture
-async def desk(ejabberd: Any, mariadb: Any) -> AsyncIterator[Desk]:
-    """Schema, site `acme` (Acme Inc.), no operators yet, component not started."""
-    tag = f"{next(_counter)}x{secrets.token_hex(2)}"
+@asynccontextmanager
+async def desk_world(xmpp_server: Any, mariadb: Any, tag: str) -> AsyncIterator[Desk]:
+    """A fresh database with the schema and site `acme`, on the given XMPP server; cleaned up."""
     database, password = f"hc{tag}", secrets.token_hex(8)
     await asyncio.to_thread(mariadb.create_database, database, database, password)
-    config = make_config(ejabberd, mariadb, database, password)
+    config = make_config(xmpp_server, mariadb, database, password)
     db = await open_database(config.mysql)
     await init_schema(db)
     await Admin(DirectoryRepository(db)).add_site("acme", "Acme Inc.")
-    world = Desk(config, db, ejabberd, mariadb, tag)
+    world = Desk(config, db, xmpp_server, mariadb, tag)
     try:
         yield world
     finally:
@@ -173,3 +173,10 @@ async def desk(ejabberd: Any, mariadb: Any) -> AsyncIterator[Desk]:
         await world.stop_component()
         await db.close()
         await asyncio.to_thread(mariadb.drop_database, database)
+
+
+@pytest.fixture
+async def desk(ejabberd: Any, mariadb: Any) -> AsyncIterator[Desk]:
+    """Schema, site `acme` (Acme Inc.), no operators yet, component not started."""
+    async with desk_world(ejabberd, mariadb, f"{next(_counter)}x{secrets.token_hex(2)}") as world:
+        yield world

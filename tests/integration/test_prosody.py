@@ -6,41 +6,22 @@ and every client connect to the session's Prosody; the archive is checked in Mar
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from component.admin import Admin
 from component.models import Tier
-from component.storage import open_database
-from component.storage.directory import DirectoryRepository
-from component.storage.schema import init_schema
 from devstack import Prosody
-from tests.integration.helpdesk_fixtures import Desk, make_config
+from tests.integration.helpdesk_fixtures import Desk, desk_world
 
 
 @pytest.fixture
 async def prosody_desk(prosody: Prosody, mariadb: Any) -> AsyncIterator[Desk]:
     """Schema, site `acme` (Acme Inc.), no operators yet, component not started; XMPP is Prosody."""
-    tag = f"p{secrets.token_hex(3)}"
-    database, password = f"hc{tag}", secrets.token_hex(8)
-    await asyncio.to_thread(mariadb.create_database, database, database, password)
-    config = make_config(prosody, mariadb, database, password)
-    db = await open_database(config.mysql)
-    await init_schema(db)
-    await Admin(DirectoryRepository(db)).add_site("acme", "Acme Inc.")
-    world = Desk(config, db, prosody, mariadb, tag)  # uses only what Ejabberd and Prosody share
-    try:
+    async with desk_world(prosody, mariadb, f"p{secrets.token_hex(3)}") as world:
         yield world
-    finally:
-        for client in world.clients:
-            await client.stop()
-        await world.stop_component()
-        await db.close()
-        await asyncio.to_thread(mariadb.drop_database, database)
 
 
 async def test_chat_through_prosody_is_relayed_and_archived(prosody_desk: Desk) -> None:
