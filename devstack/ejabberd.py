@@ -8,7 +8,6 @@ import shutil
 import signal
 import stat
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from os import PathLike
 from pathlib import Path
 
 from devstack.ports import free_ports
-from devstack.process import find_pids, read_from, require_binary, tail, terminate
+from devstack.process import find_pids, read_from, require_binary, tail, terminate, wait_until_ready
 
 DEFAULT_COMPONENT_DOMAIN = "helpdesk.localhost"
 
@@ -178,21 +177,25 @@ class Ejabberd:
         self, proc: subprocess.Popen[bytes], log_offset: int, timeout: float = 30.0
     ) -> None:
         """Wait for ejabberd to log that all three listeners accept; fail fast on a crash."""
-        deadline = time.monotonic() + timeout
         ports = (self.ports.c2s, self.ports.component, self.ports.http)
         expected = [f"Start accepting TCP connections at {self.host}:{port} " for port in ports]
-        while True:
-            log = read_from(self.log_file, log_offset)
-            if all(line in log for line in expected):
-                return
-            failed = "Failed to start ejabberd" in log or "[critical]" in log
-            if failed or proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                console = read_from(self.base_dir / "log" / "console.log")
-                raise RuntimeError(
-                    f"ejabberd did not start in {self.base_dir}:\n{tail(log)}\n{tail(console)}"
-                )
-            time.sleep(0.05)
+
+        def log() -> str:
+            return read_from(self.log_file, log_offset)
+
+        def ready() -> bool:
+            return all(line in log() for line in expected)
+
+        def failed() -> bool:
+            text = log()
+            return "Failed to start ejabberd" in text or "[critical]" in text
+
+        if not wait_until_ready(proc, ready, failed, timeout):
+            self.stop()
+            console = read_from(self.base_dir / "log" / "console.log")
+            raise RuntimeError(
+                f"ejabberd did not start in {self.base_dir}:\n{tail(log())}\n{tail(console)}"
+            )
 
     def running(self) -> bool:
         """True while this node's beam.smp runs."""

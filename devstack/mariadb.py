@@ -2,12 +2,11 @@
 
 import re
 import subprocess
-import time
 from os import PathLike
 from pathlib import Path
 
 from devstack.ports import free_port
-from devstack.process import find_pids, read_from, require_binary, tail, terminate
+from devstack.process import find_pids, read_from, require_binary, tail, terminate, wait_until_ready
 
 _NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 
@@ -101,15 +100,16 @@ class MariaDB:
     ) -> None:
         admin = require_binary("mariadb-admin", "mariadb-server")
         ping = [admin, "--no-defaults", f"--socket={self.socket}", "-uroot", "ping"]
-        deadline = time.monotonic() + timeout
-        while subprocess.run(ping, capture_output=True, check=False).returncode != 0:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(
-                    f"mariadbd did not start (port {self.port}):\n"
-                    + tail(read_from(self.error_log, log_offset))
-                )
-            time.sleep(0.05)
+
+        def ready() -> bool:
+            return subprocess.run(ping, capture_output=True, check=False).returncode == 0
+
+        if not wait_until_ready(proc, ready, lambda: False, timeout):
+            self.stop()
+            raise RuntimeError(
+                f"mariadbd did not start (port {self.port}):\n"
+                + tail(read_from(self.error_log, log_offset))
+            )
 
     def running(self) -> bool:
         """True while the mariadbd of this datadir runs."""

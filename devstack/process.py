@@ -4,7 +4,9 @@ import contextlib
 import os
 import shutil
 import signal
+import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -72,3 +74,19 @@ def require_binary(name: str, package: str) -> str:
     if found is None:
         raise FileNotFoundError(f"{name} not found: apt-get install {package}")
     return found
+
+
+def wait_until_ready(
+    proc: "subprocess.Popen[bytes]",
+    ready: Callable[[], bool],
+    failed: Callable[[], bool],
+    timeout: float,
+    interval: float = 0.05,
+) -> bool:
+    """Poll until `ready()`; False as soon as the process dies, `failed()` or time runs out."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if failed() or proc.poll() is not None or time.monotonic() > deadline:
+            return False
+        time.sleep(interval)
+    return True

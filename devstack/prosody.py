@@ -10,12 +10,11 @@ import secrets
 import signal
 import socket
 import subprocess
-import time
 from os import PathLike
 from pathlib import Path
 
 from devstack.ports import free_ports
-from devstack.process import pid_alive, read_from, require_binary, tail, terminate
+from devstack.process import pid_alive, read_from, require_binary, tail, terminate, wait_until_ready
 
 DEFAULT_COMPONENT_DOMAIN = "helpdesk.localhost"
 
@@ -150,25 +149,26 @@ class Prosody:
         self, proc: subprocess.Popen[bytes], log_offset: int, timeout: float = 20.0
     ) -> None:
         """Wait until the c2s and component ports accept; fail fast if Prosody dies or errs."""
-        deadline = time.monotonic() + timeout
         ports = (self.c2s_port, self.component_port)
-        while True:
-            log = read_from(self.log_file, log_offset)
-            expected = [f"on [{self.host}]:{port}" for port in ports]
-            if all(line in log for line in expected) and all(
-                _accepts(self.host, port) for port in ports
-            ):
-                return
-            failed = _START_FAILED.search(log) is not None
-            if failed or proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                console = read_from(self.base_dir / "console.log")
-                raise RuntimeError(
-                    f"prosody did not start in {self.base_dir} "
-                    f"(c2s {self.c2s_port}, component {self.component_port}):\n"
-                    f"{tail(log)}\n{tail(console)}"
-                )
-            time.sleep(0.02)
+        expected = [f"on [{self.host}]:{port}" for port in ports]
+
+        def log() -> str:
+            return read_from(self.log_file, log_offset)
+
+        def ready() -> bool:
+            listening = all(line in log() for line in expected)
+            return listening and all(_accepts(self.host, port) for port in ports)
+
+        if not wait_until_ready(
+            proc, ready, lambda: _START_FAILED.search(log()) is not None, timeout, 0.02
+        ):
+            self.stop()
+            console = read_from(self.base_dir / "console.log")
+            raise RuntimeError(
+                f"prosody did not start in {self.base_dir} "
+                f"(c2s {self.c2s_port}, component {self.component_port}):\n"
+                f"{tail(log())}\n{tail(console)}"
+            )
 
     def _pids(self) -> list[int]:
         """Live prosody processes (not prosodyctl) started with this directory's config file."""
