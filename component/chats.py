@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from component.models import Chat, ChatState, Message, Sender, VisitorKind
+
+_K = TypeVar("_K")
 
 
 class TransitionError(Exception):
@@ -57,8 +60,9 @@ class ChatBook:
         self._open: dict[tuple[int, int], OpenChat] = {}
         self._by_visitor: dict[tuple[int, str], int] = {}
         self._last_number: dict[int, int] = {}
-        self._load: dict[tuple[int, str], int] = {}
         self._queues: dict[int, dict[int, OpenChat]] = {}
+        self._assigned: dict[int, dict[int, OpenChat]] = {}  # site -> number -> chat
+        self._held: dict[int, dict[str, dict[int, OpenChat]]] = {}  # site -> operator -> ...
 
     def restore(self, last_numbers: dict[int, int], chats: Iterable[OpenChat]) -> None:
         """Load what storage kept: the highest number per site and the chats still open."""
@@ -89,18 +93,13 @@ class ChatBook:
 
     def set_state(self, entry: OpenChat, chat: Chat) -> None:
         """Store a transition's result; a closed chat leaves the book."""
-        self._count(entry.chat, -1)
+        self._unindex(entry.chat)
         entry.chat = chat
-        self._count(chat, +1)
-        queue = self._queues.setdefault(chat.site_id, {})
-        if chat.state is ChatState.QUEUED:
-            queue[chat.number] = entry
-        else:
-            queue.pop(chat.number, None)
         if chat.state in (ChatState.CLOSED, ChatState.OFFLINE):
-            key = (chat.site_id, chat.number)
-            del self._open[key]
+            del self._open[(chat.site_id, chat.number)]
             del self._by_visitor[(chat.site_id, chat.visitor)]
+        else:
+            self._index(entry)
 
     def add_message(
         self, entry: OpenChat, sender: Sender, author: str, body: str, now: float
@@ -118,21 +117,23 @@ class ChatBook:
 
     def assigned(self, site_id: int | None = None) -> Iterator[OpenChat]:
         """Chats with an operator, of one site or of all."""
-        for entry in self._open.values():
-            chat = entry.chat
-            if chat.state is ChatState.ASSIGNED and (site_id is None or chat.site_id == site_id):
-                yield entry
+        sites = self._assigned.values() if site_id is None else [self._assigned.get(site_id, {})]
+        for chats in list(sites):
+            yield from list(chats.values())
 
     def assigned_to(self, jid: str, site_id: int | None = None) -> Iterator[OpenChat]:
-        for entry in self._open.values():
-            chat = entry.chat
-            mine = chat.operator == jid and chat.state is ChatState.ASSIGNED
-            if mine and (site_id is None or chat.site_id == site_id):
-                yield entry
+        """Chats the operator holds now, of one site or of all."""
+        sites = self._held.values() if site_id is None else [self._held.get(site_id, {})]
+        for holders in list(sites):
+            yield from list(holders.get(jid, {}).values())
+
+    def holders(self, site_id: int) -> list[str]:
+        """The operators who hold at least one chat of the site now."""
+        return list(self._held.get(site_id, ()))
 
     def open_count(self, site_id: int, jid: str) -> int:
         """How many chats of the site the operator has assigned now."""
-        return self._load.get((site_id, jid), 0)
+        return len(self._held.get(site_id, {}).get(jid, ()))
 
     def __len__(self) -> int:
         return len(self._open)
@@ -141,11 +142,31 @@ class ChatBook:
         chat = entry.chat
         self._open[(chat.site_id, chat.number)] = entry
         self._by_visitor[(chat.site_id, chat.visitor)] = chat.number
-        self._count(chat, +1)
+        self._index(entry)
+
+    def _index(self, entry: OpenChat) -> None:
+        chat = entry.chat
         if chat.state is ChatState.QUEUED:
             self._queues.setdefault(chat.site_id, {})[chat.number] = entry
+        elif chat.state is ChatState.ASSIGNED and chat.operator is not None:
+            self._assigned.setdefault(chat.site_id, {})[chat.number] = entry
+            holders = self._held.setdefault(chat.site_id, {})
+            holders.setdefault(chat.operator, {})[chat.number] = entry
 
-    def _count(self, chat: Chat, delta: int) -> None:
-        if chat.state is ChatState.ASSIGNED and chat.operator is not None:
-            key = (chat.site_id, chat.operator)
-            self._load[key] = self._load.get(key, 0) + delta
+    def _unindex(self, chat: Chat) -> None:
+        """Take a chat out of the queue and assignment indexes; empty buckets go too."""
+        _discard(self._queues, chat.site_id, chat.number)
+        _discard(self._assigned, chat.site_id, chat.number)
+        holders = self._held.get(chat.site_id)
+        if chat.operator is not None and holders is not None:
+            _discard(holders, chat.operator, chat.number)
+            if not holders:
+                del self._held[chat.site_id]
+
+
+def _discard(index: dict[_K, dict[int, OpenChat]], key: _K, number: int) -> None:
+    bucket = index.get(key)
+    if bucket is not None:
+        bucket.pop(number, None)
+        if not bucket:
+            del index[key]

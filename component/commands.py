@@ -82,7 +82,7 @@ def _transfer(
         return "This chat is yours already."
     if not target.enabled:
         return f"{target.name} is disabled; the chat stays with you."
-    if desk.presence.tier_of(target.jid) is Tier.OFFLINE:
+    if desk.presence.tier_of(target.jid, site.id) is Tier.OFFLINE:
         return f"{target.name} is offline; the chat stays with you."
     desk.transfer_chat(site, entry, target, operator)
     return None
@@ -121,7 +121,7 @@ def _desk_help(desk: HelpDesk, site: Site, operator: Operator, _: str) -> str:
 
 def _status(desk: HelpDesk, site: Site, operator: Operator, _: str) -> str:
     now = desk.clock()
-    presence = desk.presence.summary(operator.jid)
+    presence = desk.presence.summary(operator.jid, site.id)
     shown = "dnd" if presence.dnd else presence.tier.name.lower()
     idle = desk.idle_since(operator)
     open_chats = [e.chat for e in desk.chats.assigned_to(operator.jid, site.id)]

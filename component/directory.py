@@ -36,6 +36,9 @@ class Directory:
     def site_by_id(self, site_id: int) -> Site:
         return self._sites_by_id[site_id]
 
+    def site_by_id_or_none(self, site_id: int) -> Site | None:
+        return self._sites_by_id.get(site_id)
+
     def sites(self) -> Iterator[Site]:
         return iter(self._sites_by_id.values())
 

@@ -38,3 +38,9 @@ class InvalidInput(HelpDeskError):
     """Bad values given to an admin command (slug, JID, name, number)."""
 
     condition = "bad-request"
+
+
+class ArchiveFull(HelpDeskError):
+    """The archive buffer is at its cap (the database is away): nothing new is relayed for now."""
+
+    condition = "resource-constraint"

@@ -38,7 +38,13 @@ class VisitorTransport(Protocol):
 
 
 class ArchiveSink(Protocol):
-    """Where the service appends archive rows without waiting (see archive.ArchiveWriter)."""
+    """Where the service appends archive rows without waiting (see archive.ArchiveWriter).
+
+    `accepting` turns False when its buffer is at the cap: the service then relays nothing new.
+    """
+
+    @property
+    def accepting(self) -> bool: ...
 
     def add_chat(self, chat: Chat) -> None: ...
 

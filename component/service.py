@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
+from functools import wraps
+from typing import Concatenate, ParamSpec, TypeVar
 
 from component import texts
 from component.addresses import Addresses
@@ -19,8 +21,25 @@ from component.archive import OperatorUpdate
 from component.chats import ChatBook, OpenChat, transition
 from component.commands import run_chat_command, run_desk_command
 from component.directory import Directory
-from component.errors import EmptyMessage, MessageTooLong, NotAllowed, UnknownChat, UnknownSite
-from component.models import ChatState, Message, Operator, Sender, Show, Site, Tier, VisitorKind
+from component.errors import (
+    ArchiveFull,
+    EmptyMessage,
+    MessageTooLong,
+    NotAllowed,
+    UnknownChat,
+    UnknownSite,
+)
+from component.models import (
+    Chat,
+    ChatState,
+    Message,
+    Operator,
+    Sender,
+    Show,
+    Site,
+    Tier,
+    VisitorKind,
+)
 from component.ports import ArchiveSink, VisitorTransport, XmppOut
 from component.presence import PresenceTable, idle_since
 from component.roster import DeskRoster
@@ -32,6 +51,35 @@ MAX_NAME_CHARS = 200
 PRESENCE_SETTLE_SECONDS = 3.0
 """After (re)connecting, how long operators' presence may take to come back before their open
 chats count as abandoned and move to someone else."""
+
+
+MAX_REBALANCE_ROUNDS = 8
+"""A use case ends by rebalancing the sites where a slot freed; rebalancing can free more."""
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def use_case(
+    method: Callable[Concatenate[HelpDesk, _P], _R],
+) -> Callable[Concatenate[HelpDesk, _P], _R]:
+    """Mark an entry point: when the outermost one returns, sites where a slot freed rebalance.
+
+    Every slot an operator loses (close, transfer, timeout, move, requeue) is noted in one place,
+    `HelpDesk._set_state`, and served here: no path that frees a slot can forget the queue.
+    """
+
+    @wraps(method)
+    def run(desk: HelpDesk, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        desk._depth += 1
+        try:
+            return method(desk, *args, **kwargs)
+        finally:
+            desk._depth -= 1
+            if desk._depth == 0:
+                desk._rebalance_freed()
+
+    return run
 
 
 class HelpDesk:
@@ -60,19 +108,30 @@ class HelpDesk:
         self.last_replied: dict[str, float] = {}
         self._routers: dict[int, SiteRouter] = {}
         self._settle_until: float | None = None
-        self._heard: set[str] = set()  # operators whose presence arrived since (re)connecting
+        self._heard: set[tuple[int, str]] = set()  # (site, operator) heard since (re)connecting
+        self._freed: set[int] = set()  # sites where a slot freed during the current use case
+        self._depth = 0
+        self._disconnected_at: float | None = None
         self.roster = DeskRoster(self)
 
     # -- start-up, connection and settings ---------------------------------------------------
 
     def restore(self, last_numbers: dict[int, int], open_chats: list[OpenChat]) -> None:
-        """Take back the chats that were open when the component last stopped."""
+        """Take back the chats that were open when the component last stopped.
+
+        Queued visitors were told their place, and nothing moved while the component was down:
+        what they were told is their place now, so a restart tells them nothing again.
+        """
         for entry in open_chats:
             if entry.chat.state is ChatState.ASSIGNED and not entry.answered:
                 entry.waiting_since = entry.chat.assigned_at
         self.chats.restore(last_numbers, open_chats)
+        for site_id in {entry.chat.site_id for entry in open_chats}:
+            for position, entry in enumerate(self.chats.queued(site_id), start=1):
+                entry.told_position = position
         self._rebuild_routers()
 
+    @use_case
     def apply_directory(self, newer: Directory) -> None:
         """Use reloaded sites and operators; greet new operators, release removed ones."""
         for op in newer.operators():
@@ -83,6 +142,8 @@ class HelpDesk:
             return
         change = self.directory.diff(newer)
         self.directory = newer
+        for site, op in change.removed:
+            self._forget_membership(site, op)
         self._rebuild_routers()
         if self.connected:
             for site, op in change.added:
@@ -91,10 +152,21 @@ class HelpDesk:
                 self.roster.release(site, op)
         self.rebalance_all()
 
+    @use_case
     def on_connected(self) -> None:
-        """(Re)connected to the server: forget stale presence, greet and probe every operator."""
+        """(Re)connected to the server: forget stale presence, greet and probe every operator.
+
+        Answer timeouts were held while disconnected: unanswered chats get the outage back.
+        """
+        now = self.clock()
         self.connected = True
-        self._settle_until = self.clock() + PRESENCE_SETTLE_SECONDS
+        self._settle_until = now + PRESENCE_SETTLE_SECONDS
+        if self._disconnected_at is not None:
+            outage = now - self._disconnected_at
+            for entry in self.chats.assigned():
+                if not entry.answered and entry.waiting_since is not None:
+                    entry.waiting_since += outage
+            self._disconnected_at = None
         self._heard.clear()
         self.presence.clear()
         self._rebuild_routers()
@@ -102,22 +174,39 @@ class HelpDesk:
             for op in self.directory.operators(site.id):
                 self.roster.greet(site, op)
 
+    @use_case
     def on_disconnected(self) -> None:
+        """Lost the server: presence is unknown; no timeout runs and no chat moves until back."""
+        if self.connected:
+            self._disconnected_at = self.clock()
         self.connected = False
+        self._settle_until = None
+        self.presence.clear()
+        self._rebuild_routers()
 
+    @use_case
     def on_tick(self) -> None:
-        """Timer: chats whose operator has not answered within the site's answer timeout move on."""
+        """Timer: chats whose operator has not answered within the site's answer timeout move on.
+
+        Nothing runs while disconnected or while presence settles after (re)connecting.
+        """
+        if not self.connected:
+            return
         now = self.clock()
-        if self._settle_until is not None and now >= self._settle_until:
+        if self._settle_until is not None:
+            if now < self._settle_until:
+                return
             self._settle_until = None
             self.rebalance_all()  # whoever did not come back by now has really gone
         for entry in list(self.chats.assigned()):
             site = self.directory.site_by_id(entry.chat.site_id)
-            if _answer_overdue(entry, site, now) and self._is_online(entry.chat.operator):
+            overdue = _answer_overdue(entry, site, now)
+            if overdue and self._is_online(site, entry.chat.operator):
                 self._reassign_overdue(site, entry, now)
 
     # -- visitors ----------------------------------------------------------------------------
 
+    @use_case
     def visitor_wrote(
         self, slug: str, visitor: str, kind: VisitorKind, name: str, body: str
     ) -> None:
@@ -126,15 +215,17 @@ class HelpDesk:
         now = self.clock()
         entry = self.chats.of_visitor(site.id, visitor)
         if entry is None:
-            entry = self.chats.open(site.id, visitor, kind, clean_name(name) or visitor, now)
+            shown = clean_name(name) or clean_name(visitor)
+            entry = self.chats.open(site.id, visitor, kind, shown, now)
             self.archive.add_chat(entry.chat)
             self.record(entry, Sender.VISITOR, visitor, body, now)
             self._route_new(site, entry, now)
             return
         message = self.record(entry, Sender.VISITOR, visitor, body, now)
-        if entry.chat.state is ChatState.ASSIGNED and entry.chat.operator is not None:
+        operator = entry.chat.operator
+        if entry.chat.state is ChatState.ASSIGNED and self._is_member(site, operator):
             chat_jid = self.addresses.chat(site.slug, entry.chat.number)
-            self.out.send_message(chat_jid, entry.chat.operator, message.body)
+            self.out.send_message(chat_jid, operator or "", message.body)
 
     # -- operators ---------------------------------------------------------------------------
 
@@ -144,6 +235,7 @@ class HelpDesk:
             raise NotAllowed(f"only operators of {site.slug} may {what}")
         return operator
 
+    @use_case
     def operator_wrote_chat(self, jid: str, slug: str, number: int, body: str) -> None:
         site = self.site(slug)
         operator = self.operator_of(site, jid, "write to its chats")
@@ -161,6 +253,7 @@ class HelpDesk:
         else:
             self._operator_said(site, entry, jid, body.removeprefix("/"))
 
+    @use_case
     def operator_wrote_desk(self, jid: str, slug: str, body: str) -> None:
         site = self.site(slug)
         operator = self.operator_of(site, jid, "use its desk")
@@ -170,52 +263,64 @@ class HelpDesk:
         site = self.directory.site(slug)
         return site is not None and self.directory.operator(site.id, jid) is not None
 
+    @use_case
     def close_chat(self, site: Site, operator: Operator, entry: OpenChat) -> None:
         now = self.clock()
         number = entry.chat.number
         self.record(entry, Sender.SYSTEM, operator.jid, texts.system_closed_by(operator.name), now)
         self.tell_visitor(site, entry, texts.VISITOR_CLOSED, now)
         closed = transition(entry.chat, ChatState.CLOSED, now)
-        self.chats.set_state(entry, closed)
+        self._set_state(entry, closed)
         self.archive.add_chat(closed)
         chat_jid = self.addresses.chat(site.slug, number)
         self.out.send_message(chat_jid, operator.jid, texts.operator_closed(site, number))
         log.info("chat %s.%d closed by %s", site.slug, number, operator.jid)
         self._refresh(operator.jid)
-        self.rebalance(site, now)
 
+    @use_case
     def transfer_chat(self, site: Site, entry: OpenChat, to: Operator, by: Operator) -> None:
         decision = Decision(Outcome.ASSIGN, to.jid, f"transferred by {by.name}")
         self.assign(site, entry, decision, self.clock(), texts.moved_transfer(to.name))
 
+    @use_case
     def set_paused(self, site: Site, operator: Operator, paused: bool) -> None:
         self.directory.update_operator(replace(operator, paused=paused))
         self.archive.add_operator_update(OperatorUpdate(site.id, operator.jid, paused=paused))
         self._refresh(operator.jid)
         if not paused:
-            self.rebalance(site, self.clock())
+            self._freed.add(site.id)
 
     # -- presence and subscriptions ----------------------------------------------------------
 
+    @use_case
     def presence_available(
         self,
         jid: str,
+        slug: str,
         resource: str,
         show: Show,
         status: str,
         priority: int,
         client_idle_since: float | None,
     ) -> None:
-        if not self.directory.is_operator(jid):
+        """An operator's resource told a site's desk it is available (any show)."""
+        site = self.directory.site(slug)
+        if site is None or self.directory.operator(site.id, jid) is None:
             return
         now = self.clock()
-        self.presence.set_available(jid, resource, show, status, priority, client_idle_since, now)
-        self._presence_changed(jid, now)
+        self.presence.set_available(
+            jid, resource, show, status, priority, client_idle_since, now, site=site.id
+        )
+        self._presence_changed(site, jid, now)
 
-    def presence_unavailable(self, jid: str, resource: str) -> None:
-        if self.directory.is_operator(jid):
-            self.presence.set_unavailable(jid, resource)
-            self._presence_changed(jid, self.clock())
+    @use_case
+    def presence_unavailable(self, jid: str, slug: str, resource: str) -> None:
+        """An operator's resource left a site's desk (went offline, or dropped that desk)."""
+        site = self.directory.site(slug)
+        if site is None or self.directory.operator(site.id, jid) is None:
+            return
+        self.presence.set_unavailable(jid, resource, site=site.id)
+        self._presence_changed(site, jid, self.clock())
 
     # -- shared steps --------------------------------------------------------------------------
 
@@ -246,7 +351,7 @@ class HelpDesk:
         previous = entry.chat.operator if entry.chat.state is ChatState.ASSIGNED else None
         chat = transition(entry.chat, ChatState.ASSIGNED, now, operator.jid)
         chat = replace(chat, route_reason=decision.explain())
-        self.chats.set_state(entry, chat)
+        self._set_state(entry, chat)
         self.archive.add_chat(chat)
         entry.answered, entry.waiting_since, entry.told_position = False, now, 0
         self.directory.record_assignment(site.id, operator.jid, now)
@@ -259,23 +364,25 @@ class HelpDesk:
             self._send_backlog(site, entry, operator.jid, now)
             return
         self._refresh(previous)
-        chat_jid = self.addresses.chat(site.slug, chat.number)
-        self.out.send_message(chat_jid, previous, texts.chat_moved(site, chat, operator, moved))
+        if self._is_member(site, previous):  # nothing of the site reaches a removed operator
+            chat_jid = self.addresses.chat(site.slug, chat.number)
+            self.out.send_message(chat_jid, previous, texts.chat_moved(site, chat, operator, moved))
         self._send_transcript(site, entry, operator.jid, now)
         self.tell_visitor(site, entry, texts.visitor_new_operator(operator.name), now)
 
     def rebalance(self, site: Site, now: float) -> None:
-        """Move chats of operators who are gone, then serve the queue in order; tell positions."""
-        for entry in [e for e in self.chats.assigned(site.id) if self._orphaned(site, e)]:
-            current = entry.chat.operator or ""
-            decision = self._route(site, frozenset(entry.lost_by | {current}))
-            if decision.outcome is Outcome.ASSIGN:
-                self.assign(site, entry, decision, now, texts.MOVED_OFFLINE)
-        for entry in self.chats.queued(site.id):
-            decision = self._route(site, frozenset(entry.lost_by))
-            if decision.outcome is not Outcome.ASSIGN:
-                break
-            self.assign(site, entry, decision, now)
+        """Move chats of operators who are gone, then serve the queue in order; tell positions.
+
+        Looks at the site's chat holders, not at every chat. Does nothing while disconnected:
+        presence is unknown then, and nothing can be sent.
+        """
+        if not self.connected:
+            return
+        for holder in self.chats.holders(site.id):
+            if self._gone(site, holder):
+                for entry in self.chats.assigned_to(holder, site.id):
+                    self._rescue(site, entry, now)
+        self._serve_queue(site, now)
         self._tell_positions(site, now)
 
     def rebalance_all(self) -> None:
@@ -284,7 +391,7 @@ class HelpDesk:
             self.rebalance(site, now)
 
     def idle_since(self, op: Operator) -> float | None:
-        became_available = self.presence.available_since(op.jid)
+        became_available = self.presence.available_since(op.jid, op.site_id)
         return idle_since(op.last_assigned_at, self.last_replied.get(op.jid), became_available)
 
     # -- internals ---------------------------------------------------------------------------
@@ -294,7 +401,38 @@ class HelpDesk:
             raise EmptyMessage("empty message")
         if len(body) > self.max_body_chars:
             raise MessageTooLong(f"message longer than {self.max_body_chars} characters")
+        if not self.archive.accepting:
+            raise ArchiveFull("the archive is catching up; please send this again in a moment")
         return body
+
+    def _set_state(self, entry: OpenChat, chat: Chat) -> None:
+        """The one place a chat changes state; a slot its operator loses is noted for the queue."""
+        before = entry.chat
+        self.chats.set_state(entry, chat)
+        held = before.state is ChatState.ASSIGNED
+        if held and (chat.state is not ChatState.ASSIGNED or chat.operator != before.operator):
+            self._freed.add(chat.site_id)
+
+    def _rebalance_freed(self) -> None:
+        """End of a use case: serve the queues of the sites where a slot freed."""
+        for _ in range(MAX_REBALANCE_ROUNDS):
+            if not self._freed:
+                return
+            site_ids, self._freed = self._freed, set()
+            now = self.clock()
+            for site_id in sorted(site_ids):
+                site = self.directory.site_by_id_or_none(site_id)
+                if site is not None:
+                    self.rebalance(site, now)
+        log.warning("rebalancing did not settle after %d rounds", MAX_REBALANCE_ROUNDS)
+        self._freed.clear()
+
+    def _forget_membership(self, site: Site, op: Operator) -> None:
+        """An operator left a site: what they told its desk is forgotten (a return probes)."""
+        self.presence.forget(op.jid, site.id)
+        self._heard.discard((site.id, op.jid))
+        if not self.directory.is_operator(op.jid):
+            self.last_replied.pop(op.jid, None)
 
     def _operator_said(self, site: Site, entry: OpenChat, jid: str, body: str) -> None:
         now = self.clock()
@@ -304,22 +442,85 @@ class HelpDesk:
         self.last_replied[jid] = now
         self._refresh(jid)
 
-    def _presence_changed(self, jid: str, now: float) -> None:
-        self._heard.add(jid)
-        self._refresh(jid)
-        for site, _ in self.directory.memberships(jid):
-            self.rebalance(site, now)
+    def _presence_changed(self, site: Site, jid: str, now: float) -> None:
+        """One desk heard from one operator: only that site and that operator's chats there."""
+        self._heard.add((site.id, jid))
+        operator = self.directory.operator(site.id, jid)
+        if operator is not None:
+            self._refresh_in(site, operator)
+        self.rebalance(site, now)
 
-    def _is_online(self, jid: str | None) -> bool:
-        return jid is not None and self.presence.tier_of(jid) is not Tier.OFFLINE
+    def _is_online(self, site: Site, jid: str | None) -> bool:
+        return jid is not None and self.presence.tier_of(jid, site.id) is not Tier.OFFLINE
 
-    def _orphaned(self, site: Site, entry: OpenChat) -> bool:
-        """Assigned to someone removed, or offline: said so, or silent once presence settled."""
-        jid = entry.chat.operator or ""
-        if self.directory.operator(site.id, jid) is None:
+    def _is_member(self, site: Site, jid: str | None) -> bool:
+        return jid is not None and self.directory.operator(site.id, jid) is not None
+
+    def _gone(self, site: Site, jid: str) -> bool:
+        """Removed from the site, or offline: said so, or silent once presence settled."""
+        if not self._is_member(site, jid):
             return True
-        settled = self._settle_until is None or jid in self._heard
-        return settled and not self._is_online(jid)
+        settled = self._settle_until is None or (site.id, jid) in self._heard
+        return settled and not self._is_online(site, jid)
+
+    def _rescue(self, site: Site, entry: OpenChat, now: float) -> None:
+        """A chat whose operator went offline or was removed: to someone online if possible.
+
+        A chat of an operator who is merely offline stays with them otherwise (their server keeps
+        the messages); one of a removed operator goes to offline routing or back to the queue.
+        """
+        current = entry.chat.operator or ""
+        decision = self._route_avoiding(site, entry.lost_by, {current})
+        if decision.outcome is Outcome.ASSIGN:
+            self.assign(site, entry, decision, now, texts.MOVED_OFFLINE)
+        elif self._is_member(site, current):
+            return
+        elif decision.outcome is Outcome.OFFLINE:
+            self.assign(site, entry, decision, now, texts.MOVED_OFFLINE)
+        else:
+            self._requeue(site, entry, now)
+
+    def _requeue(self, site: Site, entry: OpenChat, now: float) -> None:
+        """Back to the queue (in its old place, by when it opened); the visitor is told why."""
+        log.info("chat %s.%d back in the queue: its operator left", site.slug, entry.chat.number)
+        queued = transition(entry.chat, ChatState.QUEUED, now)
+        self._set_state(entry, queued)
+        self.archive.add_chat(queued)
+        entry.waiting_since = None
+        position = [e.chat.number for e in self.chats.queued(site.id)].index(queued.number) + 1
+        self.tell_visitor(site, entry, texts.visitor_requeued(position), now)
+        entry.told_position = position
+
+    def _serve_queue(self, site: Site, now: float) -> None:
+        """Queued chats in order: to an operator who can take one; offline when nobody is online.
+
+        Queued chats become offline messages only once presence has settled, so a restart does
+        not send the whole queue to offline operators before they are heard from.
+        """
+        for entry in self.chats.queued(site.id):
+            decision = self._route_avoiding(site, entry.lost_by)
+            if decision.outcome is Outcome.ASSIGN:
+                self.assign(site, entry, decision, now)
+            elif decision.outcome is Outcome.OFFLINE and self._settle_until is None:
+                self.assign(site, entry, decision, now)
+                self.tell_visitor(site, entry, texts.VISITOR_OFFLINE, now)
+            else:
+                return
+
+    def _route_avoiding(
+        self, site: Site, rather_not: Iterable[str], exclude: Iterable[str] = ()
+    ) -> Decision:
+        """Route without `exclude`, preferring anyone over `rather_not` (who lost the chat before).
+
+        Losing a chat to a timeout is a preference, not a ban: when nobody else online can take
+        it, an operator who lost it earlier is better than an offline one.
+        """
+        excluded = frozenset(exclude)
+        avoided = excluded | frozenset(rather_not)
+        decision = self._route(site, avoided)
+        if decision.outcome is Outcome.ASSIGN or avoided == excluded:
+            return decision
+        return self._route(site, excluded)
 
     def _route(self, site: Site, exclude: frozenset[str] = frozenset()) -> Decision:
         options = RouteOptions(
@@ -330,6 +531,8 @@ class HelpDesk:
         return self._router(site).route(options, self.clock(), self.rng)
 
     def _route_new(self, site: Site, entry: OpenChat, now: float) -> None:
+        if not self.connected:
+            return  # held in the queue; served once connected and presence settled
         if len(self.chats.queued(site.id)) > 1:  # others wait already: first come, first served
             self._tell_positions(site, now)
             return
@@ -345,6 +548,7 @@ class HelpDesk:
             self.tell_visitor(site, entry, texts.VISITOR_NO_OPERATOR, now)
 
     def _reassign_overdue(self, site: Site, entry: OpenChat, now: float) -> None:
+        """Another online operator who has not lost this chat before; else it stays."""
         current = entry.chat.operator or ""
         decision = self._route(site, frozenset(entry.lost_by | {current}))
         if decision.outcome is Outcome.ASSIGN:
@@ -395,18 +599,21 @@ class HelpDesk:
     def _refresh(self, jid: str) -> None:
         """Tell the routers of every site of this operator what changed about them."""
         for site, op in self.directory.memberships(jid):
-            if op.enabled:
-                self._router(site).upsert(self._candidate(site, op))
-            else:
-                self._router(site).remove(jid)
+            self._refresh_in(site, op)
+
+    def _refresh_in(self, site: Site, op: Operator) -> None:
+        if op.enabled:
+            self._router(site).upsert(self._candidate(site, op))
+        else:
+            self._router(site).remove(op.jid)
 
     def _candidate(self, site: Site, op: Operator) -> Candidate:
         return Candidate(
             jid=op.jid,
             name=op.name,
             priority=op.priority,
-            tier=self.presence.tier_of(op.jid),
-            accepting=not (op.paused or self.presence.is_dnd(op.jid)),
+            tier=self.presence.tier_of(op.jid, site.id),
+            accepting=not (op.paused or self.presence.is_dnd(op.jid, site.id)),
             open_chats=self.chats.open_count(site.id, op.jid),
             max_chats=op.max_chats or site.settings.max_chats,
             last_assigned_at=op.last_assigned_at,

@@ -114,6 +114,13 @@ def queue_position(position: int, first: bool) -> str:
     return f"You are now number {position} in the queue."
 
 
+def visitor_requeued(position: int) -> str:
+    return (
+        "Your operator is no longer available. You are number "
+        f"{position} in the queue; the next free operator will answer you."
+    )
+
+
 def desk_unknown(site: Site, body: str) -> str:
     if body.startswith("/"):
         return f"Unknown command {body.split(maxsplit=1)[0]!r}. {DESK_HELP}"

@@ -154,10 +154,11 @@ class HelperChatComponent(ComponentXMPP):
         elif ptype == "probe":
             desk.roster.probed(jid, slug)
         elif ptype == "unavailable":
-            desk.presence_unavailable(jid, pres["from"].resource)
+            desk.presence_unavailable(jid, slug, pres["from"].resource)
         elif ptype != "unsubscribe":
             desk.presence_available(
                 jid,
+                slug,
                 pres["from"].resource,
                 stanzas.show_of(pres),
                 pres["status"],

@@ -50,6 +50,7 @@ class FakeArchive:
     chats: list[Chat] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
     operators: list[OperatorUpdate] = field(default_factory=list)
+    accepting: bool = True
 
     def add_chat(self, chat: Chat) -> None:
         self.chats.append(chat)
@@ -86,8 +87,17 @@ class World:
     archive: FakeArchive
     clock: Clock
 
-    def online(self, jid: str, show: str = "available") -> None:
-        self.desk.presence_available(jid, "res", Show(show), "", 0, None)
+    def online(self, jid: str, show: str = "available", *, slugs: tuple[str, ...] = ()) -> None:
+        """The operator's server tells each desk they subscribed to (or only `slugs`)."""
+        for slug in slugs or self.desks_of(jid):
+            self.desk.presence_available(jid, slug, "res", Show(show), "", 0, None)
+
+    def offline(self, jid: str, *, slugs: tuple[str, ...] = ()) -> None:
+        for slug in slugs or self.desks_of(jid):
+            self.desk.presence_unavailable(jid, slug, "res")
+
+    def desks_of(self, jid: str) -> tuple[str, ...]:
+        return tuple(site.slug for site, _ in self.desk.directory.memberships(jid))
 
     def chat_jid(self, number: int, slug: str = "acme") -> str:
         return f"{slug}.{number}@{DOMAIN}"

@@ -77,7 +77,7 @@ def test_operator_going_offline_hands_chats_over_with_transcript() -> None:
     world.online(BOB.jid)
     start_chat(world)
     world.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "let me check")
-    world.desk.presence_unavailable(ALICE.jid, "res")
+    world.offline(ALICE.jid)
     body = world.out.to(BOB.jid)[-1].body
     assert "Visitor: hello" in body and "Alice: let me check" in body
     world.desk.operator_wrote_chat(BOB.jid, "acme", 1, "Bob here")
@@ -139,8 +139,11 @@ def test_pause_and_resume() -> None:
     assert "number 1 in the queue" in world.out.to(VISITOR)[-1].body
     assert "1. acme.1 Vera, waiting 0 s" in desk_says(world, ALICE.jid, "/queue")
     assert world.archive.operators[-1].paused is True
-    assert "Resumed" in desk_says(world, ALICE.jid, "/resume")
-    assert any(m.body.startswith("New chat acme.1") for m in world.out.to(ALICE.jid))
+    world.out.take()
+    world.desk.operator_wrote_desk(ALICE.jid, "acme", "/resume")
+    resumed, new_chat = world.out.to(ALICE.jid)  # the answer first, then the chat it let in
+    assert resumed.body.startswith("Resumed")
+    assert new_chat.body.startswith("New chat acme.1")
     assert "empty" in desk_says(world, ALICE.jid, "/queue")
 
 
@@ -207,7 +210,7 @@ def test_after_reconnecting_chats_wait_for_presence_to_settle() -> None:
     world.online(BOB.jid)
     start_chat(world, visitor="one@v.test")
     world.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "hi")
-    world.desk.presence_unavailable(ALICE.jid, "res")  # chat 1 moves to Bob
+    world.offline(ALICE.jid)  # chat 1 moves to Bob
     world.online(ALICE.jid)
     start_chat(world, visitor="two@v.test")
     owners = {e.chat.number: e.chat.operator for e in world.desk.chats.assigned()}
@@ -228,5 +231,5 @@ def test_an_operator_who_says_offline_while_settling_hands_over_at_once() -> Non
     world.desk.on_connected()
     world.online(ALICE.jid)
     world.online(BOB.jid)
-    world.desk.presence_unavailable(ALICE.jid, "res")
+    world.offline(ALICE.jid)
     assert world.desk.chats.get(ACME.id, 1).chat.operator == BOB.jid  # type: ignore[union-attr]
