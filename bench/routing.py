@@ -1,8 +1,11 @@
-"""Routing benchmark: microseconds per decision at 10, 1,000 and 10,000 operators, per strategy.
+"""Routing benchmark: microseconds per decision at 10, 1,000 and 10,000 operators, per strategy;
+and what one operator presence stanza costs the help desk with 5,000 open chats.
 
 Run as ``python bench/routing.py``. Each timed ``route()`` is followed by the ``upsert`` the service
 does after an assignment (timed separately); an untimed chat close keeps the site in steady state.
-Ratios are printed against ``route_chat`` over 10 operators, measured in the same run.
+Ratios are printed against ``route_chat`` over 10 operators, measured in the same run. The presence
+case runs the real HelpDesk over null ports: an operator of 50 sites changes show at one desk,
+against the same stanza with no open chats as its baseline.
 """
 
 from __future__ import annotations
@@ -17,12 +20,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from component.models import Strategy, Tier
+from component.addresses import Addresses
+from component.archive import OperatorUpdate
+from component.directory import Directory
+from component.models import Chat, Message, Operator, Show, Site, Strategy, Tier, VisitorKind
+from component.ports import PresenceType
 from component.routing import Candidate, RouteOptions, SiteRouter, route_chat
+from component.service import HelpDesk
 
 NOW = 1_700_000_000.0
 SIZES = (10, 1_000, 10_000)
 GOAL_MICROSECONDS = 50.0
+PRESENCE_GOAL_MICROSECONDS = 100.0
 TIERS = [Tier.AVAILABLE] * 10 + [Tier.AWAY] * 3 + [Tier.XA] * 2 + [Tier.OFFLINE] * 5
 
 
@@ -101,6 +110,80 @@ def time_route_chat(strategy: Strategy, calls: int, seed: int) -> float:
     return statistics.median(samples) / 1e3
 
 
+class _NullPorts:
+    """XmppOut, ArchiveSink and VisitorTransport that drop everything (the core is timed)."""
+
+    accepting = True
+
+    def send_message(
+        self, sender: str, recipient: str, body: str, *, nick: str | None = None
+    ) -> None:
+        pass
+
+    def send_presence(self, sender: str, recipient: str, kind: PresenceType) -> None:
+        pass
+
+    def deliver(self, site: Site, chat: Chat, body: str) -> None:
+        pass
+
+    def add_chat(self, chat: Chat) -> None:
+        pass
+
+    def add_message(self, message: Message) -> None:
+        pass
+
+    def add_operator_update(self, update: OperatorUpdate) -> None:
+        pass
+
+
+def busy_desk(open_chats: int, sites: int, operators_per_site: int) -> tuple[HelpDesk, str]:
+    """A connected desk with `open_chats` assigned chats over `sites` sites, and one operator
+    (returned) who belongs to every site."""
+    clock = [NOW]
+    null = _NullPorts()
+    desk = HelpDesk(
+        addresses=Addresses("help.example"),
+        archive=null,
+        out=null,
+        visitors={VisitorKind.XMPP: null},
+        clock=lambda: clock[0],
+        rng=random.Random(1),
+        max_body_chars=1000,
+    )
+    star = "star@example.com"
+    site_list = [Site(n, f"site{n}", f"Site {n}") for n in range(1, sites + 1)]
+    operators = [Operator(site.id, star, "Star") for site in site_list]
+    operators += [
+        Operator(site.id, f"op{n}@example.com", f"Op {n}", priority=n)
+        for site in site_list
+        for n in range(operators_per_site - 1)
+    ]
+    desk.apply_directory(Directory(site_list, operators))
+    desk.on_connected()
+    for op in operators:
+        desk.presence_available(op.jid, f"site{op.site_id}", "pc", Show.AVAILABLE, "", 0, None)
+    clock[0] += 10
+    desk.on_tick()
+    for n in range(open_chats):
+        slug = f"site{n % sites + 1}"
+        desk.visitor_wrote(slug, f"v{n}@visitors.example", VisitorKind.XMPP, f"V{n}", "hello")
+    return desk, star
+
+
+def time_presence_stanza(open_chats: int, calls: int) -> float:
+    """Median µs for one presence stanza (a show change at one desk) of an operator of 50 sites."""
+    desk, star = busy_desk(open_chats, sites=50, operators_per_site=20)
+    shows = (Show.AWAY, Show.AVAILABLE)
+    samples = []
+    for call in range(calls):
+        slug = f"site{call % 50 + 1}"
+        start = time.perf_counter_ns()
+        desk.presence_available(star, slug, "pc", shows[call % 2], "", 0, None)
+        samples.append(time.perf_counter_ns() - start)
+    assert len(desk.chats) == open_chats
+    return statistics.median(samples) / 1e3
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=5_000, help="decisions timed per cell")
@@ -122,6 +205,14 @@ def main() -> None:
         print(f"{strategy.value:<12}{baseline:>10.1f}{cells}{growth}")
     verdict = "met" if worst < GOAL_MICROSECONDS else "MISSED"
     print(f"goal: route() < {GOAL_MICROSECONDS:g} µs at 10,000 operators: {verdict} ({worst:.1f})")
+    idle = time_presence_stanza(0, args.calls)
+    busy = time_presence_stanza(5_000, args.calls)
+    verdict = "met" if busy <= PRESENCE_GOAL_MICROSECONDS else "MISSED"
+    print(
+        f"presence stanza, operator of 50 sites: {idle:.1f} µs with no open chats,"
+        f" {busy:.1f} µs with 5,000 (x{busy / idle:.2f});"
+        f" goal <= {PRESENCE_GOAL_MICROSECONDS:g} µs: {verdict}"
+    )
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ class OpenChat:
     lost_by: set[str] = field(default_factory=set)
     waiting_since: float | None = None
     told_position: int = 0
+    handed: bool = False  # an operator had it before: the next one gets the whole transcript
 
 
 class ChatBook:

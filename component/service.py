@@ -123,8 +123,10 @@ class HelpDesk:
         what they were told is their place now, so a restart tells them nothing again.
         """
         for entry in open_chats:
-            if entry.chat.state is ChatState.ASSIGNED and not entry.answered:
+            assigned = entry.chat.state is ChatState.ASSIGNED
+            if assigned and not entry.answered:
                 entry.waiting_since = entry.chat.assigned_at
+            entry.handed = assigned or any(m.sender is Sender.OPERATOR for m in entry.transcript)
         self.chats.restore(last_numbers, open_chats)
         for site_id in {entry.chat.site_id for entry in open_chats}:
             for position, entry in enumerate(self.chats.queued(site_id), start=1):
@@ -360,13 +362,17 @@ class HelpDesk:
         self.record(entry, Sender.SYSTEM, desk, texts.system_assigned(operator, decision.rule), now)
         log.info("chat %s.%d -> %s (%s)", site.slug, chat.number, operator.jid, decision.rule)
         self._refresh(operator.jid)
-        if previous is None:
+        handed, entry.handed = entry.handed, True
+        if previous is None and not handed:
             self._send_backlog(site, entry, operator.jid, now)
             return
-        self._refresh(previous)
+        if previous is not None:
+            self._refresh(previous)
         if self._is_member(site, previous):  # nothing of the site reaches a removed operator
             chat_jid = self.addresses.chat(site.slug, chat.number)
-            self.out.send_message(chat_jid, previous, texts.chat_moved(site, chat, operator, moved))
+            self.out.send_message(
+                chat_jid, previous or "", texts.chat_moved(site, chat, operator, moved)
+            )
         self._send_transcript(site, entry, operator.jid, now)
         self.tell_visitor(site, entry, texts.visitor_new_operator(operator.name), now)
 
@@ -477,6 +483,7 @@ class HelpDesk:
             return
         elif decision.outcome is Outcome.OFFLINE:
             self.assign(site, entry, decision, now, texts.MOVED_OFFLINE)
+            self.tell_visitor(site, entry, texts.VISITOR_OFFLINE, now)
         else:
             self._requeue(site, entry, now)
 
