@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import time
 
 from component.admin import Admin
 from component.models import ChatState
-from component.storage.directory import DirectoryRepository
+from component.storage.directory import DirectoryRepository, SiteChanges
+from devstack.process import find_pids
 from tests.integration.helpdesk_fixtures import Desk
 
 
@@ -79,3 +83,45 @@ async def test_a_removed_operator_gets_nothing_more_and_the_chat_waits_for_the_n
     transcript = await bob.expect_from(desk.chat_jid(1), "anyone?")
     assert "hello" in transcript.body
     await vera.expect_from(desk.desk_jid(), "You are now talking to Bob")
+
+
+async def test_an_ejabberd_outage_longer_than_the_answer_timeout_moves_no_chat(desk: Desk) -> None:
+    await Admin(DirectoryRepository(desk.db)).set_site("acme", SiteChanges(answer_timeout=2))
+    alice_jid, bob_jid = desk.user("alice"), desk.user("bob")
+    await desk.add_operator("acme", alice_jid, "Alice", priority=10)
+    await desk.add_operator("acme", bob_jid, "Bob", priority=1)
+    await desk.start_component()
+    alice = await desk.operator_online(alice_jid)
+    bob = await desk.operator_online(bob_jid)
+    visitor = await desk.client(desk.user("vera"))
+    visitor.send(desk.desk_jid(), "hello")
+    await alice.expect_from(desk.chat_jid(1), "hello")
+    app = desk.app
+    assert app is not None
+
+    def crash_for_a_while() -> None:
+        """SIGKILL, so the server cannot say its users went offline (as in a network cut)."""
+        for pid in find_pids("beam.smp", desk.ejabberd.node):
+            os.kill(pid, signal.SIGKILL)
+        desk.ejabberd.stop()
+        time.sleep(5)  # more than twice the answer timeout
+
+    await asyncio.to_thread(crash_for_a_while)
+    acme = desk.service.directory.site("acme")
+    assert acme is not None
+    entry = desk.service.chats.get(acme.id, 1)
+    assert entry is not None
+    assert (entry.chat.operator, entry.lost_by) == (alice_jid, set())
+    await asyncio.to_thread(desk.ejabberd.restart)
+    for client in (alice, bob, visitor):  # a killed server may lose the newest accounts
+        await desk.register(client.jid)
+    await asyncio.wait_for(app.component.connected_event.wait(), 30)
+    await alice.reconnect()
+    await bob.reconnect()
+    await desk.wait_for(lambda: desk.service.presence.tier_of(alice_jid, acme.id).name != "OFFLINE")
+    assert (entry.chat.operator, entry.lost_by) == (alice_jid, set())
+    alice.send(desk.chat_jid(1), "sorry, the server was away")
+    await visitor.reconnect()
+    await visitor.expect_from(desk.desk_jid(), "sorry, the server was away")
+    await asyncio.sleep(3.0)
+    assert (entry.chat.operator, entry.lost_by) == (alice_jid, set())
