@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from tests.integration.clients import Client
+from tests.integration.clients import Client, expect_no_more
 from tests.integration.helpdesk_fixtures import Desk
 
 
@@ -42,13 +42,21 @@ def _assigned(desk: Desk, number: int) -> str | None:
     return entry.chat.operator if entry and entry.chat.state.value == "assigned" else None
 
 
+async def headers_reach_owners(desk: Desk, operators: dict[str, Client], numbers: range) -> None:
+    """Each chat's header reached its owner, and no operator got anything else."""
+    for number in numbers:
+        owner = operators[await owner_of(desk, number)]
+        await owner.expect_from(desk.chat_jid(number), f"New chat acme.{number} ")
+    await expect_no_more(*operators.values())
+
+
 async def test_priority_strategy_follows_tiers_priorities_and_dnd(desk: Desk) -> None:
     alice, bob, carol = await setup(desk, [("alice", 10, 0), ("bob", 20, 0), ("carol", 5, 0)])
     a = await desk.operator_online(alice)
-    await desk.operator_online(bob, show="away")
-    await desk.operator_online(carol)
+    b = await desk.operator_online(bob, show="away")
+    c = await desk.operator_online(carol)
     await new_chat(desk, "v1")
-    await a.expect_from(desk.chat_jid(1))  # available beats a higher priority that is away
+    assert await owner_of(desk, 1) == alice  # available beats a higher priority that is away
     a.set_show("dnd")
     await desk.wait_for(lambda: desk.service.presence.is_dnd(alice))
     await new_chat(desk, "v2")
@@ -57,26 +65,35 @@ async def test_priority_strategy_follows_tiers_priorities_and_dnd(desk: Desk) ->
     await desk.wait_for(lambda: not desk.service.presence.is_dnd(alice))
     await new_chat(desk, "v3")
     assert await owner_of(desk, 3) == alice  # priority 10 before idle time
+    await headers_reach_owners(desk, {alice: a, bob: b, carol: c}, range(1, 4))
 
 
 async def test_duty_operator_takes_everything_until_offline(desk: Desk) -> None:
     alice, bob = await setup(desk, [("alice", 10, 2), ("bob", 5, 0)], strategy="duty")
     a = await desk.operator_online(alice)
-    await desk.operator_online(bob)
+    b = await desk.operator_online(bob)
+    visitors = []
     for number, name in enumerate(("v1", "v2"), start=1):
-        await new_chat(desk, name)
+        visitors.append(await new_chat(desk, name))
         assert await owner_of(desk, number) == alice
+        await a.expect_from(desk.chat_jid(number), f"New chat acme.{number} ")
     third = await new_chat(desk, "v3")  # duty operator full: wait for her, not Bob
     assert "number 1 in the queue" in (await third.expect_from(desk.desk_jid())).body
+    await expect_no_more(a, b, third)
     await a.stop()
     assert await owner_of(desk, 3) == bob
     assert await owner_of(desk, 1) == bob  # her open chats follow when she goes offline
+    assert await owner_of(desk, 2) == bob
+    for number, visitor in enumerate(visitors, start=1):
+        await b.expect_from(desk.chat_jid(number), "is now yours")
+        assert (await visitor.expect_from(desk.desk_jid())).body == "You are now talking to Bob."
+    await b.expect_from(desk.chat_jid(3), "New chat acme.3 ")
+    await expect_no_more(b, third, *visitors)
 
 
 async def test_round_robin_gives_each_online_operator_a_turn(desk: Desk) -> None:
     jids = await setup(desk, [("a", 0, 0), ("b", 0, 0), ("c", 0, 0)], strategy="round_robin")
-    for jid in jids:
-        await desk.operator_online(jid)
+    operators = {jid: await desk.operator_online(jid) for jid in jids}
     owners = []
     for number in range(1, 4):
         await new_chat(desk, f"v{number}")
@@ -84,29 +101,34 @@ async def test_round_robin_gives_each_online_operator_a_turn(desk: Desk) -> None
     assert sorted(owners) == sorted(jids)
     await new_chat(desk, "v4")
     assert await owner_of(desk, 4) == owners[0]
+    await headers_reach_owners(desk, operators, range(1, 5))
 
 
 async def test_random_picks_only_online_operators(desk: Desk) -> None:
     jids = await setup(desk, [("a", 0, 0), ("b", 0, 0), ("c", 99, 0)], strategy="random")
-    for jid in jids[:2]:
-        await desk.operator_online(jid)
+    operators = {jid: await desk.operator_online(jid) for jid in jids[:2]}
     for number in range(1, 5):
         await new_chat(desk, f"v{number}")
         assert await owner_of(desk, number) in jids[:2]
+    await headers_reach_owners(desk, operators, range(1, 5))
 
 
 async def test_least_busy_prefers_fewest_open_chats(desk: Desk) -> None:
     jids = await setup(desk, [("alice", 0, 0), ("bob", 0, 0)], strategy="least_busy")
     clients = {jid: await desk.operator_online(jid) for jid in jids}
-    await new_chat(desk, "v1")
+    v1 = await new_chat(desk, "v1")
     await new_chat(desk, "v2")
     first, second = await owner_of(desk, 1), await owner_of(desk, 2)
     assert {first, second} == set(jids)
     await clients[first].expect_from(desk.chat_jid(1))
     clients[first].send(desk.chat_jid(1), "/close")
     await desk.wait_for(lambda: _assigned(desk, 1) is None)
+    await clients[first].expect_from(desk.chat_jid(1), "Chat acme.1 closed.")
+    await v1.expect_from(desk.desk_jid(), "The operator closed the chat.")
     await new_chat(desk, "v3")
     assert await owner_of(desk, 3) == first  # 0 open chats against 1
+    await headers_reach_owners(desk, clients, range(2, 4))
+    await expect_no_more(v1)
 
 
 async def test_capacity_queue_positions_and_xep0319_idle(desk: Desk) -> None:
@@ -115,7 +137,7 @@ async def test_capacity_queue_positions_and_xep0319_idle(desk: Desk) -> None:
     since = (datetime.now(UTC) - timedelta(minutes=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
     a.send_raw(f"<presence><idle xmlns='urn:xmpp:idle:1' since='{since}'/></presence>")
     await desk.wait_for(lambda: desk.service.presence.client_idle_since(alice) is not None)
-    await new_chat(desk, "v1")
+    first = await new_chat(desk, "v1")
     await a.expect_from(desk.chat_jid(1))
     second = await new_chat(desk, "v2")
     third = await new_chat(desk, "v3")
@@ -129,8 +151,12 @@ async def test_capacity_queue_positions_and_xep0319_idle(desk: Desk) -> None:
     queue = (await a.expect_from(desk.desk_jid(), "Queue of")).body
     assert "1. acme.2" in queue and "2. acme.3" in queue
     a.send(desk.chat_jid(1), "/close")
+    assert (await a.expect_from(desk.chat_jid(1))).body == "Chat acme.1 closed."
+    await first.expect_from(desk.desk_jid(), "The operator closed the chat.")
     assert (await a.expect_from(desk.chat_jid(2))).body.endswith("hello")
     assert (await third.expect_from(desk.desk_jid())).body == "You are now number 1 in the queue."
+    # each position told once; the chat taken off the queue gets no further notice
+    await expect_no_more(a, first, second, third)
 
 
 async def test_answer_timeout_moves_the_chat_and_tells_both(desk: Desk) -> None:
@@ -146,6 +172,7 @@ async def test_answer_timeout_moves_the_chat_and_tells_both(desk: Desk) -> None:
     assert (await visitor.expect_from(desk.desk_jid())).body == "You are now talking to Bob."
     b.send(desk.chat_jid(1), "Bob here")
     assert (await visitor.expect_from(desk.desk_jid())).body == "Bob here"
+    await expect_no_more(a, b, visitor)  # one move, told once to each
 
 
 async def test_operator_going_offline_hands_over_with_transcript(desk: Desk) -> None:
@@ -160,6 +187,8 @@ async def test_operator_going_offline_hands_over_with_transcript(desk: Desk) -> 
     transcript = await b.expect_from(desk.chat_jid(1), "is now yours")
     assert "Visitor: my order is late" in transcript.body
     assert "Alice: checking" in transcript.body
+    assert (await visitor.expect_from(desk.desk_jid())).body == "You are now talking to Bob."
+    await expect_no_more(b, visitor)
 
 
 async def test_transfer_by_name(desk: Desk) -> None:
@@ -179,6 +208,7 @@ async def test_transfer_by_name(desk: Desk) -> None:
     assert (await visitor.expect_from(desk.desk_jid())).body == "You are now talking to Bob."
     b.send(desk.chat_jid(1), "/info")
     assert "transferred by Alice" in (await b.expect_from(desk.chat_jid(1), "Routing")).body
+    await expect_no_more(a, b, visitor)
 
 
 async def test_restart_keeps_open_chats_queue_and_fairness(desk: Desk) -> None:
