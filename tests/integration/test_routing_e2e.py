@@ -4,8 +4,14 @@ reassignment, transfer and restarts, over the real ejabberd and MariaDB."""
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from component.models import Tier
+from component.service import PRESENCE_SETTLE_SECONDS
 from tests.integration.clients import Client, expect_no_more
 from tests.integration.helpdesk_fixtures import Desk
 
@@ -211,37 +217,127 @@ async def test_transfer_by_name(desk: Desk) -> None:
     await expect_no_more(a, b, visitor)
 
 
+async def back_and_settled(desk: Desk, *jids: str, meanwhile: Callable[[], None]) -> None:
+    """Wait until the restarted component sees every operator available and its presence settle
+    window (PRESENCE_SETTLE_SECONDS) is over; call `meanwhile` at every poll, before and after."""
+    deadline = time.monotonic() + PRESENCE_SETTLE_SECONDS + 15
+    service = desk.service
+    while True:
+        meanwhile()
+        online = all(service.presence.tier_of(jid) is Tier.AVAILABLE for jid in jids)
+        if online and service._settle_until is None:
+            break
+        assert time.monotonic() < deadline, "operators not back, or presence never settled"
+        await asyncio.sleep(0.05)
+    meanwhile()
+
+
+async def last_assigned(desk: Desk) -> tuple[dict[str, float | None], dict[str, datetime | None]]:
+    """Every operator's last assignment, as the component knows it and as the database has it."""
+    site_id = desk.service.site("acme").id
+    ops = desk.service.directory.operators(site_id)
+    await desk.flush_archive()
+    return {op.jid: op.last_assigned_at for op in ops}, dict(
+        await desk.rows("SELECT jid, last_assigned_at FROM operators")
+    )
+
+
 async def test_restart_keeps_open_chats_queue_and_fairness(desk: Desk) -> None:
     alice, bob = await setup(desk, [("alice", 0, 1), ("bob", 0, 1)], strategy="round_robin")
-    a = await desk.operator_online(alice)
-    b = await desk.operator_online(bob)
-    for number in (1, 2, 3):
-        await new_chat(desk, f"v{number}")
+    operators = {jid: await desk.operator_online(jid) for jid in (alice, bob)}
+    visitors = [await new_chat(desk, "v1"), await new_chat(desk, "v2")]
     first, second = await owner_of(desk, 1), await owner_of(desk, 2)
     assert {first, second} == {alice, bob}
-    await desk.wait_for(lambda: len(desk.service.chats.queued(1)) == 1)
+    for position in (1, 2):  # both full: chats 3 and 4 wait, in this order
+        visitors.append(await new_chat(desk, f"v{position + 2}"))
+        told = await visitors[-1].expect_from(desk.desk_jid(), f"number {position} in the queue")
+        assert told.body.startswith("Thank you for your message.")
+    memory_before, db_before = await last_assigned(desk)
+    assert None not in db_before.values() and db_before[first] < db_before[second]
+    assert memory_before[first] < memory_before[second]
+
     await desk.stop_component()
     await desk.start_component()
-    await desk.wait_for(lambda: desk.service.presence.tier_of(alice).name == "AVAILABLE")
-    await desk.wait_for(lambda: desk.service.presence.tier_of(bob).name == "AVAILABLE")
-    assert [e.chat.number for e in desk.service.chats.queued(1)] == [3]
-    closer = a if first == alice else b
-    closer.send(desk.chat_jid(1), "/close")
-    assert await owner_of(desk, 3) == first  # the freed slot takes the queued chat
-    await asyncio.sleep(0)
-    ops = dict(await desk.rows("SELECT jid, last_assigned_at IS NOT NULL FROM operators"))
-    assert ops == {alice: 1, bob: 1}
+    await back_and_settled(desk, alice, bob, meanwhile=lambda: None)
+
+    site_id = desk.service.site("acme").id
+    assert {1: _assigned(desk, 1), 2: _assigned(desk, 2)} == {1: first, 2: second}
+    assert [e.chat.number for e in desk.service.chats.queued(site_id)] == [3, 4]
+    await desk.flush_archive()
+    chats = await desk.rows("SELECT number, state, operator_jid FROM chats ORDER BY number")
+    assert chats == [
+        (1, "assigned", first),
+        (2, "assigned", second),
+        (3, "queued", None),
+        (4, "queued", None),
+    ]
+    operators[first].send(desk.desk_jid(), "/queue")
+    queue = (await operators[first].expect_from(desk.desk_jid(), "Queue of")).body
+    assert "1. acme.3" in queue and "2. acme.4" in queue
+    memory_after, db_after = await last_assigned(desk)
+    assert db_after == db_before  # restored, not reset nor touched by the restart
+    assert memory_after == pytest.approx(memory_before, abs=1e-5)  # DATETIME(6) microseconds
+
+    # Room for one more chat each: round robin serves the queue in order, the oldest last
+    # assignment first, by the restored values: chat 3 to whoever had chat 1, then chat 4.
+    await desk.db.execute("UPDATE operators SET max_chats = 2")
+    assert await owner_of(desk, 3) == first
+    assert await owner_of(desk, 4) == second
+    for number, owner in ((1, first), (2, second), (3, first), (4, second)):
+        await operators[owner].expect_from(desk.chat_jid(number), f"New chat acme.{number} ")
+        operators[owner].send(desk.chat_jid(number), f"answer {number}")
+        await visitors[number - 1].expect_from(desk.desk_jid(), f"answer {number}")
+    # (the queued visitors' messages after the restart are checked by the next test)
+    await expect_no_more(*operators.values(), *visitors[:2])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="product defect (known, being fixed): a component restart greets every queued visitor "
+    "again with 'Thank you for your message. All our operators are busy right now; you are "
+    "number N in the queue ...', sent before the component is connected (buffered until then)",
+)
+async def test_restart_tells_queued_visitors_nothing_new(desk: Desk) -> None:
+    (alice,) = await setup(desk, [("alice", 0, 1)])
+    a = await desk.operator_online(alice)
+    v1 = await new_chat(desk, "v1")
+    await a.expect_from(desk.chat_jid(1), "New chat acme.1 ")
+    queued = []
+    for position in (1, 2):
+        queued.append(await new_chat(desk, f"v{position + 1}"))
+        await queued[-1].expect_from(desk.desk_jid(), f"number {position} in the queue")
+    await desk.stop_component()
+    await desk.start_component()
+    await back_and_settled(desk, alice, meanwhile=lambda: None)
+    await expect_no_more(a, v1, *queued)  # positions unchanged: nothing to tell anyone
 
 
 async def test_restart_leaves_every_chat_with_its_operator(desk: Desk) -> None:
     alice, bob = await setup(desk, [("alice", 10, 0), ("bob", 5, 0)], strategy="round_robin")
-    await desk.operator_online(alice)
-    await desk.operator_online(bob)
-    await new_chat(desk, "v1")
-    await new_chat(desk, "v2")
+    operators = {jid: await desk.operator_online(jid) for jid in (alice, bob)}
+    visitors = {1: await new_chat(desk, "v1"), 2: await new_chat(desk, "v2")}
     before = {1: await owner_of(desk, 1), 2: await owner_of(desk, 2)}
     assert set(before.values()) == {alice, bob}
+    for number, owner in before.items():
+        await operators[owner].expect_from(desk.chat_jid(number), f"New chat acme.{number} ")
     await desk.stop_component()
-    await desk.start_component()  # presences come back one by one: nothing must move meanwhile
-    await asyncio.sleep(4)  # past the settling time
-    assert {1: _assigned(desk, 1), 2: _assigned(desk, 2)} == before
+    await desk.start_component()
+
+    def unmoved() -> None:
+        assert {1: _assigned(desk, 1), 2: _assigned(desk, 2)} == before
+
+    # presences come back one by one: nothing may move meanwhile, nor once they have settled
+    await back_and_settled(desk, alice, bob, meanwhile=unmoved)
+    await desk.flush_archive()
+    chats = await desk.rows("SELECT number, state, operator_jid FROM chats ORDER BY number")
+    assert chats == [(1, "assigned", before[1]), (2, "assigned", before[2])]
+    for number, owner in before.items():
+        operators[owner].send(desk.chat_jid(number), f"still here for {number}")
+        assert (await visitors[number].expect_from(desk.desk_jid())).body == (
+            f"still here for {number}"
+        )
+        visitors[number].send(desk.desk_jid(), f"thanks {number}")
+        assert (await operators[owner].expect_from(desk.chat_jid(number))).body == (
+            f"thanks {number}"
+        )
+    await expect_no_more(*operators.values(), *visitors.values())  # no handover, no header again
