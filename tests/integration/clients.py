@@ -11,6 +11,8 @@ from typing import Any
 from slixmpp import ClientXMPP
 
 DEFAULT_TIMEOUT = 15.0
+QUIET_SECONDS = 0.5
+"""How long `expect_no_more` waits for a late extra message."""
 
 
 @dataclass(frozen=True)
@@ -39,12 +41,14 @@ class Client:
         self.xmpp.enable_direct_tls = False
         self.xmpp.register_plugin("xep_0030")
         self.xmpp.register_plugin("xep_0172")
-        self.inbox: asyncio.Queue[Received] = asyncio.Queue()
+        self.pending: list[Received] = []
+        """Messages received and not yet taken by an `expect`, in arrival order."""
+        self._arrived = asyncio.Event()
         self.presences: list[Any] = []
         self.online = asyncio.Event()
         self.xmpp.add_event_handler("session_start", self._on_session_start)
         self.xmpp.add_event_handler("message", self._on_message)
-        self.xmpp.add_event_handler("message_error", self._on_message)
+        self.xmpp.add_event_handler("message_error", self._on_bodiless_error)
         self.xmpp.add_event_handler("presence", self.presences.append)
         self.xmpp.add_event_handler("disconnected", lambda _: self.online.clear())
 
@@ -60,7 +64,7 @@ class Client:
 
     def _on_message(self, msg: Any) -> None:
         nick = msg.xml.find("{http://jabber.org/protocol/nick}nick")
-        self.inbox.put_nowait(
+        self.pending.append(
             Received(
                 sender=str(msg["from"]),
                 body=msg["body"],
@@ -70,6 +74,12 @@ class Client:
                 error_text=msg["error"]["text"] if msg["type"] == "error" else "",
             )
         )
+        self._arrived.set()
+
+    def _on_bodiless_error(self, msg: Any) -> None:
+        """slixmpp fires both `message` and `message_error` for an error with a body: keep one."""
+        if not msg["body"]:
+            self._on_message(msg)
 
     def send(self, to: str, body: str, *, nick: str = "", mtype: str = "chat") -> None:
         message = self.xmpp.make_message(mto=to, mbody=body, mtype=mtype)
@@ -88,22 +98,55 @@ class Client:
         match: Callable[[Received], bool] = lambda _: True,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> Received:
-        """The next received message that matches; others received meanwhile are dropped."""
-        async with asyncio.timeout(timeout):
-            while True:
-                received = await self.inbox.get()
+        """Take the first message, in arrival order, that matches; waits up to `timeout`.
+
+        Messages that do not match stay in `pending` for a later `expect`, so a test can still see
+        an extra or repeated message with `assert_no_more` or `expect_no_more`.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            for index, received in enumerate(self.pending):
                 if match(received):
+                    del self.pending[index]
                     return received
+            self._arrived.clear()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await self._arrived.wait()
+            except TimeoutError:
+                raise AssertionError(
+                    f"{self.jid}: no matching message within {timeout:g} s; {self._describe()}"
+                ) from None
 
     async def expect_from(self, sender: str, contains: str = "", **kw: Any) -> Received:
+        """The first message from `sender` (a bare JID) whose body contains `contains`."""
         return await self.expect(
             lambda r: r.sender.split("/")[0] == sender and contains in r.body, **kw
         )
 
-    async def expect_nothing(self, seconds: float = 1.0) -> None:
-        with contextlib.suppress(TimeoutError):
-            received = await asyncio.wait_for(self.inbox.get(), seconds)
-            raise AssertionError(f"{self.jid} got an unexpected message: {received}")
+    def assert_no_more(self) -> None:
+        """Fail when a message arrived that no `expect` took, listing what arrived."""
+        if self.pending:
+            raise AssertionError(f"{self.jid}: {self._describe()}")
+
+    async def expect_no_more(self, seconds: float = QUIET_SECONDS) -> None:
+        """Fail if a message no `expect` took is pending now or arrives within `seconds`."""
+        await expect_no_more(self, seconds=seconds)
+
+    async def expect_nothing(self, seconds: float = QUIET_SECONDS) -> None:
+        """The same as `expect_no_more` (earlier messages not taken count too)."""
+        await expect_no_more(self, seconds=seconds)
+
+    def _describe(self) -> str:
+        if not self.pending:
+            return "nothing else arrived"
+        lines = [f"{len(self.pending)} message(s) arrived that no expect took:"]
+        for number, r in enumerate(self.pending, start=1):
+            body = r.body if len(r.body) <= 300 else r.body[:300] + "..."
+            error = f" error={r.error_condition}:{r.error_text!r}" if r.type == "error" else ""
+            lines.append(f"  {number}. from {r.sender} ({r.type}){error}: {body!r}")
+        return "\n".join(lines)
 
     async def stop(self) -> None:
         if self.xmpp.is_connected():
@@ -116,3 +159,18 @@ class Client:
         self.online.clear()
         self.xmpp.connect(self.host, self.port)
         await asyncio.wait_for(self.online.wait(), timeout)
+
+
+def assert_no_more(*clients: Client) -> None:
+    """Fail when any of the clients has a message that no `expect` took; lists them all."""
+    failures = [f"{c.jid}: {c._describe()}" for c in clients if c.pending]
+    if failures:
+        raise AssertionError("\n".join(failures))
+
+
+async def expect_no_more(*clients: Client, seconds: float = QUIET_SECONDS) -> None:
+    """Nothing else arrived: fail at once on messages no `expect` took, else wait `seconds` (once,
+    for all the clients) and fail on any that arrived meanwhile."""
+    assert_no_more(*clients)
+    await asyncio.sleep(seconds)
+    assert_no_more(*clients)

@@ -8,7 +8,7 @@ import pytest
 
 from component.admin import Admin
 from component.storage.directory import DirectoryRepository
-from tests.integration.clients import Client, Received
+from tests.integration.clients import Client, Received, expect_no_more
 from tests.integration.helpdesk_fixtures import MAX_BODY, Desk
 
 
@@ -53,7 +53,7 @@ async def test_stranger_errors(
     error = await stranger.expect(is_error(condition))
     assert text in error.error_text
     assert error.sender.split("/")[0] == recipient.format(domain=desk.domain).lower()
-    await alice.expect_nothing(0.5)
+    await expect_no_more(alice, visitor, stranger)  # one error, to the stranger only
     assert await message_count(desk) == before
     await assert_still_relays(desk, alice, visitor)
 
@@ -70,7 +70,7 @@ async def test_operator_errors_and_replies(chatting: tuple[Desk, Client, Client]
     reply = await alice.expect_from(desk.chat_jid(1))
     assert "acme.1 is closed; your message was not delivered" in reply.body
     await visitor.expect_from(desk.desk_jid(), "closed the chat")
-    await visitor.expect_nothing(0.5)
+    await expect_no_more(visitor, alice)
 
 
 async def test_error_stanzas_are_never_answered(chatting: tuple[Desk, Client, Client]) -> None:
@@ -98,7 +98,7 @@ async def test_operator_of_another_site_cannot_touch_a_chat(
     mallory = await desk.client(mallory_jid)
     mallory.send(desk.chat_jid(1), "/close")
     assert "only operators of acme" in (await mallory.expect(is_error("forbidden"))).error_text
-    await visitor.expect_nothing(0.5)
+    await expect_no_more(visitor, alice, mallory)
     await assert_still_relays(desk, alice, visitor)
 
 
@@ -113,6 +113,7 @@ async def test_sql_and_html_in_names_are_kept_as_text(desk: Desk) -> None:
     header: Received = await alice.expect_from(desk.chat_jid(1))
     assert header.nick == f"{nasty} (acme)"
     assert header.body.endswith("<b>hi</b> ' OR 1=1")
+    await expect_no_more(alice, visitor)
     await desk.flush_archive()
     assert await desk.rows("SELECT visitor_name FROM chats") == [(nasty,)]
 

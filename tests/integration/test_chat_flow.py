@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.integration.clients import expect_no_more
 from tests.integration.helpdesk_fixtures import Desk
 
 
@@ -51,6 +52,7 @@ async def test_round_trip_is_relayed_and_archived(desk: Desk) -> None:
     visitor.send(desk.desk_jid(), "One more question")
     again = await alice.expect_from(desk.chat_jid(2))
     assert "New chat acme.2" in again.body
+    await expect_no_more(alice, visitor)  # one header per chat, nothing twice
 
 
 async def test_next_chat_goes_to_second_operator_when_first_is_offline(desk: Desk) -> None:
@@ -66,10 +68,15 @@ async def test_next_chat_goes_to_second_operator_when_first_is_offline(desk: Des
 
     await alice.stop()
     await desk.wait_for(lambda: desk.service.presence.tier_of(alice_jid).name == "OFFLINE")
+    # her open chat follows her to Bob (SPEC 4.4), and its visitor is told
+    transcript = await bob.expect_from(desk.chat_jid(1), "is now yours")
+    assert "Visitor: hi" in transcript.body
+    assert (await first_visitor.expect_from(desk.desk_jid())).body == "You are now talking to Bob."
     second_visitor = await desk.client(desk.user("v2"))
     second_visitor.send(desk.desk_jid(), "anyone there?")
     got = await bob.expect_from(desk.chat_jid(2))
     assert got.body.endswith("anyone there?")
+    await expect_no_more(bob, first_visitor, second_visitor)
 
 
 async def test_nobody_online_the_chat_waits_as_offline_messages(desk: Desk) -> None:
@@ -90,6 +97,7 @@ async def test_nobody_online_the_chat_waits_as_offline_messages(desk: Desk) -> N
     assert (await alice.expect_from(desk.chat_jid(1))).body == "second"
     alice.send(desk.chat_jid(1), "sorry for the wait")
     assert (await visitor.expect_from(desk.desk_jid())).body == "sorry for the wait"
+    await expect_no_more(alice, visitor)  # her coming online re-sends or re-announces nothing
 
 
 async def test_commands_and_help(desk: Desk) -> None:
@@ -105,6 +113,7 @@ async def test_commands_and_help(desk: Desk) -> None:
     assert "Commands to the desk" in (await alice.expect_from(desk.desk_jid())).body
     alice.send(desk.desk_jid(), "hello desk")
     assert "This is the desk of Acme Inc." in (await alice.expect_from(desk.desk_jid())).body
+    await expect_no_more(alice, visitor)  # one reply per command; commands never reach the visitor
 
 
 async def test_operator_added_while_running_is_asked_to_subscribe(desk: Desk) -> None:
@@ -122,3 +131,4 @@ async def test_operator_added_while_running_is_asked_to_subscribe(desk: Desk) ->
     visitor = await desk.client(desk.user("visitor"))
     visitor.send(desk.desk_jid(), "hi carol")
     await carol.expect_from(desk.chat_jid(1), "hi carol")
+    await expect_no_more(carol, visitor)

@@ -10,6 +10,7 @@ from component.archive import ArchiveBatch, ArchiveWriter
 from component.models import Chat, ChatState, Message, Sender, VisitorKind
 from component.storage import RowsRejected
 from component.storage.archive import ArchiveRepository
+from tests.integration.clients import expect_no_more
 from tests.integration.helpdesk_fixtures import Desk
 
 
@@ -27,6 +28,7 @@ async def test_ejabberd_restart_mid_chat(desk: Desk) -> None:
     assert (await alice.expect_from(desk.chat_jid(1))).body == "are you still there?"
     alice.send(desk.chat_jid(1), "yes, after the restart")
     assert (await visitor.expect_from(desk.desk_jid())).body == "yes, after the restart"
+    await expect_no_more(alice, visitor)  # nothing resent or repeated after the reconnection
 
 
 async def test_mariadb_restart_while_messages_flow(desk: Desk) -> None:
@@ -48,6 +50,7 @@ async def test_mariadb_restart_while_messages_flow(desk: Desk) -> None:
         for i in range(total):
             assert (await alice.expect_from(desk.chat_jid(1))).body == f"message {i}"
             assert (await visitor.expect_from(desk.desk_jid())).body == f"answer {i}"
+        await expect_no_more(alice, visitor)  # each message relayed exactly once
         await desk.wait_for(lambda: writer.failures > 0)
         assert writer.backlog > 0
     finally:
@@ -78,8 +81,10 @@ async def test_component_restart_keeps_open_chats(desk: Desk) -> None:
     assert (await alice.expect_from(desk.chat_jid(1))).body == "back again"
     alice.send(desk.chat_jid(1), "/close")
     await visitor.expect_from(desk.desk_jid(), "closed")
+    assert (await alice.expect_from(desk.chat_jid(1))).body == "Chat acme.1 closed."
     visitor.send(desk.desk_jid(), "new question")
     assert "New chat acme.2" in (await alice.expect_from(desk.chat_jid(2))).body
+    await expect_no_more(alice, visitor)  # the restart re-sent and re-announced nothing
 
 
 async def test_component_started_while_database_is_down_waits_for_it(desk: Desk) -> None:
@@ -97,6 +102,7 @@ async def test_component_started_while_database_is_down_waits_for_it(desk: Desk)
     visitor = await desk.client(desk.user("visitor"))
     visitor.send(desk.desk_jid(), "hi")
     await alice.expect_from(desk.chat_jid(1), "hi")
+    await expect_no_more(alice, visitor)
 
 
 async def test_rows_the_database_refuses_are_isolated(desk: Desk) -> None:

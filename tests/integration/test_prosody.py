@@ -14,6 +14,7 @@ import pytest
 
 from component.models import Tier
 from devstack import Prosody
+from tests.integration.clients import expect_no_more
 from tests.integration.helpdesk_fixtures import Desk, desk_world
 
 
@@ -72,6 +73,7 @@ async def test_chat_through_prosody_is_relayed_and_archived(prosody_desk: Desk) 
     assert ("visitor", "Just testing") in said
     assert [s for s, _ in said].count("system") >= 2  # assignment and closing notices
     assert [m[0] for m in messages] == list(range(1, len(messages) + 1))
+    await expect_no_more(alice, visitor)
 
 
 async def test_prosody_stores_the_chat_for_an_offline_operator(prosody_desk: Desk) -> None:
@@ -95,3 +97,4 @@ async def test_prosody_stores_the_chat_for_an_offline_operator(prosody_desk: Des
     await desk.wait_for(lambda: desk.service.presence.tier_of(alice_jid) is Tier.AVAILABLE)
     alice.send(desk.chat_jid(1), "sorry for the wait")
     assert (await visitor.expect_from(desk.desk_jid())).body == "sorry for the wait"
+    await expect_no_more(alice, visitor)  # stored messages delivered once, nothing re-announced
