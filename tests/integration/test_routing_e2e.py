@@ -291,12 +291,6 @@ async def test_restart_keeps_open_chats_queue_and_fairness(desk: Desk) -> None:
     await expect_no_more(*operators.values(), *visitors[:2])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product defect (known, being fixed): a component restart greets every queued visitor "
-    "again with 'Thank you for your message. All our operators are busy right now; you are "
-    "number N in the queue ...', sent before the component is connected (buffered until then)",
-)
 async def test_restart_tells_queued_visitors_nothing_new(desk: Desk) -> None:
     (alice,) = await setup(desk, [("alice", 0, 1)])
     a = await desk.operator_online(alice)
