@@ -19,7 +19,7 @@ from component.config import XmppConfig
 from component.errors import HelpDeskError, UnknownSite
 from component.models import VisitorKind
 from component.service import HelpDesk
-from component.xmpp import stanzas
+from component.xmpp import peers, stanzas
 from component.xmpp.outbox import SlixmppOut
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,12 @@ SERVICE_TEXT = "This is the HelperChat service. Write to a site's desk, <site>@{
 class HelperChatComponent(ComponentXMPP):
     def __init__(self, config: XmppConfig) -> None:
         super().__init__(
-            config.component_jid, config.secret, config.host, config.port, fix_error_ns=True
+            config.component_jid,
+            config.secret,
+            config.host,
+            config.port,
+            plugin_config=peers.PLUGIN_CONFIG,
+            fix_error_ns=True,
         )
         self.config = config
         self.addresses = Addresses(config.component_jid)
@@ -41,11 +46,8 @@ class HelperChatComponent(ComponentXMPP):
         self.connected_event = asyncio.Event()
         self._reconnect_delay = 1.0
         self._body_tag = f"{{{self.default_ns}}}body"
-        self.auto_authorize = None
-        self.auto_subscribe = False
         self.register_plugin("xep_0030")
-        self.register_plugin("xep_0172")
-        self._replace_roster_handlers()
+        peers.take_over_presence(self, self.on_presence)
         self.add_event_handler("message", self.on_message)
         self.add_event_handler("session_start", self.on_session_start)
         self.add_event_handler("disconnected", self.on_disconnected)
@@ -56,14 +58,6 @@ class HelperChatComponent(ComponentXMPP):
 
     def attach(self, desk: HelpDesk) -> None:
         self.desk = desk
-
-    def _replace_roster_handlers(self) -> None:
-        """Presence is the service's business: drop slixmpp's automatic roster replies."""
-        self.del_event_handler("presence_probe", self._handle_probe)
-        for kind in ("subscribe", "subscribed", "unsubscribe", "unsubscribed"):
-            self.del_event_handler(f"presence_{kind}", getattr(self, f"_handle_{kind}"))
-        self.del_event_handler("roster_subscription_request", self._handle_new_subscription)
-        self.add_event_handler("presence", self.on_presence)
 
     # -- connection --------------------------------------------------------------------------
 
