@@ -32,6 +32,7 @@ from component.service import HelpDesk
 from component.storage import Database, open_database
 from component.storage.directory import DirectoryRepository
 from component.storage.schema import init_schema
+from component.xmpp.jids import normalize_bare_jid
 from tests.integration.clients import Client
 
 _counter = itertools.count(1)
@@ -96,7 +97,7 @@ class Desk:
     ) -> None:
         """Add an operator whose XMPP account exists (as it does for real operators)."""
         await self.register(jid)
-        await Admin(DirectoryRepository(self.db)).add_operator(
+        await Admin(DirectoryRepository(self.db), normalize_bare_jid).add_operator(
             slug, jid, name, priority, max_chats, admin=False
         )
 
@@ -163,7 +164,7 @@ async def desk_world(xmpp_server: Any, mariadb: Any, tag: str) -> AsyncIterator[
     config = make_config(xmpp_server, mariadb, database, password)
     db = await open_database(config.mysql)
     await init_schema(db)
-    await Admin(DirectoryRepository(db)).add_site("acme", "Acme Inc.")
+    await Admin(DirectoryRepository(db), normalize_bare_jid).add_site("acme", "Acme Inc.")
     world = Desk(config, db, xmpp_server, mariadb, tag)
     try:
         yield world
