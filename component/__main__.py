@@ -21,6 +21,7 @@ from component.storage import Database, StorageError, open_database
 from component.storage.directory import DirectoryRepository, DuplicateError, NotFoundError
 from component.storage.schema import current_version, init_schema
 from component.xmpp.handshake import check_handshake
+from component.xmpp.jids import normalize_bare_jid
 
 EXIT_UNAVAILABLE = 1
 EXIT_BAD_INPUT = 2
@@ -128,13 +129,26 @@ async def _db_init(db: Database) -> None:
     print(await init_schema(db))
 
 
+def _normalize_and_tell(text: str) -> str:
+    """XMPP's normal form of a typed JID; says on stderr when it is not what was typed."""
+    jid = normalize_bare_jid(text)
+    if jid != text:
+        print(f"helperchat: JID {text!r} read as {jid} (its XMPP normal form)", file=sys.stderr)
+    return jid
+
+
+def _admin(db: Database) -> Admin:
+    return Admin(DirectoryRepository(db), _normalize_and_tell)
+
+
 async def _site(args: argparse.Namespace, db: Database) -> None:
-    admin = Admin(DirectoryRepository(db))
+    admin = _admin(db)
     if args.action == "add":
         site = await admin.add_site(args.slug, args.name)
         print(f"site {site.slug} added ({site.name})")
     elif args.action == "set":
-        changes = site_changes(**{option: getattr(args, option) for option in SITE_SET_OPTIONS})
+        given = {option: getattr(args, option) for option in SITE_SET_OPTIONS}
+        changes = site_changes(_normalize_and_tell, **given)
         print(_site_line(await admin.set_site(args.slug, changes)))
     else:
         for site in await admin.list_sites():
@@ -142,15 +156,15 @@ async def _site(args: argparse.Namespace, db: Database) -> None:
 
 
 async def _operator(args: argparse.Namespace, db: Database) -> None:
-    admin = Admin(DirectoryRepository(db))
+    admin = _admin(db)
     if args.action == "add":
         op = await admin.add_operator(
             args.slug, args.jid, args.name, args.priority, args.max_chats, args.admin
         )
         print(f"operator {op.jid} added to {args.slug}; the desk will ask them for a subscription")
     elif args.action == "remove":
-        await admin.remove_operator(args.slug, args.jid)
-        print(f"operator {args.jid} removed from {args.slug}")
+        jid = await admin.remove_operator(args.slug, args.jid)
+        print(f"operator {jid} removed from {args.slug}")
     elif args.action == "set":
         changes = operator_changes(
             **{option: getattr(args, option) for option in OPERATOR_SET_OPTIONS}

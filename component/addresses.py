@@ -56,12 +56,3 @@ class Addresses:
 def is_bare_jid(value: str) -> bool:
     """True for `user@domain` without resource: the form operators are known by."""
     return bool(_BARE_JID.fullmatch(value)) and len(value) <= 255
-
-
-def split_jid(jid: str) -> tuple[str, str, str]:
-    """(local, domain, resource) of a JID as routed by the server, local and domain lowercased."""
-    bare, _, resource = jid.partition("/")
-    local, at, domain = bare.rpartition("@")
-    if not at:
-        return "", bare.lower(), resource
-    return local.lower(), domain.lower(), resource

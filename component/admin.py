@@ -1,6 +1,12 @@
-"""Administration behind the command line: sites and operators, validated before storing."""
+"""Administration behind the command line: sites and operators, validated before storing.
+
+Operator JIDs are stored in XMPP's normal form, computed by the JidNormalizer the wiring passes
+in (component.xmpp.jids.normalize_bare_jid): this module must not import slixmpp.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from component.addresses import is_bare_jid
 from component.errors import InvalidInput
@@ -16,6 +22,9 @@ from component.storage.directory import (
 MAX_ANSWER_TIMEOUT = 86_400
 CLEAR = ("", "none")  # what clears a default/target operator
 
+JidNormalizer = Callable[[str], str]
+"""A bare JID in XMPP's normal form; raises ValueError saying why a text is not one."""
+
 
 def checked_slug(slug: str) -> str:
     if not SLUG_PATTERN.fullmatch(slug):
@@ -23,8 +32,11 @@ def checked_slug(slug: str) -> str:
     return slug
 
 
-def checked_jid(jid: str) -> str:
-    normalized = jid.strip().lower()
+def checked_jid(jid: str, normalize: JidNormalizer) -> str:
+    try:
+        normalized = normalize(jid.strip())
+    except ValueError as exc:
+        raise InvalidInput(f"bad operator JID: {exc}") from None
     if not is_bare_jid(normalized):
         raise InvalidInput(f"bad operator JID {jid!r}: expected a bare JID like alice@example.com")
     return normalized
@@ -66,6 +78,7 @@ def checked_strategy(value: str) -> Strategy:
 
 
 def site_changes(
+    normalize_jid: JidNormalizer,
     *,
     name: str | None = None,
     strategy: str | None = None,
@@ -86,9 +99,9 @@ def site_changes(
     if answer_timeout is not None:
         changes["answer_timeout"] = checked_answer_timeout(answer_timeout)
     if default_operator is not None:
-        changes["default_operator"] = _optional_jid(default_operator)
+        changes["default_operator"] = _optional_jid(default_operator, normalize_jid)
     if target_operator is not None:
-        changes["target_operator"] = _optional_jid(target_operator)
+        changes["target_operator"] = _optional_jid(target_operator, normalize_jid)
     if max_chats is not None:
         changes["max_chats"] = checked_count(max_chats, "max chats")
     return changes
@@ -114,13 +127,14 @@ def operator_changes(
     return changes
 
 
-def _optional_jid(value: str) -> str | None:
-    return None if value.strip().lower() in CLEAR else checked_jid(value)
+def _optional_jid(value: str, normalize: JidNormalizer) -> str | None:
+    return None if value.strip().lower() in CLEAR else checked_jid(value, normalize)
 
 
 class Admin:
-    def __init__(self, repo: DirectoryRepository) -> None:
+    def __init__(self, repo: DirectoryRepository, normalize_jid: JidNormalizer) -> None:
         self._repo = repo
+        self._normalize_jid = normalize_jid
 
     async def add_site(self, slug: str, name: str) -> Site:
         return await self._repo.add_site(checked_slug(slug), checked_name(name))
@@ -134,7 +148,7 @@ class Admin:
         site = await self._repo.get_site(checked_slug(slug))
         operator = Operator(
             site_id=site.id,
-            jid=checked_jid(jid),
+            jid=checked_jid(jid, self._normalize_jid),
             name=checked_name(name),
             priority=checked_priority(priority),
             max_chats=checked_count(max_chats, "max chats"),
@@ -147,13 +161,15 @@ class Admin:
         site = await self._repo.get_site(checked_slug(slug))
         return await self._repo.list_operators(site.id)
 
-    async def remove_operator(self, slug: str, jid: str) -> None:
+    async def remove_operator(self, slug: str, jid: str) -> str:
+        """Remove the operator; returns the JID as stored."""
         site = await self._repo.get_site(checked_slug(slug))
-        jid = checked_jid(jid)
+        jid = checked_jid(jid, self._normalize_jid)
         try:
             await self._repo.remove_operator(site.id, jid)
         except NotFoundError:
             raise NotFoundError(f"{jid} is not an operator of {site.slug}") from None
+        return jid
 
     async def set_site(self, slug: str, changes: SiteChanges) -> Site:
         """Change a site's settings; a default/target operator must be an operator of that site."""
@@ -172,7 +188,7 @@ class Admin:
         if not changes:
             raise InvalidInput("nothing to change")
         site = await self._repo.get_site(checked_slug(slug))
-        jid = checked_jid(jid)
+        jid = checked_jid(jid, self._normalize_jid)
         if await self._repo.find_operator(site.id, jid) is None:
             raise NotFoundError(f"{jid} is not an operator of {site.slug}")
         await self._repo.update_operator(site.id, jid, changes)

@@ -1,7 +1,8 @@
 """Read the YAML configuration file into frozen dataclasses; every problem names its key path.
 
-The only module that imports yaml; it imports no other component module. Validation is generic
-over the dataclass fields, plus per-field semantic checks declared in the field metadata.
+The only module that imports yaml; of the component it imports only component.xmpp.jids (the
+component's domain takes XMPP's normal form). Validation is generic over the dataclass fields,
+plus per-field semantic checks and normalisations declared in the field metadata.
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 import yaml
 
+from component.xmpp.jids import normalize_domain
+
 _T = TypeVar("_T")
 _Check = Callable[[Any], str | None]
+_Normalize = Callable[[Any], Any]  # raises ValueError with the problem
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -56,8 +60,8 @@ def _log_level(value: str) -> str | None:
     return None if value in LOG_LEVELS else f"must be one of {', '.join(LOG_LEVELS)}"
 
 
-def _meta(check: _Check) -> dict[str, _Check]:
-    return {"check": check}
+def _meta(check: _Check, normalize: _Normalize | None = None) -> dict[str, Any]:
+    return {"check": check, "normalize": normalize}
 
 
 # --- the configuration ----------------------------------------------------------------------------
@@ -65,7 +69,7 @@ def _meta(check: _Check) -> dict[str, _Check]:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class XmppConfig:
-    component_jid: str = field(metadata=_meta(_bare_domain))
+    component_jid: str = field(metadata=_meta(_bare_domain, normalize_domain))
     secret: str = field(repr=False, metadata=_meta(_non_empty))
     host: str = field(default="127.0.0.1", metadata=_meta(_non_empty))
     port: int = field(default=5347, metadata=_meta(_port))
@@ -221,7 +225,9 @@ def _field_values(
         key = _join(path, f.name)
         if f.name in raw:
             value = _convert(hints[f.name], raw[f.name], key, env, problems)
-            if value is not _INVALID and _passes_check(f, value, key, problems):
+            if value is not _INVALID:
+                value = _checked(f, value, key, problems)
+            if value is not _INVALID:
                 values[f.name] = value
         elif f.default is MISSING and f.default_factory is MISSING:
             problems.append(f"{key}: required")
@@ -233,12 +239,22 @@ def _unknown_keys(cls: type[Any], raw: Mapping[Any, object]) -> list[object]:
     return [key for key in raw if key not in names]
 
 
-def _passes_check(f: Field[Any], value: object, key: str, problems: list[str]) -> bool:
+def _checked(f: Field[Any], value: object, key: str, problems: list[str]) -> object:
+    """`value` after the field's check and normalisation, or _INVALID with the problem noted."""
+    if value is None:
+        return value
     check: _Check | None = f.metadata.get("check")
-    problem = None if check is None or value is None else check(value)
+    normalize: _Normalize | None = f.metadata.get("normalize")
+    problem = None if check is None else check(value)
+    if problem is None and normalize is not None:
+        try:
+            value = normalize(value)
+        except ValueError as exc:
+            problem = str(exc)
     if problem is not None:
         problems.append(f"{key}: {problem}")
-    return problem is None
+        return _INVALID
+    return value
 
 
 def _convert(

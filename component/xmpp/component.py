@@ -14,12 +14,13 @@ from typing import Any
 from slixmpp import ComponentXMPP
 from slixmpp.exceptions import XMPPError
 
-from component.addresses import Address, Addresses, AddressKind, split_jid
+from component.addresses import Address, Addresses, AddressKind
 from component.config import XmppConfig
 from component.errors import HelpDeskError, UnknownSite
 from component.models import VisitorKind
 from component.service import HelpDesk
-from component.xmpp import stanzas
+from component.xmpp import peers, stanzas
+from component.xmpp.jids import Jid, normalize_domain, parse_jid
 from component.xmpp.outbox import SlixmppOut
 
 log = logging.getLogger(__name__)
@@ -31,21 +32,23 @@ SERVICE_TEXT = "This is the HelperChat service. Write to a site's desk, <site>@{
 class HelperChatComponent(ComponentXMPP):
     def __init__(self, config: XmppConfig) -> None:
         super().__init__(
-            config.component_jid, config.secret, config.host, config.port, fix_error_ns=True
+            config.component_jid,
+            config.secret,
+            config.host,
+            config.port,
+            plugin_config=peers.PLUGIN_CONFIG,
+            fix_error_ns=True,
         )
         self.config = config
-        self.addresses = Addresses(config.component_jid)
+        self.addresses = Addresses(normalize_domain(config.component_jid))
         self.outbox = SlixmppOut(self)
         self.desk: HelpDesk | None = None
         self.stopping = False
         self.connected_event = asyncio.Event()
         self._reconnect_delay = 1.0
         self._body_tag = f"{{{self.default_ns}}}body"
-        self.auto_authorize = None
-        self.auto_subscribe = False
         self.register_plugin("xep_0030")
-        self.register_plugin("xep_0172")
-        self._replace_roster_handlers()
+        peers.take_over_presence(self, self.on_presence)
         self.add_event_handler("message", self.on_message)
         self.add_event_handler("session_start", self.on_session_start)
         self.add_event_handler("disconnected", self.on_disconnected)
@@ -56,14 +59,6 @@ class HelperChatComponent(ComponentXMPP):
 
     def attach(self, desk: HelpDesk) -> None:
         self.desk = desk
-
-    def _replace_roster_handlers(self) -> None:
-        """Presence is the service's business: drop slixmpp's automatic roster replies."""
-        self.del_event_handler("presence_probe", self._handle_probe)
-        for kind in ("subscribe", "subscribed", "unsubscribe", "unsubscribed"):
-            self.del_event_handler(f"presence_{kind}", getattr(self, f"_handle_{kind}"))
-        self.del_event_handler("roster_subscription_request", self._handle_new_subscription)
-        self.add_event_handler("presence", self.on_presence)
 
     # -- connection --------------------------------------------------------------------------
 
@@ -102,23 +97,26 @@ class HelperChatComponent(ComponentXMPP):
     # -- stanzas -----------------------------------------------------------------------------
 
     def on_message(self, msg: Any) -> None:
-        """Hot path: reads the raw attributes once instead of going through stanza accessors."""
+        """Hot path: reads the raw attributes once; JIDs go through the cached normalisation."""
         xml = msg.xml
         if xml.get("type") in IGNORED_MESSAGE_TYPES:
             return
-        to_local, to_domain, _ = split_jid(xml.get("to", ""))
-        if to_domain != self.addresses.domain:
+        try:
+            to = parse_jid(xml.get("to", ""))
+            if to.domain != self.addresses.domain:
+                return
+            sender = parse_jid(xml.get("from", "")).bare
+        except ValueError as exc:
+            log.info("dropped a message with an invalid address: %s", exc)
             return
-        sender_local, sender_domain, _ = split_jid(xml.get("from", ""))
-        sender = f"{sender_local}@{sender_domain}" if sender_local else sender_domain
         body = xml.findtext(self._body_tag) or ""
         try:
-            self._route_message(self.addresses.parse(to_local), sender, msg, body)
+            self._route_message(self.addresses.parse(to.local), sender, msg, body)
         except HelpDeskError as error:
-            log.info("refused message from %s to %s: %s", sender, msg["to"], error.text)
+            log.info("refused message from %s to %s: %s", sender, to.bare, error.text)
             stanzas.send_error(msg, error.condition, error.text)
         except Exception:
-            log.exception("message from %s to %s failed", sender, msg["to"])
+            log.exception("message from %s to %s failed", sender, to.bare)
             stanzas.send_error(msg, "internal-server-error", "the message could not be handled")
 
     def _route_message(self, address: Address, sender: str, msg: Any, body: str) -> None:
@@ -138,15 +136,23 @@ class HelperChatComponent(ComponentXMPP):
             raise UnknownSite(f"{msg['to'].user!r} is not a site or chat address")
 
     def on_presence(self, pres: Any) -> None:
-        if pres["to"].domain != self.boundjid.domain or pres["type"] == "error":
+        xml = pres.xml
+        try:
+            to, sender = parse_jid(xml.get("to", "")), parse_jid(xml.get("from", ""))
+        except ValueError as exc:
+            log.info("dropped a presence with an invalid address: %s", exc)
             return
-        address = self.addresses.parse(pres["to"].user)
-        if address.kind is not AddressKind.DESK:
+        if to.domain != self.addresses.domain or not sender.domain or pres["type"] == "error":
             return
-        jid, slug, ptype = pres["from"].bare, address.slug, pres["type"]
-        self._guarded(lambda desk: self._presence_to_desk(desk, pres, jid, slug, ptype))
+        address = self.addresses.parse(to.local)
+        if address.kind is AddressKind.DESK:
+            slug, ptype = address.slug, pres["type"]
+            self._guarded(lambda desk: self._presence_to_desk(desk, pres, sender, slug, ptype))
 
-    def _presence_to_desk(self, desk: HelpDesk, pres: Any, jid: str, slug: str, ptype: str) -> None:
+    def _presence_to_desk(
+        self, desk: HelpDesk, pres: Any, sender: Jid, slug: str, ptype: str
+    ) -> None:
+        jid = sender.bare
         if ptype == "subscribe":
             desk.roster.requested(jid, slug)
         elif ptype in ("subscribed", "unsubscribed"):
@@ -154,12 +160,12 @@ class HelperChatComponent(ComponentXMPP):
         elif ptype == "probe":
             desk.roster.probed(jid, slug)
         elif ptype == "unavailable":
-            desk.presence_unavailable(jid, slug, pres["from"].resource)
+            desk.presence_unavailable(jid, slug, sender.resource)
         elif ptype != "unsubscribe":
             desk.presence_available(
                 jid,
                 slug,
-                pres["from"].resource,
+                sender.resource,
                 stanzas.show_of(pres),
                 pres["status"],
                 int(pres["priority"] or 0),

@@ -32,6 +32,7 @@ from component.service import HelpDesk
 from component.storage import Database, open_database
 from component.storage.directory import DirectoryRepository
 from component.storage.schema import init_schema
+from component.xmpp.jids import normalize_bare_jid
 from tests.integration.clients import Client
 
 _counter = itertools.count(1)
@@ -65,6 +66,11 @@ class Desk:
         return f"{name}{self.tag}@{self.ejabberd.domain}"
 
     @property
+    def admin(self) -> Admin:
+        """What the command line does, on this test's database."""
+        return Admin(DirectoryRepository(self.db), normalize_bare_jid)
+
+    @property
     def service(self) -> HelpDesk:
         assert self.app is not None and self.app.desk is not None
         return self.app.desk
@@ -96,9 +102,7 @@ class Desk:
     ) -> None:
         """Add an operator whose XMPP account exists (as it does for real operators)."""
         await self.register(jid)
-        await Admin(DirectoryRepository(self.db)).add_operator(
-            slug, jid, name, priority, max_chats, admin=False
-        )
+        await self.admin.add_operator(slug, jid, name, priority, max_chats, admin=False)
 
     async def operator_online(self, jid: str, show: str = "") -> Client:
         """Log an operator in and wait until the component sees them online."""
@@ -163,7 +167,7 @@ async def desk_world(xmpp_server: Any, mariadb: Any, tag: str) -> AsyncIterator[
     config = make_config(xmpp_server, mariadb, database, password)
     db = await open_database(config.mysql)
     await init_schema(db)
-    await Admin(DirectoryRepository(db)).add_site("acme", "Acme Inc.")
+    await Admin(DirectoryRepository(db), normalize_bare_jid).add_site("acme", "Acme Inc.")
     world = Desk(config, db, xmpp_server, mariadb, tag)
     try:
         yield world

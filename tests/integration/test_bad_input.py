@@ -8,6 +8,7 @@ import pytest
 
 from component.admin import Admin
 from component.storage.directory import DirectoryRepository
+from component.xmpp.jids import normalize_bare_jid
 from tests.integration.clients import Client, Received, expect_no_more
 from tests.integration.helpdesk_fixtures import MAX_BODY, Desk
 
@@ -91,7 +92,7 @@ async def test_operator_of_another_site_cannot_touch_a_chat(
     chatting: tuple[Desk, Client, Client],
 ) -> None:
     desk, alice, visitor = chatting
-    await Admin(DirectoryRepository(desk.db)).add_site("globex", "Globex")
+    await Admin(DirectoryRepository(desk.db), normalize_bare_jid).add_site("globex", "Globex")
     mallory_jid = desk.user("mallory")
     await desk.add_operator("globex", mallory_jid, "Mallory")
     await desk.wait_for(lambda: desk.service.is_operator_of(mallory_jid, "globex"))

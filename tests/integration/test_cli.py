@@ -14,6 +14,7 @@ import pytest
 from component.admin import Admin
 from component.models import Strategy
 from component.storage.directory import DirectoryRepository
+from component.xmpp.jids import normalize_bare_jid
 from tests.integration.helpdesk_fixtures import Desk
 
 
@@ -103,6 +104,9 @@ async def test_sites_and_operators(desk: Desk, config_file: Path) -> None:
         (("site", "add", "ok", "--name", "bad\x07name"), "bad name"),
         (("operator", "add", "acme", "not a jid", "--name", "X"), "bad operator JID"),
         (("operator", "add", "acme", "a@b/res", "--name", "X"), "bad operator JID"),
+        (("operator", "add", "acme", "alice@exa..mple.com", "--name", "X"), "bad operator JID"),
+        (("operator", "add", "acme", "alice@-bad.example", "--name", "X"), "bad operator JID"),
+        (("operator", "add", "acme", "al\u0627ice1@example.com", "--name", "X"), "bad operator"),
         (("operator", "add", "nosuch", "a@b.c", "--name", "X"), "no site 'nosuch'"),
         (("operator", "add", "acme", "a@b.c", "--name", "X", "--max-chats", "-1"), "max chats"),
         (("operator", "remove", "acme", "nobody@b.c"), "not an operator"),
@@ -120,6 +124,28 @@ async def test_bad_input_exits_2_and_writes_nothing(
     assert after == before
 
 
+@pytest.mark.parametrize(
+    ("typed", "normal"),
+    [("Straße@Example.COM", "strasse@example.com"), ("ＤＯＲＡ@example.com", "dora@example.com")],
+)
+async def test_operator_jids_are_stored_in_their_xmpp_normal_form(
+    desk: Desk, config_file: Path, typed: str, normal: str
+) -> None:
+    added = helperchat(config_file, "operator", "add", "acme", typed, "--name", "Op")
+    assert added.returncode == 0, added.stderr
+    assert f"operator {normal} added to acme" in added.stdout
+    assert f"JID {typed!r} read as {normal}" in added.stderr
+    assert await desk.rows("SELECT jid FROM operators") == [(normal,)]
+    changed = ok(config_file, "operator", "set", "acme", typed, "--priority", "3")
+    assert changed.startswith(f"{normal}\tOp\tpriority=3")
+    settings = ok(config_file, "site", "set", "acme", "--default-operator", typed)
+    assert f"default_operator={normal}\t" in settings
+    removed = helperchat(config_file, "operator", "remove", "acme", typed)
+    assert removed.returncode == 0, removed.stderr
+    assert f"operator {normal} removed from acme" in removed.stdout
+    assert await desk.rows("SELECT jid FROM operators") == []
+
+
 SITE_SETTINGS = (
     "SELECT name, strategy, answer_timeout, default_operator, target_operator, max_chats"
     " FROM sites WHERE slug = %s"
@@ -133,7 +159,7 @@ EVERYTHING = "SELECT * FROM sites ORDER BY id", "SELECT * FROM operators ORDER B
 
 async def two_sites(desk: Desk) -> None:
     """acme with alice and bob, globex with mallory (added straight, no XMPP accounts needed)."""
-    admin = Admin(DirectoryRepository(desk.db))
+    admin = Admin(DirectoryRepository(desk.db), normalize_bare_jid)
     await admin.add_site("globex", "Globex Corp")
     await admin.add_operator("acme", "alice@example.com", "Alice", 0, 0, admin=False)
     await admin.add_operator("acme", "bob@example.com", "Bob", 0, 0, admin=False)
@@ -232,6 +258,8 @@ async def test_operator_list_shows_paused(desk: Desk, config_file: Path) -> None
         (("site", "set", "acme", "--name", "bad\x07name"), "bad name"),
         (("site", "set", "acme", "--default-operator", "not a jid"), "bad operator JID"),
         (("site", "set", "acme", "--default-operator", "a@b/res"), "bad operator JID"),
+        (("site", "set", "acme", "--target-operator", "bob@exa..mple.com"), "bad operator JID"),
+        (("operator", "set", "acme", "bob@-x.com", "--priority", "1"), "bad operator JID"),
         (
             ("site", "set", "acme", "--default-operator", "mallory@example.com"),
             "bad default operator mallory@example.com: not an operator of acme",

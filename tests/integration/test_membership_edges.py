@@ -7,9 +7,8 @@ import os
 import signal
 import time
 
-from component.admin import Admin
 from component.models import ChatState
-from component.storage.directory import DirectoryRepository, SiteChanges
+from component.storage.directory import SiteChanges
 from devstack.process import find_pids
 from tests.integration.helpdesk_fixtures import Desk
 
@@ -17,7 +16,7 @@ from tests.integration.helpdesk_fixtures import Desk
 async def removed(desk: Desk, slug: str, jid: str) -> None:
     """`operator remove`, then wait for the running component to apply it (and for the
     operator's server to answer the desk's unsubscribe with `unavailable`)."""
-    await Admin(DirectoryRepository(desk.db)).remove_operator(slug, jid)
+    await desk.admin.remove_operator(slug, jid)
     site = desk.service.directory.site(slug)
     assert site is not None
     await desk.wait_for(lambda: desk.service.directory.operator(site.id, jid) is None)
@@ -28,7 +27,7 @@ async def test_an_operator_removed_from_one_site_keeps_chats_and_gets_new_ones_o
     desk: Desk,
 ) -> None:
     alice_jid, bob_jid = desk.user("alice"), desk.user("bob")
-    await Admin(DirectoryRepository(desk.db)).add_site("globex", "Globex")
+    await desk.admin.add_site("globex", "Globex")
     await desk.add_operator("acme", alice_jid, "Alice")
     await desk.add_operator("globex", alice_jid, "Alice", priority=10)
     await desk.add_operator("globex", bob_jid, "Bob", priority=1)
@@ -86,7 +85,7 @@ async def test_a_removed_operator_gets_nothing_more_and_the_chat_waits_for_the_n
 
 
 async def test_an_ejabberd_outage_longer_than_the_answer_timeout_moves_no_chat(desk: Desk) -> None:
-    await Admin(DirectoryRepository(desk.db)).set_site("acme", SiteChanges(answer_timeout=2))
+    await desk.admin.set_site("acme", SiteChanges(answer_timeout=2))
     alice_jid, bob_jid = desk.user("alice"), desk.user("bob")
     await desk.add_operator("acme", alice_jid, "Alice", priority=10)
     await desk.add_operator("acme", bob_jid, "Bob", priority=1)

@@ -266,6 +266,20 @@ def test_semantic_check_names_its_key(dotted: str, value: object, message: str) 
     assert problems_of(with_value(dotted, value)) == [f"{dotted}: {message}"]
 
 
+@pytest.mark.parametrize(
+    "typed", ["HelpDesk.Example.COM", "ｈｅｌｐｄｅｓｋ.example.com", "helpdesk.example.com"]
+)
+def test_component_jid_takes_its_xmpp_normal_form(typed: str) -> None:
+    config = parse_config(with_value("xmpp.component_jid", typed), {})
+    assert config.xmpp.component_jid == "helpdesk.example.com"
+
+
+@pytest.mark.parametrize("typed", ["-bad.example.com", "exa..mple.com", "bad<name>.example"])
+def test_component_jid_that_is_no_valid_domain_is_refused(typed: str) -> None:
+    [problem] = problems_of(with_value("xmpp.component_jid", typed))
+    assert problem.startswith(f"xmpp.component_jid: {typed!r} is not a valid domain")
+
+
 def test_every_problem_is_reported_at_once() -> None:
     data = {
         "xmpp": {"component_jid": "desk@example.com", "port": "5347", "colour": "blue"},

@@ -6,7 +6,6 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from component.addresses import split_jid
 from component.ports import PresenceType
 from component.xmpp.outbox import SlixmppOut
 
@@ -59,16 +58,3 @@ def test_held_while_disconnected_then_sent_in_order() -> None:
     out.disconnected()
     out.send_message("a@d", "b@x", "later")
     assert len(stream.written) == 3
-
-
-@pytest.mark.parametrize(
-    ("jid", "parts"),
-    [
-        ("Alice@Example.com/Res/x", ("alice", "example.com", "Res/x")),
-        ("example.com", ("", "example.com", "")),
-        ("acme.1@help.test", ("acme.1", "help.test", "")),
-        ("", ("", "", "")),
-    ],
-)
-def test_split_jid(jid: str, parts: tuple[str, str, str]) -> None:
-    assert split_jid(jid) == parts
