@@ -27,6 +27,7 @@ from component.models import Chat, Message, Operator, Show, Site, Strategy, Tier
 from component.ports import PresenceType
 from component.routing import Candidate, RouteOptions, SiteRouter, route_chat
 from component.service import HelpDesk
+from component.xmpp.jids import normalize_bare_jid
 
 NOW = 1_700_000_000.0
 SIZES = (10, 1_000, 10_000)
@@ -149,6 +150,7 @@ def busy_desk(open_chats: int, sites: int, operators_per_site: int) -> tuple[Hel
         clock=lambda: clock[0],
         rng=random.Random(1),
         max_body_chars=1000,
+        jid_form=normalize_bare_jid,
     )
     star = "star@example.com"
     site_list = [Site(n, f"site{n}", f"Site {n}") for n in range(1, sites + 1)]

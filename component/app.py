@@ -23,6 +23,7 @@ from component.storage.archive import ArchiveRepository
 from component.storage.directory import DirectoryRepository
 from component.visitors import XmppVisitors
 from component.xmpp.component import HelperChatComponent
+from component.xmpp.jids import normalize_bare_jid
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,7 @@ class Application:
             clock=time.time,
             rng=random.Random(),
             max_body_chars=self.config.limits.max_body_chars,
+            jid_form=normalize_bare_jid,
         )
 
     async def _reload_loop(self, repo: DirectoryRepository) -> None:

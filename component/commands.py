@@ -89,12 +89,11 @@ def _transfer(
 
 
 def _find_operator(desk: HelpDesk, site: Site, arg: str) -> tuple[Operator | None, str]:
-    wanted = arg.casefold()
     operators = list(desk.directory.operators(site.id))
-    by_jid = [op for op in operators if op.jid == wanted]
+    by_jid = [op for op in operators if op.jid == _as_jid(desk, arg)]
     if by_jid:
         return by_jid[0], ""
-    by_name = [op for op in operators if op.name.casefold() == wanted]
+    by_name = [op for op in operators if op.name.casefold() == arg.casefold()]
     if len(by_name) == 1:
         return by_name[0], ""
     if by_name:
@@ -102,6 +101,13 @@ def _find_operator(desk: HelpDesk, site: Site, arg: str) -> tuple[Operator | Non
         return None, f"Several operators are called {arg!r} ({jids}); use the JID."
     names = ", ".join(op.name for op in operators)
     return None, f"No operator {arg!r} in {site.name} (operators: {names})."
+
+
+def _as_jid(desk: HelpDesk, arg: str) -> str | None:
+    try:
+        return desk.jid_form(arg) if "@" in arg else None
+    except ValueError:
+        return None
 
 
 CHAT_COMMANDS: dict[str, ChatCommand] = {

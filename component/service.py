@@ -93,8 +93,11 @@ class HelpDesk:
         clock: Callable[[], float],
         rng: random.Random,
         max_body_chars: int,
+        jid_form: Callable[[str], str],
     ) -> None:
+        """`jid_form` gives a JID's XMPP normal form (ValueError for no JID), for typed JIDs."""
         self.addresses = addresses
+        self.jid_form = jid_form
         self.archive = archive
         self.out = out
         self.visitors = visitors

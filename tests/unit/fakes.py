@@ -12,6 +12,7 @@ from component.models import Chat, Message, Operator, Show, Site, VisitorKind
 from component.ports import PresenceType
 from component.service import PRESENCE_SETTLE_SECONDS, HelpDesk
 from component.visitors import XmppVisitors
+from component.xmpp.jids import normalize_bare_jid
 
 DOMAIN = "help.test"
 
@@ -119,6 +120,7 @@ def make_world(
         clock=clock,
         rng=random.Random(7),
         max_body_chars=max_body,
+        jid_form=normalize_bare_jid,
     )
     desk.apply_directory(Directory([ACME, GLOBEX], operators))
     desk.on_connected()

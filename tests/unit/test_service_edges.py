@@ -15,6 +15,7 @@ from component.models import ChatState, Operator, Show, VisitorKind
 from component.ports import PresenceType
 from component.service import PRESENCE_SETTLE_SECONDS, HelpDesk
 from component.visitors import XmppVisitors
+from component.xmpp.jids import normalize_bare_jid
 from tests.unit.fakes import (
     ACME,
     ALICE,
@@ -254,6 +255,7 @@ def test_a_restart_tells_queued_visitors_nothing_again() -> None:
         clock=clock,
         rng=random.Random(7),
         max_body_chars=100,
+        jid_form=normalize_bare_jid,
     )
     desk.restore({1: 3}, kept)
     desk.apply_directory(Directory([ACME, GLOBEX], (replace(ALICE, max_chats=1),)))

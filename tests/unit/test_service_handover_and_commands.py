@@ -84,7 +84,7 @@ def test_operator_going_offline_hands_chats_over_with_transcript() -> None:
     assert world.out.to(VISITOR)[-1].body == "Bob here"
 
 
-@pytest.mark.parametrize("target", ["Bob", "bob", "bob@x.test"])
+@pytest.mark.parametrize("target", ["Bob", "bob", "bob@x.test", "BOB@X.Test", "ｂｏｂ@x.test"])
 def test_transfer_by_name_or_jid(target: str) -> None:
     world = make_world()
     world.online(ALICE.jid)
