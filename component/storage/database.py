@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -27,12 +28,40 @@ class RowsRejected(StorageError, RejectedError):
     """The database refused the data itself: retrying the same rows cannot succeed."""
 
 
-_REJECTIONS = (
-    pymysql.err.DataError,
-    pymysql.err.IntegrityError,
-    pymysql.err.ProgrammingError,
-    pymysql.err.NotSupportedError,
+# Server error codes about the values of the rows written: leaving a row out can help. Any other
+# error (a missing table or column, no permission, a lock timeout, a deadlock, a lost connection)
+# means the database is not ready: the same rows may be written later.
+_ROW_ERRORS = frozenset(
+    {
+        1048,  # column cannot be null
+        1062,  # duplicate entry for a unique key
+        1263,  # NULL given to a NOT NULL column
+        1264,  # out of range value
+        1265,  # data truncated
+        1292,  # incorrect date, time or number value
+        1300,  # invalid character string
+        1366,  # incorrect string or integer value
+        1367,  # illegal value
+        1406,  # data too long for the column
+        1452,  # foreign key: no parent row
+        1690,  # value out of range in an expression
+        3819,  # MySQL: CHECK constraint violated
+        4025,  # MariaDB: CONSTRAINT failed
+    }
 )
+_QUOTED_VALUE = re.compile(r"((?:value|entry):? )'.*'( for)", re.DOTALL)
+
+
+def storage_error(exc: pymysql.err.MySQLError) -> StorageError:
+    """RowsRejected for an error about the rows' own values, else a StorageError (retry later).
+
+    The message keeps the server's code and column but not the value (it may be a message body).
+    """
+    code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
+    text = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
+    text = _QUOTED_VALUE.sub(r"\1'...'\2", text)
+    described = f"MySQL error {code}: {text}"
+    return RowsRejected(described) if code in _ROW_ERRORS else StorageError(described)
 
 
 def to_db_time(value: float | None) -> datetime | None:
@@ -65,9 +94,9 @@ class Database:
                 except BaseException:
                     await _rollback_quietly(conn)
                     raise
-        except _REJECTIONS as exc:
-            raise RowsRejected(str(exc)) from exc
-        except (pymysql.err.MySQLError, OSError) as exc:
+        except pymysql.err.MySQLError as exc:
+            raise storage_error(exc) from exc
+        except OSError as exc:
             raise StorageError(str(exc)) from exc
 
     async def fetch_all(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
