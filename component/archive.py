@@ -1,9 +1,10 @@
-"""Archive policy and the batched write-behind writer: nothing relayed is ever dropped.
+"""Archive policy and the batched write-behind writer: nothing relayed is ever dropped silently.
 
 The service appends chats, messages and operator updates without awaiting; a background task
 writes them in one transaction per batch (by size or after a short interval), and keeps them and
 retries with back-off while the database is away. Writes are idempotent (keyed rows), so a batch
-retried after an ambiguous failure is stored exactly once. Must not import aiomysql or slixmpp.
+retried after an ambiguous failure is stored exactly once. Only a row the database refuses for its
+own values is left out, logged by its key. Must not import aiomysql or slixmpp.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from component.models import Chat, Message
+from component.models import Chat, ChatState, Message
 
 log = logging.getLogger(__name__)
 
@@ -173,23 +174,72 @@ class ArchiveWriter:
                 delay = min(delay * 2, self._retry_max_delay)
                 batch = self._pending.take(self._batch_size)
 
+    async def _write(self, batch: ArchiveBatch) -> None:
+        await self._store.write_batch(batch)
+
     async def _store_batch(self, batch: ArchiveBatch) -> None:
         try:
-            await self._store.write_batch(batch)
+            await self._write(batch)
         except RejectedError as exc:
-            log.error("archive: a batch was refused (%s); storing it row by row", exc)
+            log.warning("archive: a batch was refused (%s); storing it row by row", exc)
             await self._store_row_by_row(batch)
 
     async def _store_row_by_row(self, batch: ArchiveBatch) -> None:
-        """Isolate refused rows: each is logged in full and left out; the rest are stored.
+        """Isolate refused rows; any other failure propagates and the batch is retried (keyed).
 
-        Any other failure propagates, and the whole batch is retried (writes are keyed).
+        Chat rows go first: a refused one is stored with placeholder values, so its messages keep
+        their parent. A message or operator update then refused on its own is bad by itself: it
+        is left out, logged by its key (its values, the body included, only at DEBUG).
         """
-        singles = [ArchiveBatch(chats=(c,)) for c in batch.chats]
-        singles += [ArchiveBatch(messages=(m,)) for m in batch.messages]
-        singles += [ArchiveBatch(operators=(o,)) for o in batch.operators]
-        for single in singles:
-            try:
-                await self._store.write_batch(single)
-            except RejectedError as exc:
-                log.error("archive: row refused by the database, not stored: %r (%s)", single, exc)
+        for chat in batch.chats:
+            await self._store_chat_alone(chat)
+        for message in batch.messages:
+            key = f"site {message.site_id} chat {message.chat_number} seq {message.seq}"
+            await self._store_or_leave_out(ArchiveBatch(messages=(message,)), key)
+        for update in batch.operators:
+            key = f"site {update.site_id} operator {update.jid}"
+            await self._store_or_leave_out(ArchiveBatch(operators=(update,)), key)
+
+    async def _store_chat_alone(self, chat: Chat) -> None:
+        key = f"site {chat.site_id} chat {chat.number}"
+        refusal = await self._try_alone(ArchiveBatch(chats=(chat,)), key)
+        if refusal is None:
+            return
+        for stand_in in placeholder_chats(chat):
+            if await self._try_alone(ArchiveBatch(chats=(stand_in,)), key) is None:
+                log.error("archive: %s refused (%s); stored with placeholder values", key, refusal)
+                return
+        log.error("archive: %s refused (%s), even with placeholder values", key, refusal)
+
+    async def _store_or_leave_out(self, rows: ArchiveBatch, key: str) -> None:
+        refusal = await self._try_alone(rows, key)
+        if refusal is not None:
+            log.error("archive: %s refused by the database, left out (%s)", key, refusal)
+
+    async def _try_alone(self, rows: ArchiveBatch, key: str) -> RejectedError | None:
+        """Store `rows`; return the refusal instead of raising it."""
+        try:
+            await self._write(rows)
+        except RejectedError as exc:
+            log.debug("archive: %s refused: %r", key, rows)
+            return exc
+        return None
+
+
+PLACEHOLDER_NAME = "(name not stored)"
+
+
+def placeholder_chats(chat: Chat) -> tuple[Chat, Chat]:
+    """Stand-ins for a chat row the database refused, tried in turn, keeping its key and times:
+    first without its free text (name, routing reason), then also without any address (closed:
+    a chat without its visitor cannot be resumed).
+    """
+    no_text = replace(chat, visitor_name=PLACEHOLDER_NAME, route_reason="")
+    closed = chat.state if chat.state in _ENDED else ChatState.CLOSED
+    bare = replace(
+        no_text, visitor="", operator=None, state=closed, closed_at=chat.closed_at or chat.opened_at
+    )
+    return no_text, bare
+
+
+_ENDED = (ChatState.CLOSED, ChatState.OFFLINE)

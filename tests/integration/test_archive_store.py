@@ -1,10 +1,13 @@
-"""The archive writer over the real MariaDB with a table missing: its rows wait, and are stored
-exactly once when it is back."""
+"""The archive writer over the real MariaDB: values cut to their columns, refused rows and a
+missing table: every row stored exactly once, none dropped."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import replace
+
+import pytest
 
 from component.archive import ArchiveWriter
 from component.models import Chat, ChatState, Message, Sender, VisitorKind
@@ -38,6 +41,76 @@ async def stored(desk: Desk, number: int = 1) -> list[tuple[int, str]]:
             "SELECT seq, body FROM messages WHERE chat_number = %s ORDER BY seq", number
         )
     ]
+
+
+def bodies_logged_above_debug(caplog: pytest.LogCaptureFixture) -> list[str]:
+    messages = [r.getMessage() for r in caplog.records if r.levelno > logging.DEBUG]
+    return [m for m in messages if BODY in m]
+
+
+async def test_overlong_values_are_cut_to_their_columns_and_the_chat_keeps_its_messages(
+    desk: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    site_id = await acme_id(desk)
+    chat = a_chat(
+        site_id,
+        visitor="v" * 4000,
+        visitor_name="é" * 3000,
+        operator="o" * 300,
+        route_reason="ü" * 40000,  # 80,000 bytes for a 65,535-byte TEXT
+        state=ChatState.ASSIGNED,
+        assigned_at=1e9 + 1,
+    )
+    writer = writer_for(ArchiveRepository(desk.db))
+    writer.add_chat(chat)
+    for seq in range(1, 6):
+        writer.add_message(replace(a_message(site_id, seq), author="a" * 4000))
+    await asyncio.wait_for(writer.flush(), 30)
+
+    rows = await desk.rows(
+        "SELECT CHAR_LENGTH(visitor), visitor_name, operator_jid, OCTET_LENGTH(route_reason)"
+        " FROM chats WHERE number = 1"
+    )
+    assert rows == [(3071, "é" * 200, "o" * 255, 65534)]
+    assert await stored(desk) == [(seq, f"{BODY} {seq}") for seq in range(1, 6)]
+    assert await desk.rows("SELECT DISTINCT CHAR_LENGTH(author) FROM messages") == [(3071,)]
+    assert bodies_logged_above_debug(caplog) == []
+
+
+async def test_a_chat_row_the_database_refuses_is_stored_with_placeholders_and_keeps_messages(
+    desk: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await desk.db.execute(
+        "ALTER TABLE chats ADD CONSTRAINT no_refused_names CHECK (visitor_name <> 'refuse me')"
+    )
+    site_id = await acme_id(desk)
+    writer = writer_for(ArchiveRepository(desk.db))
+    writer.add_chat(a_chat(site_id, 1, visitor_name="refuse me"))
+    writer.add_chat(a_chat(site_id, 2, visitor_name="fine"))
+    for seq in range(1, 4):
+        writer.add_message(a_message(site_id, seq, number=1))
+        writer.add_message(a_message(site_id, seq, number=2))
+    await asyncio.wait_for(writer.flush(), 30)
+
+    chats = await desk.rows("SELECT number, visitor, state FROM chats ORDER BY number")
+    assert chats == [(1, "v@x", "queued"), (2, "v@x", "queued")]
+    assert (await desk.rows("SELECT visitor_name FROM chats WHERE number = 2")) == [("fine",)]
+    for number in (1, 2):
+        assert await stored(desk, number) == [(seq, f"{BODY} {seq}") for seq in range(1, 4)]
+    assert bodies_logged_above_debug(caplog) == []
+    assert any("site" in r.getMessage() and "chat 1" in r.getMessage() for r in caplog.records)
+
+
+async def test_text_that_is_not_valid_unicode_is_stored_with_replacement_marks(desk: Desk) -> None:
+    site_id = await acme_id(desk)
+    writer = writer_for(ArchiveRepository(desk.db))
+    writer.add_chat(a_chat(site_id, visitor_name="half \ud800 a pair"))
+    writer.add_message(replace(a_message(site_id, 1), body="lone \udc80 surrogate"))
+    await asyncio.wait_for(writer.flush(), 30)
+    assert await desk.rows("SELECT visitor_name FROM chats") == [("half ? a pair",)]
+    assert await stored(desk) == [(1, "lone ? surrogate")]
 
 
 async def test_rows_wait_for_a_missing_table_and_are_stored_once_it_is_back(desk: Desk) -> None:

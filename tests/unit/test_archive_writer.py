@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import replace
 
 import pytest
@@ -115,9 +116,10 @@ class PickyStore(FlakyStore):
         await super().write_batch(batch)
 
 
-async def test_a_refused_row_is_isolated_and_the_rest_stored(
+async def test_a_refused_row_is_isolated_logged_by_its_key_and_the_rest_stored(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     store = PickyStore()
     writer = writer_for(store)
     writer.add_chat(chat())
@@ -126,7 +128,34 @@ async def test_a_refused_row_is_isolated_and_the_rest_stored(
     writer.add_message(message(3))
     await writer.flush()
     assert sorted(store.messages) == [(1, 1, 1), (1, 1, 3)]
-    assert "row refused by the database, not stored" in caplog.text and "poison" in caplog.text
+    refused = [r for r in caplog.records if "site 1 chat 1 seq 2" in r.getMessage()]
+    assert [r.levelno for r in refused if r.levelno > logging.DEBUG] == [logging.ERROR]
+    assert [r.levelno for r in caplog.records if "poison" in r.getMessage()] == [logging.DEBUG]
     writer.add_message(message(4))
     await writer.flush()
     assert (1, 1, 4) in store.messages
+
+
+class NameRefusingStore(FlakyStore):
+    """Refuses chat rows whose visitor name is 'refuse me', and messages of unknown chats."""
+
+    async def write_batch(self, batch: ArchiveBatch) -> None:
+        if any(c.visitor_name == "refuse me" for c in batch.chats):
+            raise RejectedError("CONSTRAINT failed")
+        known = set(self.chats) | {(c.site_id, c.number) for c in batch.chats}
+        if any((m.site_id, m.chat_number) not in known for m in batch.messages):
+            raise RejectedError("a foreign key constraint fails")
+        await super().write_batch(batch)
+
+
+async def test_a_refused_chat_row_is_replaced_by_a_placeholder_and_its_messages_kept() -> None:
+    store = NameRefusingStore()
+    writer = writer_for(store)
+    writer.add_chat(replace(chat(ChatState.ASSIGNED), visitor_name="refuse me", operator="a@x"))
+    writer.add_message(message(1))
+    writer.add_message(message(2))
+    await asyncio.wait_for(writer.flush(), 5)
+    kept = store.chats[(1, 1)]
+    assert kept.visitor_name != "refuse me"
+    assert (kept.visitor, kept.state, kept.operator) == ("v@x", ChatState.ASSIGNED, "a@x")
+    assert sorted(store.messages) == [(1, 1, 1), (1, 1, 2)]
