@@ -2,9 +2,10 @@
 
 The service appends chats, messages and operator updates without awaiting; a background task
 writes them in one transaction per batch (by size or after a short interval), and keeps them and
-retries with back-off while the database is away. Writes are idempotent (keyed rows), so a batch
-retried after an ambiguous failure is stored exactly once. Only a row the database refuses for its
-own values is left out, logged by its key. Must not import aiomysql or slixmpp.
+retries with back-off while the database is away or does not answer. Writes are idempotent (keyed
+rows), so a batch retried after an ambiguous failure is stored exactly once. Only a row the
+database refuses for its own values is left out, logged by its key. Must not import aiomysql or
+slixmpp.
 """
 
 from __future__ import annotations
@@ -78,7 +79,12 @@ class _Pending:
 
 
 class ArchiveWriter:
-    """Buffers archive rows and flushes them in batches; `close()` flushes what is left."""
+    """Buffers archive rows and flushes them in batches; `close()` flushes what is left.
+
+    Every store call is bounded by `write_timeout`; a timeout is retried like any failure. The
+    writer never drops a row it was given: `accepting` turns False once `max_backlog` rows wait,
+    so the service can refuse new messages until the database catches up.
+    """
 
     def __init__(
         self,
@@ -87,16 +93,21 @@ class ArchiveWriter:
         flush_interval: float,
         batch_size: int,
         retry_max_delay: float,
+        write_timeout: float = 30.0,
+        max_backlog: int = 100_000,
     ) -> None:
         self._store = store
         self._flush_interval = flush_interval
         self._batch_size = batch_size
         self._retry_max_delay = retry_max_delay
+        self._write_timeout = write_timeout
+        self._max_backlog = max_backlog
         self._pending = _Pending()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._writing = asyncio.Lock()
         self._closing = False
+        self._crowded = False
         self.failures = 0
         self._in_flight = 0
 
@@ -116,6 +127,11 @@ class ArchiveWriter:
     def backlog(self) -> int:
         """Rows not stored yet, a batch being written included."""
         return self._pending.size() + self._in_flight
+
+    @property
+    def accepting(self) -> bool:
+        """False while `max_backlog` rows wait: new messages should be refused until it drains."""
+        return self.backlog < self._max_backlog
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="archive-writer")
@@ -140,6 +156,22 @@ class ArchiveWriter:
     def _nudge(self) -> None:
         if self._pending.size() >= self._batch_size:
             self._wake.set()
+        self._watch_backlog()
+
+    def _watch_backlog(self) -> None:
+        """Warn once when the backlog reaches 80 % of the cap; tell when it is below half again."""
+        backlog = self.backlog
+        if not self._crowded and backlog * 5 >= self._max_backlog * 4:
+            self._crowded = True
+            log.warning(
+                "archive: %d rows wait for the database, 80 %% of archive.max_backlog (%d);"
+                " new messages are refused once it is full",
+                backlog,
+                self._max_backlog,
+            )
+        elif self._crowded and backlog * 2 < self._max_backlog:
+            self._crowded = False
+            log.info("archive: backlog down to %d rows, messages are accepted again", backlog)
 
     async def _run(self) -> None:
         while not (self._closing and not self._pending.size()):
@@ -162,20 +194,23 @@ class ArchiveWriter:
                 if self.failures:
                     log.info("archive: database back, %d rows written", len(batch))
                 self.failures = 0
+                self._watch_backlog()
                 return
             except Exception as exc:
                 self.failures += 1
-                if self.failures == 1 or self.failures % 20 == 0:
-                    log.warning("archive: write failed (%s); %d rows kept", exc, len(batch))
                 # rows that arrive meanwhile join the retried batch, in order
                 self._in_flight = 0
                 self._pending.put_back(batch)
+                if self.failures == 1 or self.failures % 20 == 0:
+                    reason = _reason(exc)
+                    log.warning("archive: write failed (%s); %d rows kept", reason, self.backlog)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._retry_max_delay)
                 batch = self._pending.take(self._batch_size)
 
     async def _write(self, batch: ArchiveBatch) -> None:
-        await self._store.write_batch(batch)
+        async with asyncio.timeout(self._write_timeout):
+            await self._store.write_batch(batch)
 
     async def _store_batch(self, batch: ArchiveBatch) -> None:
         try:
@@ -243,3 +278,7 @@ def placeholder_chats(chat: Chat) -> tuple[Chat, Chat]:
 
 
 _ENDED = (ChatState.CLOSED, ChatState.OFFLINE)
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__

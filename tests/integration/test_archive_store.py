@@ -1,16 +1,20 @@
-"""The archive writer over the real MariaDB: values cut to their columns, refused rows and a
-missing table: every row stored exactly once, none dropped."""
+"""The archive writer over the real MariaDB: values cut to their columns, refused rows, a missing
+table and a blocked table: every row stored exactly once, none dropped."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 
+import aiomysql
 import pytest
 
 from component.archive import ArchiveWriter
 from component.models import Chat, ChatState, Message, Sender, VisitorKind
+from component.storage import Database, open_database
 from component.storage.archive import ArchiveRepository
 from tests.integration.helpdesk_fixtures import Desk
 
@@ -30,8 +34,10 @@ def a_message(site_id: int, seq: int, number: int = 1) -> Message:
     return Message(site_id, number, seq, 1e9 + seq, Sender.VISITOR, "v@x", f"{BODY} {seq}")
 
 
-def writer_for(repo: ArchiveRepository) -> ArchiveWriter:
-    return ArchiveWriter(repo, flush_interval=0.01, batch_size=50, retry_max_delay=0.1)
+def writer_for(repo: ArchiveRepository, write_timeout: float = 10.0) -> ArchiveWriter:
+    return ArchiveWriter(
+        repo, flush_interval=0.01, batch_size=50, retry_max_delay=0.1, write_timeout=write_timeout
+    )
 
 
 async def stored(desk: Desk, number: int = 1) -> list[tuple[int, str]]:
@@ -133,3 +139,47 @@ async def test_rows_wait_for_a_missing_table_and_are_stored_once_it_is_back(desk
     await writer.close()
     assert await stored(desk) == [(seq, f"{BODY} {seq}") for seq in range(1, 21)]
     assert await desk.rows("SELECT state FROM chats") == [("closed",)]
+
+
+@asynccontextmanager
+async def table_locked(desk: Desk, table: str) -> AsyncIterator[None]:
+    """Another session holds `LOCK TABLES <table> WRITE` until the block ends."""
+    mysql = desk.config.mysql
+    conn = await aiomysql.connect(
+        host=mysql.host,
+        port=mysql.port,
+        user=mysql.user,
+        password=mysql.password,
+        db=mysql.database,
+    )
+    try:
+        async with conn.cursor() as cursor:
+            await cursor.execute(f"LOCK TABLES {table} WRITE")
+        yield
+        async with conn.cursor() as cursor:
+            await cursor.execute("UNLOCK TABLES")
+    finally:
+        conn.close()
+
+
+async def test_a_blocked_write_times_out_keeps_its_rows_and_stores_them_once_unblocked(
+    desk: Desk,
+) -> None:
+    db: Database = await open_database(replace(desk.config.mysql, query_timeout=0.5))
+    site_id = await acme_id(desk)
+    writer = writer_for(ArchiveRepository(db), write_timeout=30.0)
+    try:
+        lock_waits = "SELECT @@lock_wait_timeout, @@innodb_lock_wait_timeout"
+        assert await db.fetch_all(lock_waits) == [(1, 1)]  # abandoned statements end soon
+        async with table_locked(desk, "messages"):
+            writer.start()
+            writer.add_chat(a_chat(site_id))
+            for seq in range(1, 11):
+                writer.add_message(a_message(site_id, seq))
+            await desk.wait_for(lambda: writer.failures >= 2, timeout=10)
+            assert writer.backlog == 11
+        await asyncio.wait_for(writer.flush(), 30)
+        await writer.close()
+    finally:
+        await db.close()
+    assert await stored(desk) == [(seq, f"{BODY} {seq}") for seq in range(1, 11)]

@@ -1,7 +1,9 @@
-"""Database over a fake aiomysql pool: errors that refuse rows, errors that mean "not ready"."""
+"""Database over a fake aiomysql pool: errors that refuse rows, errors that mean "not ready",
+timeouts."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,10 +16,10 @@ from component.storage import Database, StorageError
 
 
 class FakeConnection:
-    """Raises `error` on execute, like a server refusing a statement."""
+    """Raises `error` or never answers (`hang`) on execute, like a broken server or network."""
 
-    def __init__(self, error: Exception | None = None) -> None:
-        self.error = error
+    def __init__(self, error: Exception | None = None, hang: bool = False) -> None:
+        self.error, self.hang = error, hang
         self.closed = False
         self.commits = self.rollbacks = 0
 
@@ -26,6 +28,8 @@ class FakeConnection:
         yield self
 
     async def execute(self, sql: str, args: Any = ()) -> int:
+        if self.hang:
+            await asyncio.Event().wait()
         if self.error is not None:
             raise self.error
         return 1
@@ -34,6 +38,8 @@ class FakeConnection:
         self.commits += 1
 
     async def rollback(self) -> None:
+        if self.hang:
+            await asyncio.Event().wait()
         self.rollbacks += 1
 
     def close(self) -> None:
@@ -114,3 +120,28 @@ async def test_a_refusal_names_the_column_but_not_the_value(
         await Database(FakePool(conn)).execute("INSERT INTO t VALUES (%s)", ("x",))
     assert str(code) in str(caught.value) and named in str(caught.value)
     assert "secret" not in str(caught.value) and "F0" not in str(caught.value)
+
+
+async def test_a_query_without_answer_times_out_and_its_connection_is_discarded() -> None:
+    hung, healthy = FakeConnection(hang=True), FakeConnection()
+    pool = FakePool(hung, healthy)
+    db = Database(pool, query_timeout=0.05)
+    with pytest.raises(StorageError) as caught:
+        await asyncio.wait_for(db.execute("INSERT INTO t VALUES (1)"), 5)
+    assert not isinstance(caught.value, RejectedError)
+    assert hung.closed and hung not in pool.free
+    assert await db.execute("INSERT INTO t VALUES (1)") == 1
+    assert pool.free == [healthy]
+
+
+async def test_a_transaction_cancelled_from_outside_discards_its_connection() -> None:
+    hung = FakeConnection(hang=True)
+    pool = FakePool(hung)
+
+    async def attempt() -> None:
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.05):
+                await Database(pool).execute("INSERT INTO t VALUES (1)")
+
+    await asyncio.wait_for(attempt(), 5)
+    assert hung.closed and pool.free == []
