@@ -1,20 +1,20 @@
 """The archive writer over the real MariaDB: values cut to their columns, refused rows, a missing
-table and a blocked table: every row stored exactly once, none dropped."""
+table, a blocked table and an ambiguous commit: every row stored exactly once, none dropped."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 
 import aiomysql
 import pytest
 
-from component.archive import ArchiveWriter
+from component.archive import ArchiveBatch, ArchiveWriter
 from component.models import Chat, ChatState, Message, Sender, VisitorKind
-from component.storage import Database, open_database
+from component.storage import Database, StorageError, open_database
 from component.storage.archive import ArchiveRepository
 from tests.integration.helpdesk_fixtures import Desk
 
@@ -183,3 +183,48 @@ async def test_a_blocked_write_times_out_keeps_its_rows_and_stores_them_once_unb
     finally:
         await db.close()
     assert await stored(desk) == [(seq, f"{BODY} {seq}") for seq in range(1, 11)]
+
+
+class CommitsThenFails(ArchiveRepository):
+    """Commits the first `failures` batches for real, then reports a lost connection; rows added
+    by `meanwhile` arrive while the first commit is in doubt."""
+
+    def __init__(self, db: Database, failures: int) -> None:
+        super().__init__(db)
+        self.failures = failures
+        self.batches: list[ArchiveBatch] = []
+        self.meanwhile: list[Callable[[], None]] = []
+
+    async def write_batch(self, batch: ArchiveBatch) -> None:
+        await super().write_batch(batch)
+        self.batches.append(batch)
+        if self.failures:
+            self.failures -= 1
+            if self.meanwhile:
+                self.meanwhile.pop()()
+            raise StorageError("lost the connection during commit")
+
+
+async def test_a_batch_committed_but_reported_failed_is_stored_exactly_once(desk: Desk) -> None:
+    site_id = await acme_id(desk)
+    repo = CommitsThenFails(desk.db, failures=2)
+    writer = writer_for(repo)
+
+    def newer_rows() -> None:
+        writer.add_chat(a_chat(site_id, state=ChatState.CLOSED, closed_at=1e9 + 9))
+        for seq in range(6, 11):
+            writer.add_message(a_message(site_id, seq))
+
+    repo.meanwhile.append(newer_rows)
+    writer.add_chat(a_chat(site_id))
+    for seq in range(1, 6):
+        writer.add_message(a_message(site_id, seq))
+    await asyncio.wait_for(writer.flush(), 30)
+
+    assert len(repo.batches) == 3  # committed three times, reported failed twice
+    retried = repo.batches[1]
+    assert [m.seq for m in retried.messages] == list(range(1, 11))
+    assert [c.state for c in retried.chats] == [ChatState.CLOSED]
+    assert await stored(desk) == [(seq, f"{BODY} {seq}") for seq in range(1, 11)]
+    assert await desk.rows("SELECT state FROM chats") == [("closed",)]
+    assert writer.backlog == 0
