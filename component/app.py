@@ -16,6 +16,7 @@ import time
 from component.archive import ArchiveWriter
 from component.config import Config
 from component.directory import Directory
+from component.metrics import Metrics
 from component.models import VisitorKind
 from component.service import HelpDesk
 from component.storage import Database, StorageError, open_database
@@ -57,6 +58,7 @@ class Application:
         self.component = HelperChatComponent(config.xmpp)
         self.db: Database | None = None
         self.writer: ArchiveWriter | None = None
+        self.metrics = Metrics()
         self.desk: HelpDesk | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -71,7 +73,11 @@ class Application:
             flush_interval=archive_cfg.flush_interval,
             batch_size=archive_cfg.batch_size,
             retry_max_delay=archive_cfg.retry_max_delay,
+            # a backstop: the database already drops a transaction after query_timeout
+            write_timeout=2 * self.config.mysql.query_timeout,
+            max_backlog=archive_cfg.max_backlog,
         )
+        self.metrics.watch_archive(self.writer)
         self.writer.start()
         self.desk = self._build_desk(self.writer)
         archive = ArchiveRepository(self.db)

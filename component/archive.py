@@ -1,9 +1,11 @@
-"""Archive policy and the batched write-behind writer: nothing relayed is ever dropped.
+"""Archive policy and the batched write-behind writer: nothing relayed is ever dropped silently.
 
 The service appends chats, messages and operator updates without awaiting; a background task
 writes them in one transaction per batch (by size or after a short interval), and keeps them and
-retries with back-off while the database is away. Writes are idempotent (keyed rows), so a batch
-retried after an ambiguous failure is stored exactly once. Must not import aiomysql or slixmpp.
+retries with back-off while the database is away or does not answer. Writes are idempotent (keyed
+rows), so a batch retried after an ambiguous failure is stored exactly once. Only a row the
+database refuses for its own values is left out, logged by its key. Must not import aiomysql or
+slixmpp.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from component.models import Chat, Message
+from component.models import Chat, ChatState, Message
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +79,12 @@ class _Pending:
 
 
 class ArchiveWriter:
-    """Buffers archive rows and flushes them in batches; `close()` flushes what is left."""
+    """Buffers archive rows and flushes them in batches; `close()` flushes what is left.
+
+    Every store call is bounded by `write_timeout`; a timeout is retried like any failure. The
+    writer never drops a row it was given: `accepting` turns False once `max_backlog` rows wait,
+    so the service can refuse new messages until the database catches up.
+    """
 
     def __init__(
         self,
@@ -86,16 +93,21 @@ class ArchiveWriter:
         flush_interval: float,
         batch_size: int,
         retry_max_delay: float,
+        write_timeout: float = 30.0,
+        max_backlog: int = 100_000,
     ) -> None:
         self._store = store
         self._flush_interval = flush_interval
         self._batch_size = batch_size
         self._retry_max_delay = retry_max_delay
+        self._write_timeout = write_timeout
+        self._max_backlog = max_backlog
         self._pending = _Pending()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._writing = asyncio.Lock()
         self._closing = False
+        self._crowded = False
         self.failures = 0
         self._in_flight = 0
 
@@ -121,6 +133,11 @@ class ArchiveWriter:
         """Rows not stored yet, a batch being written included."""
         return self._pending.size() + self._in_flight
 
+    @property
+    def accepting(self) -> bool:
+        """False while `max_backlog` rows wait: new messages should be refused until it drains."""
+        return self.backlog < self._max_backlog
+
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="archive-writer")
 
@@ -144,6 +161,22 @@ class ArchiveWriter:
     def _nudge(self) -> None:
         if self._pending.size() >= self._batch_size:
             self._wake.set()
+        self._watch_backlog()
+
+    def _watch_backlog(self) -> None:
+        """Warn once when the backlog reaches 80 % of the cap; tell when it is below half again."""
+        backlog = self.backlog
+        if not self._crowded and backlog * 5 >= self._max_backlog * 4:
+            self._crowded = True
+            log.warning(
+                "archive: %d rows wait for the database, 80 %% of archive.max_backlog (%d);"
+                " new messages are refused once it is full",
+                backlog,
+                self._max_backlog,
+            )
+        elif self._crowded and backlog * 2 < self._max_backlog:
+            self._crowded = False
+            log.info("archive: backlog down to %d rows, messages are accepted again", backlog)
 
     async def _run(self) -> None:
         while not (self._closing and not self._pending.size()):
@@ -166,35 +199,91 @@ class ArchiveWriter:
                 if self.failures:
                     log.info("archive: database back, %d rows written", len(batch))
                 self.failures = 0
+                self._watch_backlog()
                 return
             except Exception as exc:
                 self.failures += 1
-                if self.failures == 1 or self.failures % 20 == 0:
-                    log.warning("archive: write failed (%s); %d rows kept", exc, len(batch))
                 # rows that arrive meanwhile join the retried batch, in order
                 self._in_flight = 0
                 self._pending.put_back(batch)
+                if self.failures == 1 or self.failures % 20 == 0:
+                    reason = _reason(exc)
+                    log.warning("archive: write failed (%s); %d rows kept", reason, self.backlog)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._retry_max_delay)
                 batch = self._pending.take(self._batch_size)
 
+    async def _write(self, batch: ArchiveBatch) -> None:
+        async with asyncio.timeout(self._write_timeout):
+            await self._store.write_batch(batch)
+
     async def _store_batch(self, batch: ArchiveBatch) -> None:
         try:
-            await self._store.write_batch(batch)
+            await self._write(batch)
         except RejectedError as exc:
-            log.error("archive: a batch was refused (%s); storing it row by row", exc)
+            log.warning("archive: a batch was refused (%s); storing it row by row", exc)
             await self._store_row_by_row(batch)
 
     async def _store_row_by_row(self, batch: ArchiveBatch) -> None:
-        """Isolate refused rows: each is logged in full and left out; the rest are stored.
+        """Isolate refused rows; any other failure propagates and the batch is retried (keyed).
 
-        Any other failure propagates, and the whole batch is retried (writes are keyed).
+        Chat rows go first: a refused one is stored with placeholder values, so its messages keep
+        their parent. A message or operator update then refused on its own is bad by itself: it
+        is left out, logged by its key (its values, the body included, only at DEBUG).
         """
-        singles = [ArchiveBatch(chats=(c,)) for c in batch.chats]
-        singles += [ArchiveBatch(messages=(m,)) for m in batch.messages]
-        singles += [ArchiveBatch(operators=(o,)) for o in batch.operators]
-        for single in singles:
-            try:
-                await self._store.write_batch(single)
-            except RejectedError as exc:
-                log.error("archive: row refused by the database, not stored: %r (%s)", single, exc)
+        for chat in batch.chats:
+            await self._store_chat_alone(chat)
+        for message in batch.messages:
+            key = f"site {message.site_id} chat {message.chat_number} seq {message.seq}"
+            await self._store_or_leave_out(ArchiveBatch(messages=(message,)), key)
+        for update in batch.operators:
+            key = f"site {update.site_id} operator {update.jid}"
+            await self._store_or_leave_out(ArchiveBatch(operators=(update,)), key)
+
+    async def _store_chat_alone(self, chat: Chat) -> None:
+        key = f"site {chat.site_id} chat {chat.number}"
+        refusal = await self._try_alone(ArchiveBatch(chats=(chat,)), key)
+        if refusal is None:
+            return
+        for stand_in in placeholder_chats(chat):
+            if await self._try_alone(ArchiveBatch(chats=(stand_in,)), key) is None:
+                log.error("archive: %s refused (%s); stored with placeholder values", key, refusal)
+                return
+        log.error("archive: %s refused (%s), even with placeholder values", key, refusal)
+
+    async def _store_or_leave_out(self, rows: ArchiveBatch, key: str) -> None:
+        refusal = await self._try_alone(rows, key)
+        if refusal is not None:
+            log.error("archive: %s refused by the database, left out (%s)", key, refusal)
+
+    async def _try_alone(self, rows: ArchiveBatch, key: str) -> RejectedError | None:
+        """Store `rows`; return the refusal instead of raising it."""
+        try:
+            await self._write(rows)
+        except RejectedError as exc:
+            log.debug("archive: %s refused: %r", key, rows)
+            return exc
+        return None
+
+
+PLACEHOLDER_NAME = "(name not stored)"
+
+
+def placeholder_chats(chat: Chat) -> tuple[Chat, Chat]:
+    """Stand-ins for a chat row the database refused, tried in turn, keeping its key and times:
+    first without its free text (name, routing reason), then also without any address (closed:
+    a chat without its visitor cannot be resumed).
+    """
+    no_text = replace(chat, visitor_name=PLACEHOLDER_NAME, route_reason="")
+    closed = chat.state if chat.state in _ENDED else ChatState.CLOSED
+    bare = replace(
+        no_text, visitor="", operator=None, state=closed, closed_at=chat.closed_at or chat.opened_at
+    )
+    return no_text, bare
+
+
+_ENDED = (ChatState.CLOSED, ChatState.OFFLINE)
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__

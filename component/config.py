@@ -85,6 +85,7 @@ class MysqlConfig:
     database: str = field(metadata=_meta(_non_empty))
     pool_size: int = field(default=5, metadata=_meta(_positive))
     connect_timeout: float = field(default=5.0, metadata=_meta(_positive))
+    query_timeout: float = field(default=10.0, metadata=_meta(_positive))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,6 +93,7 @@ class ArchiveConfig:
     flush_interval: float = field(default=0.05, metadata=_meta(_positive))
     batch_size: int = field(default=500, metadata=_meta(_positive))
     retry_max_delay: float = field(default=5.0, metadata=_meta(_positive))
+    max_backlog: int = field(default=100_000, metadata=_meta(_positive))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

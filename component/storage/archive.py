@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from component.archive import ArchiveBatch, OperatorUpdate
 from component.chats import OpenChat
 from component.models import Chat, ChatState, Message, Sender, VisitorKind
+from component.storage import columns
+from component.storage.columns import fit_bytes, fit_chars, fits_chars
 from component.storage.database import Database, Row, from_db_time, to_db_time
+
+log = logging.getLogger(__name__)
 
 _UPSERT_CHATS = (
     "INSERT INTO chats (site_id, number, visitor, visitor_kind, visitor_name, state, operator_jid,"
@@ -92,6 +97,9 @@ class ArchiveRepository:
 
 
 async def _apply_operator_update(cursor: Any, update: OperatorUpdate) -> None:
+    if not fits_chars(update.jid, columns.OPERATOR_JID_CHARS):
+        log.warning("archive: operator update for a JID no operator row can hold, skipped")
+        return  # it names no stored operator; a cut JID could name another one
     key = (update.site_id, update.jid)
     if update.last_assigned_at is not None:
         await cursor.execute(
@@ -112,30 +120,33 @@ async def _apply_operator_update(cursor: Any, update: OperatorUpdate) -> None:
 
 
 def _chat_row(chat: Chat) -> tuple[Any, ...]:
+    """The chat's column values, each cut to fit its column."""
+    operator = chat.operator
     return (
         chat.site_id,
         chat.number,
-        chat.visitor,
+        fit_chars(chat.visitor, columns.VISITOR_CHARS),
         chat.visitor_kind.value,
-        chat.visitor_name,
+        fit_chars(chat.visitor_name, columns.VISITOR_NAME_CHARS),
         chat.state.value,
-        chat.operator,
+        None if operator is None else fit_chars(operator, columns.OPERATOR_JID_CHARS),
         to_db_time(chat.opened_at),
         to_db_time(chat.assigned_at),
         to_db_time(chat.closed_at),
-        chat.route_reason,
+        fit_bytes(chat.route_reason, columns.TEXT_BYTES),
     )
 
 
 def _message_row(message: Message) -> tuple[Any, ...]:
+    """The message's column values, each cut to fit its column."""
     return (
         message.site_id,
         message.chat_number,
         message.seq,
         to_db_time(message.at),
         message.sender.value,
-        message.author,
-        message.body,
+        fit_chars(message.author, columns.AUTHOR_CHARS),
+        fit_bytes(message.body, columns.MEDIUMTEXT_BYTES),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import replace
 
 import pytest
@@ -115,9 +116,10 @@ class PickyStore(FlakyStore):
         await super().write_batch(batch)
 
 
-async def test_a_refused_row_is_isolated_and_the_rest_stored(
+async def test_a_refused_row_is_isolated_logged_by_its_key_and_the_rest_stored(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     store = PickyStore()
     writer = writer_for(store)
     writer.add_chat(chat())
@@ -126,7 +128,88 @@ async def test_a_refused_row_is_isolated_and_the_rest_stored(
     writer.add_message(message(3))
     await writer.flush()
     assert sorted(store.messages) == [(1, 1, 1), (1, 1, 3)]
-    assert "row refused by the database, not stored" in caplog.text and "poison" in caplog.text
+    refused = [r for r in caplog.records if "site 1 chat 1 seq 2" in r.getMessage()]
+    assert [r.levelno for r in refused if r.levelno > logging.DEBUG] == [logging.ERROR]
+    assert [r.levelno for r in caplog.records if "poison" in r.getMessage()] == [logging.DEBUG]
     writer.add_message(message(4))
     await writer.flush()
     assert (1, 1, 4) in store.messages
+
+
+class NameRefusingStore(FlakyStore):
+    """Refuses chat rows whose visitor name is 'refuse me', and messages of unknown chats."""
+
+    async def write_batch(self, batch: ArchiveBatch) -> None:
+        if any(c.visitor_name == "refuse me" for c in batch.chats):
+            raise RejectedError("CONSTRAINT failed")
+        known = set(self.chats) | {(c.site_id, c.number) for c in batch.chats}
+        if any((m.site_id, m.chat_number) not in known for m in batch.messages):
+            raise RejectedError("a foreign key constraint fails")
+        await super().write_batch(batch)
+
+
+async def test_a_refused_chat_row_is_replaced_by_a_placeholder_and_its_messages_kept() -> None:
+    store = NameRefusingStore()
+    writer = writer_for(store)
+    writer.add_chat(replace(chat(ChatState.ASSIGNED), visitor_name="refuse me", operator="a@x"))
+    writer.add_message(message(1))
+    writer.add_message(message(2))
+    await asyncio.wait_for(writer.flush(), 5)
+    kept = store.chats[(1, 1)]
+    assert kept.visitor_name != "refuse me"
+    assert (kept.visitor, kept.state, kept.operator) == ("v@x", ChatState.ASSIGNED, "a@x")
+    assert sorted(store.messages) == [(1, 1, 1), (1, 1, 2)]
+
+
+class HangingStore(FlakyStore):
+    """Never answers the first `hangs` writes (a half-open connection), then stores."""
+
+    def __init__(self, hangs: int) -> None:
+        super().__init__()
+        self.hangs = hangs
+        self.calls = 0
+
+    async def write_batch(self, batch: ArchiveBatch) -> None:
+        self.calls += 1
+        if self.hangs:
+            self.hangs -= 1
+            await asyncio.Event().wait()
+        await super().write_batch(batch)
+
+
+async def test_a_store_that_never_answers_is_timed_out_and_retried() -> None:
+    store = HangingStore(hangs=2)
+    writer = ArchiveWriter(
+        store, flush_interval=0.001, batch_size=50, retry_max_delay=0.01, write_timeout=0.05
+    )
+    writer.add_chat(chat())
+    writer.add_message(message(1))
+    await asyncio.wait_for(writer.flush(), 5)
+    assert list(store.messages) == [(1, 1, 1)]
+    assert store.calls == 3 and writer.backlog == 0
+
+
+async def test_the_writer_stops_accepting_at_its_backlog_cap_until_drained(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    store = FlakyStore()
+    writer = ArchiveWriter(
+        store, flush_interval=0.001, batch_size=50, retry_max_delay=0.01, max_backlog=10
+    )
+    writer.add_chat(chat())
+    for seq in range(1, 7):
+        writer.add_message(message(seq))
+    assert writer.accepting and not caplog.records
+    writer.add_message(message(7))  # 8 rows: 80 % of the cap
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "archive.max_backlog" in warnings[0].getMessage()
+    writer.add_message(message(8))
+    assert writer.accepting
+    writer.add_message(message(9))
+    assert not writer.accepting and writer.backlog == 10
+    writer.add_message(message(10))  # never dropped: the service is the one that refuses
+    assert writer.backlog == 11
+    await writer.flush()
+    assert writer.accepting and len(store.messages) == 10
+    assert [r.levelno for r in caplog.records] == [logging.WARNING, logging.INFO]
