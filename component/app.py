@@ -103,6 +103,7 @@ class Application:
             rng=random.Random(),
             max_body_chars=self.config.limits.max_body_chars,
             jid_form=normalize_bare_jid,
+            on_archive_full=self.metrics.count_refused_message,
         )
 
     async def _reload_loop(self, repo: DirectoryRepository) -> None:

@@ -124,11 +124,6 @@ class ArchiveWriter:
         self._nudge()
 
     @property
-    def accepting(self) -> bool:
-        """Whether more rows may be appended (see ports.ArchiveSink)."""
-        return True
-
-    @property
     def backlog(self) -> int:
         """Rows not stored yet, a batch being written included."""
         return self._pending.size() + self._in_flight

@@ -94,10 +94,13 @@ class HelpDesk:
         rng: random.Random,
         max_body_chars: int,
         jid_form: Callable[[str], str],
+        on_archive_full: Callable[[], None] = lambda: None,
     ) -> None:
-        """`jid_form` gives a JID's XMPP normal form (ValueError for no JID), for typed JIDs."""
+        """`jid_form` gives a JID's XMPP normal form (ValueError for no JID), for typed JIDs;
+        `on_archive_full` counts each message refused because the archive is at its cap."""
         self.addresses = addresses
         self.jid_form = jid_form
+        self.on_archive_full = on_archive_full
         self.archive = archive
         self.out = out
         self.visitors = visitors
@@ -411,6 +414,7 @@ class HelpDesk:
         if len(body) > self.max_body_chars:
             raise MessageTooLong(f"message longer than {self.max_body_chars} characters")
         if not self.archive.accepting:
+            self.on_archive_full()
             raise ArchiveFull("the archive is catching up; please send this again in a moment")
         return body
 
