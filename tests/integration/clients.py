@@ -76,6 +76,11 @@ class Client:
         )
         self._arrived.set()
 
+    def forget_received(self) -> None:
+        """Drop every message received so far and not taken (for benchmarks between rounds)."""
+        self.pending.clear()
+        self._arrived.clear()
+
     def _on_bodiless_error(self, msg: Any) -> None:
         """slixmpp fires both `message` and `message_error` for an error with a body: keep one."""
         if not msg["body"]:
