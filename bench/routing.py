@@ -22,11 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from component.addresses import Addresses
 from component.archive import OperatorUpdate
+from component.desk.helpdesk import HelpDesk
+from component.desk.ports import PresenceType
+from component.desk.state import DeskState
 from component.directory import Directory
 from component.models import Chat, Message, Operator, Show, Site, Strategy, Tier, VisitorKind
-from component.ports import PresenceType
 from component.routing import Candidate, RouteOptions, SiteRouter, route_chat
-from component.service import HelpDesk
 from component.xmpp.jids import normalize_bare_jid
 
 NOW = 1_700_000_000.0
@@ -143,14 +144,16 @@ def busy_desk(open_chats: int, sites: int, operators_per_site: int) -> tuple[Hel
     clock = [NOW]
     null = _NullPorts()
     desk = HelpDesk(
-        addresses=Addresses("help.example"),
-        archive=null,
-        out=null,
-        visitors={VisitorKind.XMPP: null},
-        clock=lambda: clock[0],
-        rng=random.Random(1),
-        max_body_chars=1000,
-        jid_form=normalize_bare_jid,
+        DeskState(
+            addresses=Addresses("help.example"),
+            archive=null,
+            out=null,
+            visitors={VisitorKind.XMPP: null},
+            clock=lambda: clock[0],
+            rng=random.Random(1),
+            max_body_chars=1000,
+            jid_form=normalize_bare_jid,
+        )
     )
     star = "star@example.com"
     site_list = [Site(n, f"site{n}", f"Site {n}") for n in range(1, sites + 1)]

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from component.addresses import is_bare_jid
 from component.errors import InvalidInput
 from component.models import SLUG_PATTERN, Operator, Site, Strategy
-from component.service import MAX_NAME_CHARS, clean_name
+from component.names import MAX_NAME_CHARS, clean_name
 from component.storage.directory import (
     DirectoryRepository,
     NotFoundError,

@@ -1,4 +1,4 @@
-"""Composition root: opens the database, builds the service and the component, runs until stopped.
+"""Composition root: opens the database, builds the desk and the component, runs until stopped.
 
 Start order: database (retried until reachable), archive writer, directory and open chats, XMPP.
 Stop order is the reverse; the archive is flushed before the database closes.
@@ -15,16 +15,17 @@ import time
 
 from component.archive import ArchiveWriter
 from component.config import Config
+from component.desk.helpdesk import HelpDesk
+from component.desk.state import DeskState
 from component.directory import Directory
 from component.metrics import Metrics
 from component.models import VisitorKind
-from component.service import HelpDesk
 from component.storage import Database, StorageError, open_database
 from component.storage.archive import ArchiveRepository
 from component.storage.directory import DirectoryRepository
-from component.visitors import XmppVisitors
 from component.xmpp.component import HelperChatComponent
 from component.xmpp.jids import normalize_bare_jid
+from component.xmpp.visitors import XmppVisitors
 
 log = logging.getLogger(__name__)
 
@@ -95,15 +96,17 @@ class Application:
     def _build_desk(self, writer: ArchiveWriter) -> HelpDesk:
         out = self.component.outbox
         return HelpDesk(
-            addresses=self.component.addresses,
-            archive=writer,
-            out=out,
-            visitors={VisitorKind.XMPP: XmppVisitors(out, self.component.addresses)},
-            clock=time.time,
-            rng=random.Random(),
-            max_body_chars=self.config.limits.max_body_chars,
-            jid_form=normalize_bare_jid,
-            on_archive_full=self.metrics.count_refused_message,
+            DeskState(
+                addresses=self.component.addresses,
+                archive=writer,
+                out=out,
+                visitors={VisitorKind.XMPP: XmppVisitors(out, self.component.addresses)},
+                clock=time.time,
+                rng=random.Random(),
+                max_body_chars=self.config.limits.max_body_chars,
+                jid_form=normalize_bare_jid,
+                on_archive_full=self.metrics.count_refused_message,
+            )
         )
 
     async def _reload_loop(self, repo: DirectoryRepository) -> None:
@@ -120,7 +123,7 @@ class Application:
                 log.exception("applying reloaded settings failed")
 
     async def _tick_loop(self) -> None:
-        """Drive the service's timers (answer timeouts)."""
+        """Drive the desk's timers (answer timeouts)."""
         while True:
             await asyncio.sleep(TICK_SECONDS)
             if self.desk is not None:

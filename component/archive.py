@@ -83,7 +83,7 @@ class ArchiveWriter:
 
     Every store call is bounded by `write_timeout`; a timeout is retried like any failure. The
     writer never drops a row it was given: `accepting` turns False once `max_backlog` rows wait,
-    so the service can refuse new messages until the database catches up.
+    so the desk can refuse new messages until the database catches up.
     """
 
     def __init__(

@@ -42,7 +42,7 @@ def transition(chat: Chat, state: ChatState, now: float, operator: str | None = 
 
 @dataclass(slots=True)
 class OpenChat:
-    """A chat in the book with what the service needs while it is open."""
+    """A chat in the book with what the desk needs while it is open."""
 
     chat: Chat
     transcript: list[Message] = field(default_factory=list)

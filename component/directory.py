@@ -1,4 +1,4 @@
-"""In-memory view of the sites and their operators, with the look-ups the service needs.
+"""In-memory view of the sites and their operators, with the look-ups the desk needs.
 
 Pure: built from values loaded by storage/, replaced wholesale when settings are reloaded.
 """

@@ -1,4 +1,4 @@
-"""Domain errors raised by the service; each names the XMPP error condition an adapter replies with.
+"""Domain errors raised by the use cases; each names the XMPP error condition adapters reply with.
 
 Must not import any adapter library.
 """

@@ -1,4 +1,4 @@
-"""Plain values shared by the core, the service and the adapters.
+"""Plain values shared by the core, the use cases and the adapters.
 
 Frozen dataclasses and enums only: no I/O, no clock, no library imports. Times are POSIX seconds
 as floats (UTC), converted to DATETIME(6) only in storage/.

@@ -36,7 +36,7 @@ NOT_AN_OPERATOR = "not an operator of this site"
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """One enabled operator of a site as routing sees them (the service builds it).
+    """One enabled operator of a site as routing sees them (the desk builds it).
 
     Leave disabled operators out (``SiteRouter.remove``): an online candidate counts as online,
     even when not accepting, and so turns "nobody online" into a queue.

@@ -1,6 +1,6 @@
 """The XEP-0114 component: classifies each stanza once and hands it to one HelpDesk use case.
 
-Handlers are synchronous so stanzas reach the service in the order they arrived. Domain errors
+Handlers are synchronous so stanzas reach the use cases in the order they arrived. Domain errors
 become XMPP errors here; no exception escapes a handler.
 """
 
@@ -16,9 +16,10 @@ from slixmpp.exceptions import XMPPError
 
 from component.addresses import Address, Addresses, AddressKind
 from component.config import XmppConfig
+from component.desk import commands
+from component.desk.helpdesk import HelpDesk
 from component.errors import HelpDeskError, UnknownSite
 from component.models import VisitorKind
-from component.service import HelpDesk
 from component.xmpp import peers, stanzas
 from component.xmpp.jids import Jid, normalize_domain, parse_jid
 from component.xmpp.outbox import SlixmppOut
@@ -123,12 +124,12 @@ class HelperChatComponent(ComponentXMPP):
         desk = self._desk()
         if address.kind is AddressKind.DESK:
             if desk.is_operator_of(sender, address.slug):
-                desk.operator_wrote_desk(sender, address.slug, body)
+                commands.operator_wrote_desk(desk, sender, address.slug, body)
             else:
                 name = stanzas.nick_of(msg) or sender.split("@", 1)[0]
                 desk.visitor_wrote(address.slug, sender, VisitorKind.XMPP, name, body)
         elif address.kind is AddressKind.CHAT:
-            desk.operator_wrote_chat(sender, address.slug, address.number, body)
+            commands.operator_wrote_chat(desk, sender, address.slug, address.number, body)
         elif address.kind is AddressKind.SERVICE:
             reply = SERVICE_TEXT.format(domain=self.addresses.domain)
             self.outbox.send_message(self.addresses.domain, msg["from"].full, reply)

@@ -13,7 +13,7 @@ from collections import deque
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from component.ports import PresenceType
+from component.desk.ports import PresenceType
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ from component.config import (
     MysqlConfig,
     XmppConfig,
 )
+from component.desk.helpdesk import HelpDesk
 from component.models import Tier
-from component.service import HelpDesk
 from component.storage import Database, open_database
 from component.storage.directory import DirectoryRepository
 from component.storage.schema import init_schema

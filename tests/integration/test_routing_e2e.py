@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from component.desk.state import PRESENCE_SETTLE_SECONDS
 from component.models import Tier
-from component.service import PRESENCE_SETTLE_SECONDS
 from tests.integration.clients import Client, expect_no_more
 from tests.integration.helpdesk_fixtures import Desk
 
@@ -44,7 +44,7 @@ async def owner_of(desk: Desk, number: int) -> str:
 
 
 def _assigned(desk: Desk, number: int) -> str | None:
-    entry = desk.service.chats.get(desk.service.site("acme").id, number)
+    entry = desk.service.chats.get(desk.service.state.site("acme").id, number)
     return entry.chat.operator if entry and entry.chat.state.value == "assigned" else None
 
 
@@ -225,7 +225,7 @@ async def back_and_settled(desk: Desk, *jids: str, meanwhile: Callable[[], None]
     while True:
         meanwhile()
         online = all(service.presence.tier_of(jid) is Tier.AVAILABLE for jid in jids)
-        if online and service._settle_until is None:
+        if online and service.settled:
             break
         assert time.monotonic() < deadline, "operators not back, or presence never settled"
         await asyncio.sleep(0.05)
@@ -234,7 +234,7 @@ async def back_and_settled(desk: Desk, *jids: str, meanwhile: Callable[[], None]
 
 async def last_assigned(desk: Desk) -> tuple[dict[str, float | None], dict[str, datetime | None]]:
     """Every operator's last assignment, as the component knows it and as the database has it."""
-    site_id = desk.service.site("acme").id
+    site_id = desk.service.state.site("acme").id
     ops = desk.service.directory.operators(site_id)
     await desk.flush_archive()
     return {op.jid: op.last_assigned_at for op in ops}, dict(
@@ -260,7 +260,7 @@ async def test_restart_keeps_open_chats_queue_and_fairness(desk: Desk) -> None:
     await desk.start_component()
     await back_and_settled(desk, alice, bob, meanwhile=lambda: None)
 
-    site_id = desk.service.site("acme").id
+    site_id = desk.service.state.site("acme").id
     assert {1: _assigned(desk, 1), 2: _assigned(desk, 2)} == {1: first, 2: second}
     assert [e.chat.number for e in desk.service.chats.queued(site_id)] == [3, 4]
     await desk.flush_archive()

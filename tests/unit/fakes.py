@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 
 from component.addresses import Addresses
 from component.archive import OperatorUpdate
+from component.desk.helpdesk import HelpDesk
+from component.desk.ports import PresenceType
+from component.desk.state import PRESENCE_SETTLE_SECONDS, DeskState
 from component.directory import Directory
 from component.models import Chat, Message, Operator, Show, Site, VisitorKind
-from component.ports import PresenceType
-from component.service import PRESENCE_SETTLE_SECONDS, HelpDesk
-from component.visitors import XmppVisitors
 from component.xmpp.jids import normalize_bare_jid
+from component.xmpp.visitors import XmppVisitors
 
 DOMAIN = "help.test"
 
@@ -113,14 +114,16 @@ def make_world(
     out, archive, clock = FakeOut(), FakeArchive(), Clock()
     addresses = Addresses(DOMAIN)
     desk = HelpDesk(
-        addresses=addresses,
-        archive=archive,
-        out=out,
-        visitors={VisitorKind.XMPP: XmppVisitors(out, addresses)},
-        clock=clock,
-        rng=random.Random(7),
-        max_body_chars=max_body,
-        jid_form=normalize_bare_jid,
+        DeskState(
+            addresses=addresses,
+            archive=archive,
+            out=out,
+            visitors={VisitorKind.XMPP: XmppVisitors(out, addresses)},
+            clock=clock,
+            rng=random.Random(7),
+            max_body_chars=max_body,
+            jid_form=normalize_bare_jid,
+        )
     )
     desk.apply_directory(Directory([ACME, GLOBEX], operators))
     desk.on_connected()

@@ -6,10 +6,11 @@ from dataclasses import replace
 
 import pytest
 
+from component.desk.commands import operator_wrote_chat, operator_wrote_desk
+from component.desk.ports import PresenceType
 from component.directory import Directory
 from component.errors import EmptyMessage, MessageTooLong, NotAllowed, UnknownChat, UnknownSite
 from component.models import ChatState, Operator, Sender, VisitorKind
-from component.ports import PresenceType
 from tests.unit.fakes import ACME, ALICE, BOB, GLOBEX, MALLORY, World, make_world
 
 VISITOR = "vera@v.test"
@@ -44,7 +45,7 @@ def test_operator_reply_reaches_visitor_from_desk_and_is_archived() -> None:
     world = make_world()
     world.online(ALICE.jid)
     visitor_writes(world, "hello")
-    world.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "hi, how can I help?")
+    operator_wrote_chat(world.desk, ALICE.jid, "acme", 1, "hi, how can I help?")
     (reply,) = world.out.to(VISITOR)
     assert (reply.sender, reply.body) == (world.desk_jid(), "hi, how can I help?")
     said = [(m.sender, m.body) for m in world.archive.messages]
@@ -77,7 +78,7 @@ def test_online_but_busy_operators_queue_chats_in_order_and_tell_positions() -> 
     assert "number 1 in the queue" in world.out.to("two@v.test")[-1].body
     assert "number 2 in the queue" in world.out.to("three@v.test")[-1].body
     assert world.archive.chats[-1].state is ChatState.QUEUED
-    world.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "/close")
+    operator_wrote_chat(world.desk, ALICE.jid, "acme", 1, "/close")
     assert world.out.to(ALICE.jid)[-1].body.endswith("hi from two")
     assert world.out.to("three@v.test")[-1].body == "You are now number 1 in the queue."
 
@@ -96,11 +97,11 @@ def test_close_tells_both_and_next_message_opens_a_new_chat() -> None:
     world = make_world()
     world.online(ALICE.jid)
     visitor_writes(world, "hello")
-    world.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "/close")
+    operator_wrote_chat(world.desk, ALICE.jid, "acme", 1, "/close")
     assert "closed the chat" in world.out.to(VISITOR)[-1].body
     assert world.out.to(ALICE.jid)[-1].body == "Chat acme.1 closed."
     assert world.archive.chats[-1].state is ChatState.CLOSED
-    world.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "hello?")
+    operator_wrote_chat(world.desk, ALICE.jid, "acme", 1, "hello?")
     assert "is closed" in world.out.to(ALICE.jid)[-1].body
     visitor_writes(world, "again")
     assert world.out.to(ALICE.jid)[-1].sender == world.chat_jid(2)
@@ -115,7 +116,7 @@ def test_chat_commands(command: str, expected: str) -> None:
     world.online(ALICE.jid)
     visitor_writes(world, "hello")
     world.out.take()
-    world.desk.operator_wrote_chat(ALICE.jid, "acme", 1, command)
+    operator_wrote_chat(world.desk, ALICE.jid, "acme", 1, command)
     (reply,) = world.out.take()
     assert expected in reply.body and reply.recipient == ALICE.jid
 
@@ -124,7 +125,7 @@ def test_double_slash_sends_a_literal_slash() -> None:
     world = make_world()
     world.online(ALICE.jid)
     visitor_writes(world, "hello")
-    world.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "//help is a word")
+    operator_wrote_chat(world.desk, ALICE.jid, "acme", 1, "//help is a word")
     assert world.out.to(VISITOR)[-1].body == "/help is a word"
 
 
@@ -134,10 +135,10 @@ def test_double_slash_sends_a_literal_slash() -> None:
         (lambda w: w.desk.visitor_wrote("nope", VISITOR, VisitorKind.XMPP, "V", "x"), UnknownSite),
         (lambda w: visitor_writes(w, "  \n "), EmptyMessage),
         (lambda w: visitor_writes(w, "x" * 101), MessageTooLong),
-        (lambda w: w.desk.operator_wrote_chat(ALICE.jid, "acme", 9, "x"), UnknownChat),
-        (lambda w: w.desk.operator_wrote_chat(VISITOR, "acme", 1, "x"), NotAllowed),
-        (lambda w: w.desk.operator_wrote_chat(MALLORY.jid, "acme", 1, "/close"), NotAllowed),
-        (lambda w: w.desk.operator_wrote_desk(MALLORY.jid, "acme", "/help"), NotAllowed),
+        (lambda w: operator_wrote_chat(w.desk, ALICE.jid, "acme", 9, "x"), UnknownChat),
+        (lambda w: operator_wrote_chat(w.desk, VISITOR, "acme", 1, "x"), NotAllowed),
+        (lambda w: operator_wrote_chat(w.desk, MALLORY.jid, "acme", 1, "/close"), NotAllowed),
+        (lambda w: operator_wrote_desk(w.desk, MALLORY.jid, "acme", "/help"), NotAllowed),
     ],
 )
 def test_bad_input_raises_and_changes_nothing(action: object, error: type[Exception]) -> None:
@@ -158,7 +159,7 @@ def test_operator_of_another_chat_is_told_not_yours() -> None:
     world = make_world()
     world.online(ALICE.jid)
     visitor_writes(world, "hello")
-    world.desk.operator_wrote_chat(BOB.jid, "acme", 1, "mine now")
+    operator_wrote_chat(world.desk, BOB.jid, "acme", 1, "mine now")
     assert "not assigned to you" in world.out.to(BOB.jid)[-1].body
     assert world.out.to(VISITOR) == []
 
@@ -213,9 +214,9 @@ def test_connect_greets_every_operator_and_asks_unsubscribed_ones() -> None:
 
 def test_reload_without_changes_does_nothing() -> None:
     world = make_world()
-    routers = world.desk._routers
+    routers = world.desk.state._routers
     world.desk.apply_directory(Directory([ACME, GLOBEX], [ALICE, BOB, MALLORY]))
-    assert world.desk._routers is routers
+    assert world.desk.state._routers is routers
     assert world.out.presences == [] and world.out.messages == []
 
 

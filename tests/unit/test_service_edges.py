@@ -9,13 +9,15 @@ import pytest
 
 from component.addresses import Addresses
 from component.chats import OpenChat
+from component.desk.commands import operator_wrote_chat
+from component.desk.helpdesk import HelpDesk
+from component.desk.ports import PresenceType
+from component.desk.state import PRESENCE_SETTLE_SECONDS, DeskState
 from component.directory import Directory
 from component.errors import ArchiveFull
 from component.models import ChatState, Operator, Show, VisitorKind
-from component.ports import PresenceType
-from component.service import PRESENCE_SETTLE_SECONDS, HelpDesk
-from component.visitors import XmppVisitors
 from component.xmpp.jids import normalize_bare_jid
+from component.xmpp.visitors import XmppVisitors
 from tests.unit.fakes import (
     ACME,
     ALICE,
@@ -70,7 +72,7 @@ def test_a_removed_operators_chat_goes_back_to_the_queue_when_nobody_else_can_ta
     world.out.take()
     visitor_writes(world, "are you there?")
     assert world.out.to(ALICE.jid) == []  # nothing of the site reaches her any more
-    world.desk.operator_wrote_chat(BOB.jid, "acme", 2, "/close")
+    operator_wrote_chat(world.desk, BOB.jid, "acme", 2, "/close")
     assert chat(world, 1).chat.operator == BOB.jid
     assert "are you there?" in world.out.to(BOB.jid)[-1].body
 
@@ -207,7 +209,7 @@ def test_a_transfer_frees_a_slot_and_the_queue_moves_at_once() -> None:
     visitor_writes(world, visitor="walt@v.test")  # acme.2 -> Bob
     visitor_writes(world, visitor="xena@v.test")  # acme.3 waits
     assert chat(world, 3).chat.state is ChatState.QUEUED
-    world.desk.operator_wrote_chat(BOB.jid, "acme", 2, "/transfer Alice")
+    operator_wrote_chat(world.desk, BOB.jid, "acme", 2, "/transfer Alice")
     assert chat(world, 2).chat.operator == ALICE.jid  # over her limit: a person's decision
     assert chat(world, 3).chat.operator == BOB.jid
 
@@ -248,14 +250,16 @@ def test_a_restart_tells_queued_visitors_nothing_again() -> None:
     out, clock = FakeOut(), Clock(world.clock.now + 30)
     addresses = Addresses(DOMAIN)
     desk = HelpDesk(
-        addresses=addresses,
-        archive=FakeArchive(),
-        out=out,
-        visitors={VisitorKind.XMPP: XmppVisitors(out, addresses)},
-        clock=clock,
-        rng=random.Random(7),
-        max_body_chars=100,
-        jid_form=normalize_bare_jid,
+        DeskState(
+            addresses=addresses,
+            archive=FakeArchive(),
+            out=out,
+            visitors={VisitorKind.XMPP: XmppVisitors(out, addresses)},
+            clock=clock,
+            rng=random.Random(7),
+            max_body_chars=100,
+            jid_form=normalize_bare_jid,
+        )
     )
     desk.restore({1: 3}, kept)
     desk.apply_directory(Directory([ACME, GLOBEX], (replace(ALICE, max_chats=1),)))
@@ -265,7 +269,7 @@ def test_a_restart_tells_queued_visitors_nothing_again() -> None:
     clock.advance(PRESENCE_SETTLE_SECONDS)
     desk.on_tick()
     assert [m for m in out.messages if m.recipient != ALICE.jid] == []
-    desk.operator_wrote_chat(ALICE.jid, "acme", 1, "/close")
+    operator_wrote_chat(desk, ALICE.jid, "acme", 1, "/close")
     assert "You are now number 1" in out.to("xena@v.test")[-1].body
 
 
@@ -289,5 +293,5 @@ def test_nothing_is_relayed_while_the_archive_is_full() -> None:
     with pytest.raises(ArchiveFull):
         visitor_writes(world, "more")
     with pytest.raises(ArchiveFull):
-        world.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "answer")
+        operator_wrote_chat(world.desk, ALICE.jid, "acme", 1, "answer")
     assert world.out.messages == [] and len(world.archive.messages) == stored

@@ -7,9 +7,10 @@ from dataclasses import replace
 import pytest
 
 from component.chats import OpenChat
+from component.desk.commands import operator_wrote_chat, operator_wrote_desk
+from component.desk.state import PRESENCE_SETTLE_SECONDS
 from component.directory import Directory
 from component.models import Chat, ChatState, Sender, Strategy, VisitorKind
-from component.service import PRESENCE_SETTLE_SECONDS
 from tests.unit.fakes import ACME, ALICE, BOB, GLOBEX, MALLORY, World, make_world
 
 VISITOR = "vera@v.test"
@@ -20,12 +21,12 @@ def start_chat(world: World, body: str = "hello", visitor: str = VISITOR) -> Non
 
 
 def desk_says(world: World, jid: str, command: str) -> str:
-    world.desk.operator_wrote_desk(jid, "acme", command)
+    operator_wrote_desk(world.desk, jid, "acme", command)
     return world.out.to(jid)[-1].body
 
 
 def chat_says(world: World, jid: str, command: str, number: int = 1) -> str:
-    world.desk.operator_wrote_chat(jid, "acme", number, command)
+    operator_wrote_chat(world.desk, jid, "acme", number, command)
     return world.out.to(jid)[-1].body
 
 
@@ -52,7 +53,7 @@ def test_answered_chat_stays() -> None:
     world.online(ALICE.jid)
     world.online(BOB.jid)
     start_chat(world)
-    world.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "hi!")
+    operator_wrote_chat(world.desk, ALICE.jid, "acme", 1, "hi!")
     world.clock.advance(600)
     world.desk.on_tick()
     assert world.out.to(BOB.jid) == []
@@ -76,11 +77,11 @@ def test_operator_going_offline_hands_chats_over_with_transcript() -> None:
     world.online(ALICE.jid)
     world.online(BOB.jid)
     start_chat(world)
-    world.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "let me check")
+    operator_wrote_chat(world.desk, ALICE.jid, "acme", 1, "let me check")
     world.offline(ALICE.jid)
     body = world.out.to(BOB.jid)[-1].body
     assert "Visitor: hello" in body and "Alice: let me check" in body
-    world.desk.operator_wrote_chat(BOB.jid, "acme", 1, "Bob here")
+    operator_wrote_chat(world.desk, BOB.jid, "acme", 1, "Bob here")
     assert world.out.to(VISITOR)[-1].body == "Bob here"
 
 
@@ -140,7 +141,7 @@ def test_pause_and_resume() -> None:
     assert "1. acme.1 Vera, waiting 0 s" in desk_says(world, ALICE.jid, "/queue")
     assert world.archive.operators[-1].paused is True
     world.out.take()
-    world.desk.operator_wrote_desk(ALICE.jid, "acme", "/resume")
+    operator_wrote_desk(world.desk, ALICE.jid, "acme", "/resume")
     resumed, new_chat = world.out.to(ALICE.jid)  # the answer first, then the chat it let in
     assert resumed.body.startswith("Resumed")
     assert new_chat.body.startswith("New chat acme.1")
@@ -209,7 +210,7 @@ def test_after_reconnecting_chats_wait_for_presence_to_settle() -> None:
     world.online(ALICE.jid)
     world.online(BOB.jid)
     start_chat(world, visitor="one@v.test")
-    world.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "hi")
+    operator_wrote_chat(world.desk, ALICE.jid, "acme", 1, "hi")
     world.offline(ALICE.jid)  # chat 1 moves to Bob
     world.online(ALICE.jid)
     start_chat(world, visitor="two@v.test")

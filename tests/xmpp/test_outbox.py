@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from component.ports import PresenceType
+from component.desk.ports import PresenceType
 from component.xmpp.outbox import SlixmppOut
 
 

@@ -7,19 +7,16 @@ Must not import any adapter library.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from component.archive import OperatorUpdate
+from component.desk.ports import PresenceType
+from component.desk.state import DeskState
 from component.models import Operator, Site
-from component.ports import PresenceType
-
-if TYPE_CHECKING:
-    from component.service import HelpDesk
 
 
 class DeskRoster:
-    def __init__(self, desk: HelpDesk) -> None:
-        self._desk = desk
+    def __init__(self, state: DeskState) -> None:
+        self._desk = state
 
     def greet(self, site: Site, op: Operator) -> None:
         """Show the desk as available to an operator; probe their presence, or ask for it.

@@ -1,22 +1,45 @@
-"""Operator commands: in a chat (/info, /transfer, /close, /help) and to the desk (/status,
-/pause, /resume, /queue, /help). Each reads the desk's state and replies; changes go through the
-HelpDesk's use cases. Must not import any adapter library.
+"""Operators' input: in a chat, words for the visitor or a command (/info, /transfer, /close,
+/help); to the desk, a command (/status, /pause, /resume, /queue, /help). Each command reads the
+desk's state and replies; changes go through the HelpDesk's use cases, which never import this
+module. Must not import asyncio or any adapter library.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from component import texts
 from component.chats import OpenChat
+from component.desk.helpdesk import HelpDesk
 from component.models import Operator, Sender, Site, Tier
 
-if TYPE_CHECKING:
-    from component.service import HelpDesk
+ChatCommand = Callable[[HelpDesk, Site, Operator, OpenChat, str], str | None]
+DeskCommand = Callable[[HelpDesk, Site, Operator, str], str]
 
-ChatCommand = Callable[["HelpDesk", Site, Operator, OpenChat, str], str | None]
-DeskCommand = Callable[["HelpDesk", Site, Operator, str], str]
+
+def is_command(body: str) -> bool:
+    """A leading "/" makes a command; "//" escapes it (the text goes out with one "/")."""
+    return body.startswith("/") and not body.startswith("//")
+
+
+def operator_wrote_chat(desk: HelpDesk, jid: str, slug: str, number: int, body: str) -> None:
+    """An operator wrote in a chat: run the command, or pass the words to the visitor."""
+    if not is_command(body):
+        desk.operator_wrote_chat(jid, slug, number, body.removeprefix("/"))
+        return
+    with desk.one_use_case():  # the reply goes out before whatever the command set moving
+        found = desk.chat_of(jid, slug, number, body)
+        if found is not None:
+            run_chat_command(desk, *found, body)
+
+
+def operator_wrote_desk(desk: HelpDesk, jid: str, slug: str, body: str) -> None:
+    """An operator wrote to a site's desk: every message there is a command (or gets help)."""
+    state = desk.state
+    with desk.one_use_case():  # the reply goes out before whatever the command set moving
+        site = state.site(slug)
+        operator = state.operator_of(site, jid, "use its desk")
+        run_desk_command(desk, site, operator, state.checked_body(body))
 
 
 def run_chat_command(
@@ -31,7 +54,9 @@ def run_chat_command(
         else texts.chat_unknown_command(word)
     )
     if reply:
-        desk.out.send_message(desk.addresses.chat(site.slug, number), operator.jid, reply)
+        desk.state.out.send_message(
+            desk.state.addresses.chat(site.slug, number), operator.jid, reply
+        )
 
 
 def run_desk_command(desk: HelpDesk, site: Site, operator: Operator, body: str) -> None:
@@ -42,7 +67,7 @@ def run_desk_command(desk: HelpDesk, site: Site, operator: Operator, body: str) 
         if handler
         else texts.desk_unknown(site, body)
     )
-    desk.out.send_message(desk.addresses.desk(site.slug), operator.jid, reply)
+    desk.state.out.send_message(desk.state.addresses.desk(site.slug), operator.jid, reply)
 
 
 # -- in a chat -------------------------------------------------------------------------------
@@ -57,7 +82,7 @@ def _chat_help(desk: HelpDesk, site: Site, operator: Operator, entry: OpenChat, 
 
 
 def _info(desk: HelpDesk, site: Site, operator: Operator, entry: OpenChat, _: str) -> str:
-    chat, now = entry.chat, desk.clock()
+    chat, now = entry.chat, desk.state.clock()
     waited = (chat.assigned_at or now) - chat.opened_at
     said = sum(1 for m in entry.transcript if m.sender is Sender.VISITOR)
     lines = [
@@ -105,7 +130,7 @@ def _find_operator(desk: HelpDesk, site: Site, arg: str) -> tuple[Operator | Non
 
 def _as_jid(desk: HelpDesk, arg: str) -> str | None:
     try:
-        return desk.jid_form(arg) if "@" in arg else None
+        return desk.state.jid_form(arg) if "@" in arg else None
     except ValueError:
         return None
 
@@ -126,10 +151,10 @@ def _desk_help(desk: HelpDesk, site: Site, operator: Operator, _: str) -> str:
 
 
 def _status(desk: HelpDesk, site: Site, operator: Operator, _: str) -> str:
-    now = desk.clock()
+    now = desk.state.clock()
     presence = desk.presence.summary(operator.jid, site.id)
     shown = "dnd" if presence.dnd else presence.tier.name.lower()
-    idle = desk.idle_since(operator)
+    idle = desk.state.idle_since(operator)
     open_chats = [e.chat for e in desk.chats.assigned_to(operator.jid, site.id)]
     limit = operator.max_chats or site.settings.max_chats
     numbers = ", ".join(f"{site.slug}.{c.number}" for c in open_chats) or "none"
@@ -164,7 +189,7 @@ def _resume(desk: HelpDesk, site: Site, operator: Operator, _: str) -> str:
 
 
 def _queue(desk: HelpDesk, site: Site, operator: Operator, _: str) -> str:
-    now = desk.clock()
+    now = desk.state.clock()
     waiting = desk.chats.queued(site.id)
     if not waiting:
         return f"The queue of {site.name} is empty."

@@ -1,4 +1,4 @@
-"""The small interfaces the service performs its I/O through; adapters implement them.
+"""The small interfaces the use cases perform their I/O through; adapters implement them.
 
 Must not import any adapter library.
 """
@@ -38,9 +38,9 @@ class VisitorTransport(Protocol):
 
 
 class ArchiveSink(Protocol):
-    """Where the service appends archive rows without waiting (see archive.ArchiveWriter).
+    """Where the use cases append archive rows without waiting (see archive.ArchiveWriter).
 
-    `accepting` turns False when its buffer is at the cap: the service then relays nothing new.
+    `accepting` turns False when its buffer is at the cap: the desk then relays nothing new.
     """
 
     @property

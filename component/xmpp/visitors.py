@@ -1,4 +1,4 @@
-"""Visitor transports: how the service's words reach each kind of visitor.
+"""Visitor transports: how the desk's words reach each kind of visitor.
 
 XMPP visitors are answered from the site's desk JID. Must not import slixmpp (it goes through the
 XmppOut port).
@@ -7,8 +7,8 @@ XmppOut port).
 from __future__ import annotations
 
 from component.addresses import Addresses
+from component.desk.ports import XmppOut
 from component.models import Chat, Site
-from component.ports import XmppOut
 
 
 class XmppVisitors:

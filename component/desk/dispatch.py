@@ -1,0 +1,176 @@
+"""Who has each chat: new chats routed, chats moved, the queue served and its positions told.
+
+Works on the shared DeskState; every chat it moves goes through `DeskState.set_state`. Must not
+import asyncio or any adapter library.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from component import texts
+from component.archive import OperatorUpdate
+from component.chats import OpenChat, transition
+from component.desk.state import DeskState
+from component.models import ChatState, Sender, Site
+from component.routing import Decision, Outcome
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    def __init__(self, state: DeskState) -> None:
+        self._s = state
+
+    def route_new(self, site: Site, entry: OpenChat, now: float) -> None:
+        """A chat just opened: to an operator, to offline routing, or into the queue."""
+        s = self._s
+        if not s.connected:
+            return  # held in the queue; served once connected and presence settled
+        if len(s.chats.queued(site.id)) > 1:  # others wait already: first come, first served
+            self.tell_positions(site, now)
+            return
+        decision = s.route(site)
+        if decision.outcome in (Outcome.ASSIGN, Outcome.OFFLINE):
+            self.assign(site, entry, decision, now)
+            if decision.outcome is Outcome.OFFLINE:
+                s.tell_visitor(site, entry, texts.VISITOR_OFFLINE, now)
+        elif decision.outcome is Outcome.QUEUE:
+            self.tell_positions(site, now)
+        else:
+            log.warning("chat %s.%d: no operator at all", site.slug, entry.chat.number)
+            s.tell_visitor(site, entry, texts.VISITOR_NO_OPERATOR, now)
+
+    def assign(
+        self, site: Site, entry: OpenChat, decision: Decision, now: float, moved: str = ""
+    ) -> None:
+        """Give the chat to the decided operator; on a move, tell the previous one why."""
+        s = self._s
+        operator = s.directory.operator(site.id, decision.operator or "")
+        if operator is None:
+            return
+        previous = entry.chat.operator if entry.chat.state is ChatState.ASSIGNED else None
+        chat = transition(entry.chat, ChatState.ASSIGNED, now, operator.jid)
+        chat = replace(chat, route_reason=decision.explain())
+        s.set_state(entry, chat)
+        s.archive.add_chat(chat)
+        entry.answered, entry.waiting_since, entry.told_position = False, now, 0
+        s.directory.record_assignment(site.id, operator.jid, now)
+        s.archive.add_operator_update(OperatorUpdate(site.id, operator.jid, now))
+        desk = s.addresses.desk(site.slug)
+        s.record(entry, Sender.SYSTEM, desk, texts.system_assigned(operator, decision.rule), now)
+        log.info("chat %s.%d -> %s (%s)", site.slug, chat.number, operator.jid, decision.rule)
+        s.refresh(operator.jid)
+        handed, entry.handed = entry.handed, True
+        if previous is None and not handed:
+            self._send_backlog(site, entry, operator.jid, now)
+            return
+        if previous is not None:
+            s.refresh(previous)
+        if s.is_member(site, previous):  # nothing of the site reaches a removed operator
+            chat_jid = s.addresses.chat(site.slug, chat.number)
+            s.out.send_message(
+                chat_jid, previous or "", texts.chat_moved(site, chat, operator, moved)
+            )
+        self._send_transcript(site, entry, operator.jid, now)
+        s.tell_visitor(site, entry, texts.visitor_new_operator(operator.name), now)
+
+    def rebalance(self, site: Site, now: float) -> None:
+        """Move chats of operators who are gone, then serve the queue in order; tell positions.
+
+        Looks at the site's chat holders, not at every chat. Does nothing while disconnected:
+        presence is unknown then, and nothing can be sent.
+        """
+        s = self._s
+        if not s.connected:
+            return
+        for holder in s.chats.holders(site.id):
+            if s.gone(site, holder):
+                for entry in s.chats.assigned_to(holder, site.id):
+                    self._rescue(site, entry, now)
+        self._serve_queue(site, now)
+        self.tell_positions(site, now)
+
+    def reassign_overdue(self, site: Site, entry: OpenChat, now: float) -> None:
+        """Another online operator who has not lost this chat before; else it stays."""
+        current = entry.chat.operator or ""
+        decision = self._s.route(site, frozenset(entry.lost_by | {current}))
+        if decision.outcome is Outcome.ASSIGN:
+            entry.lost_by.add(current)
+            timeout = site.settings.answer_timeout
+            self.assign(site, entry, decision, now, texts.moved_timeout(timeout))
+        else:
+            entry.waiting_since = now  # nobody else can take it: look again after a timeout
+
+    def tell_positions(self, site: Site, now: float) -> None:
+        for position, entry in enumerate(self._s.chats.queued(site.id), start=1):
+            if entry.told_position != position:
+                first = entry.told_position == 0
+                self._s.tell_visitor(site, entry, texts.queue_position(position, first), now)
+                entry.told_position = position
+
+    def _rescue(self, site: Site, entry: OpenChat, now: float) -> None:
+        """A chat whose operator went offline or was removed: to someone online if possible.
+
+        A chat of an operator who is merely offline stays with them otherwise (their server keeps
+        the messages); one of a removed operator goes to offline routing or back to the queue.
+        """
+        s = self._s
+        current = entry.chat.operator or ""
+        decision = s.route_avoiding(site, entry.lost_by, {current})
+        if decision.outcome is Outcome.ASSIGN:
+            self.assign(site, entry, decision, now, texts.MOVED_OFFLINE)
+        elif s.is_member(site, current):
+            return
+        elif decision.outcome is Outcome.OFFLINE:
+            self.assign(site, entry, decision, now, texts.MOVED_OFFLINE)
+            s.tell_visitor(site, entry, texts.VISITOR_OFFLINE, now)
+        else:
+            self._requeue(site, entry, now)
+
+    def _requeue(self, site: Site, entry: OpenChat, now: float) -> None:
+        """Back to the queue (in its old place, by when it opened); the visitor is told why."""
+        s = self._s
+        log.info("chat %s.%d back in the queue: its operator left", site.slug, entry.chat.number)
+        queued = transition(entry.chat, ChatState.QUEUED, now)
+        s.set_state(entry, queued)
+        s.archive.add_chat(queued)
+        entry.waiting_since = None
+        position = [e.chat.number for e in s.chats.queued(site.id)].index(queued.number) + 1
+        s.tell_visitor(site, entry, texts.visitor_requeued(position), now)
+        entry.told_position = position
+
+    def _serve_queue(self, site: Site, now: float) -> None:
+        """Queued chats in order: to an operator who can take one; offline when nobody is online.
+
+        Queued chats become offline messages only once presence has settled, so a restart does
+        not send the whole queue to offline operators before they are heard from.
+        """
+        s = self._s
+        for entry in s.chats.queued(site.id):
+            decision = s.route_avoiding(site, entry.lost_by)
+            if decision.outcome is Outcome.ASSIGN:
+                self.assign(site, entry, decision, now)
+            elif decision.outcome is Outcome.OFFLINE and s.settle_until is None:
+                self.assign(site, entry, decision, now)
+                s.tell_visitor(site, entry, texts.VISITOR_OFFLINE, now)
+            else:
+                return
+
+    def _send_backlog(self, site: Site, entry: OpenChat, jid: str, now: float) -> None:
+        """Give a new chat's operator the header and every visitor message so far."""
+        s, chat = self._s, entry.chat
+        from_visitor = [m for m in entry.transcript if m.sender is Sender.VISITOR]
+        chat_jid = s.addresses.chat(site.slug, chat.number)
+        header = texts.chat_header(site, chat, from_visitor[0], now)
+        s.out.send_message(chat_jid, jid, header, nick=texts.nick(site, chat))
+        for message in from_visitor[1:]:
+            s.out.send_message(chat_jid, jid, message.body)
+
+    def _send_transcript(self, site: Site, entry: OpenChat, jid: str, now: float) -> None:
+        s, chat = self._s, entry.chat
+        chat_jid = s.addresses.chat(site.slug, chat.number)
+        names = {op.jid: op.name for op in s.directory.operators(site.id)}
+        body = texts.transcript_header(site, chat, now) + texts.transcript(entry.transcript, names)
+        s.out.send_message(chat_jid, jid, body, nick=texts.nick(site, chat))

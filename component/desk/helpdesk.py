@@ -1,0 +1,362 @@
+"""The help desk's entry points: what adapters call when a stanza, a timer or a reload arrives.
+
+Visitor wrote, operator wrote, presence changed, connected, disconnected, timer fired, settings
+reloaded. Each is a use case: synchronous (adapters call it in stanza order and it never awaits, so
+a chat's messages cannot overtake each other) and, when the outermost one returns, the sites where
+a slot freed serve their queues. Commands live in commands.py and call these; nothing here imports
+them. Must not import asyncio or any adapter library.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from functools import wraps
+from typing import Concatenate, ParamSpec, TypeVar
+
+from component import texts
+from component.archive import OperatorUpdate
+from component.chats import ChatBook, OpenChat, transition
+from component.desk.dispatch import Dispatcher
+from component.desk.roster import DeskRoster
+from component.desk.state import PRESENCE_SETTLE_SECONDS, DeskState
+from component.directory import Directory
+from component.errors import UnknownChat
+from component.models import ChatState, Operator, Sender, Show, Site, VisitorKind
+from component.names import clean_name
+from component.presence import PresenceTable
+from component.routing import Decision, Outcome
+
+log = logging.getLogger(__name__)
+
+MAX_REBALANCE_ROUNDS = 8
+"""A use case ends by rebalancing the sites where a slot freed; rebalancing can free more."""
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def use_case(
+    method: Callable[Concatenate[HelpDesk, _P], _R],
+) -> Callable[Concatenate[HelpDesk, _P], _R]:
+    """Mark an entry point: when the outermost one returns, sites where a slot freed rebalance.
+
+    Every slot an operator loses (close, transfer, timeout, move, requeue) is noted in one place,
+    `DeskState.set_state`, and served here: no path that frees a slot can forget the queue.
+    """
+
+    @wraps(method)
+    def run(desk: HelpDesk, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with desk.one_use_case():
+            return method(desk, *args, **kwargs)
+
+    return run
+
+
+class HelpDesk:
+    def __init__(self, state: DeskState) -> None:
+        """`state` holds the ports and settings every use case shares (see DeskState)."""
+        self.state = state
+        self.dispatch = Dispatcher(self.state)
+        self.roster = DeskRoster(self.state)
+        self._depth = 0
+        self._disconnected_at: float | None = None
+
+    @contextmanager
+    def one_use_case(self) -> Iterator[None]:
+        """Everything inside is one use case: freed slots are served when the outermost ends."""
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0:
+                self._rebalance_freed()
+
+    @property
+    def directory(self) -> Directory:
+        return self.state.directory
+
+    @property
+    def presence(self) -> PresenceTable:
+        return self.state.presence
+
+    @property
+    def chats(self) -> ChatBook:
+        return self.state.chats
+
+    @property
+    def settled(self) -> bool:
+        """Connected, and operators' presence has had its time to come back."""
+        return self.state.connected and self.state.settle_until is None
+
+    # -- start-up, connection and settings ---------------------------------------------------
+
+    def restore(self, last_numbers: dict[int, int], open_chats: list[OpenChat]) -> None:
+        """Take back the chats that were open when the component last stopped.
+
+        Queued visitors were told their place, and nothing moved while the component was down:
+        what they were told is their place now, so a restart tells them nothing again.
+        """
+        for entry in open_chats:
+            assigned = entry.chat.state is ChatState.ASSIGNED
+            if assigned and not entry.answered:
+                entry.waiting_since = entry.chat.assigned_at
+            entry.handed = assigned or any(m.sender is Sender.OPERATOR for m in entry.transcript)
+        self.state.chats.restore(last_numbers, open_chats)
+        for site_id in {entry.chat.site_id for entry in open_chats}:
+            for position, entry in enumerate(self.state.chats.queued(site_id), start=1):
+                entry.told_position = position
+        self.state.rebuild_routers()
+
+    @use_case
+    def apply_directory(self, newer: Directory) -> None:
+        """Use reloaded sites and operators; greet new operators, release removed ones."""
+        for op in newer.operators():
+            known = self.state.directory.operator(op.site_id, op.jid)
+            if known is not None:
+                newer.update_operator(_merge_runtime(op, known))
+        if newer.same_as(self.directory):
+            return
+        change = self.state.directory.diff(newer)
+        self.state.directory = newer
+        for site, op in change.removed:
+            self._forget_membership(site, op)
+        self.state.rebuild_routers()
+        if self.state.connected:
+            for site, op in change.added:
+                self.roster.greet(site, op)
+            for site, op in change.removed:
+                self.roster.release(site, op)
+        self._rebalance_all()
+
+    @use_case
+    def on_connected(self) -> None:
+        """(Re)connected to the server: forget stale presence, greet and probe every operator.
+
+        Answer timeouts were held while disconnected: unanswered chats get the outage back.
+        """
+        now = self.state.clock()
+        self.state.connected = True
+        self.state.settle_until = now + PRESENCE_SETTLE_SECONDS
+        if self._disconnected_at is not None:
+            outage = now - self._disconnected_at
+            for entry in self.state.chats.assigned():
+                if not entry.answered and entry.waiting_since is not None:
+                    entry.waiting_since += outage
+            self._disconnected_at = None
+        self.state.heard.clear()
+        self.state.presence.clear()
+        self.state.rebuild_routers()
+        for site in self.state.directory.sites():
+            for op in self.state.directory.operators(site.id):
+                self.roster.greet(site, op)
+
+    @use_case
+    def on_disconnected(self) -> None:
+        """Lost the server: presence is unknown; no timeout runs and no chat moves until back."""
+        if self.state.connected:
+            self._disconnected_at = self.state.clock()
+        self.state.connected = False
+        self.state.settle_until = None
+        self.state.presence.clear()
+        self.state.rebuild_routers()
+
+    @use_case
+    def on_tick(self) -> None:
+        """Timer: chats whose operator has not answered within the site's answer timeout move on.
+
+        Nothing runs while disconnected or while presence settles after (re)connecting.
+        """
+        if not self.state.connected:
+            return
+        now = self.state.clock()
+        if self.state.settle_until is not None:
+            if now < self.state.settle_until:
+                return
+            self.state.settle_until = None
+            self._rebalance_all()  # whoever did not come back by now has really gone
+        for entry in list(self.state.chats.assigned()):
+            site = self.state.directory.site_by_id(entry.chat.site_id)
+            overdue = _answer_overdue(entry, site, now)
+            if overdue and self.state.is_online(site, entry.chat.operator):
+                self.dispatch.reassign_overdue(site, entry, now)
+
+    @use_case
+    def visitor_wrote(
+        self, slug: str, visitor: str, kind: VisitorKind, name: str, body: str
+    ) -> None:
+        site = self.state.site(slug)
+        body = self.state.checked_body(body)
+        now = self.state.clock()
+        entry = self.state.chats.of_visitor(site.id, visitor)
+        if entry is None:
+            shown = clean_name(name) or clean_name(visitor)
+            entry = self.state.chats.open(site.id, visitor, kind, shown, now)
+            self.state.archive.add_chat(entry.chat)
+            self.state.record(entry, Sender.VISITOR, visitor, body, now)
+            self.dispatch.route_new(site, entry, now)
+            return
+        message = self.state.record(entry, Sender.VISITOR, visitor, body, now)
+        operator = entry.chat.operator
+        if entry.chat.state is ChatState.ASSIGNED and self.state.is_member(site, operator):
+            chat_jid = self.state.addresses.chat(site.slug, entry.chat.number)
+            self.state.out.send_message(chat_jid, operator or "", message.body)
+
+    # -- operators ---------------------------------------------------------------------------
+
+    @use_case
+    def operator_wrote_chat(self, jid: str, slug: str, number: int, body: str) -> None:
+        """An operator's words in a chat, for its visitor (commands are parsed in commands.py)."""
+        found = self.chat_of(jid, slug, number, body)
+        if found is not None:
+            site, _, entry = found
+            self._operator_said(site, entry, jid, body)
+
+    def chat_of(
+        self, jid: str, slug: str, number: int, body: str
+    ) -> tuple[Site, Operator, OpenChat] | None:
+        """The open chat an operator writes to, checked; None when it is closed or not theirs
+        (they are told), an error for strangers, unknown chats and bad bodies."""
+        s = self.state
+        site = s.site(slug)
+        operator = s.operator_of(site, jid, "write to its chats")
+        s.checked_body(body)
+        chat_jid = s.addresses.chat(site.slug, number)
+        entry = s.chats.get(site.id, number)
+        if entry is None:
+            if not s.chats.existed(site.id, number):
+                raise UnknownChat(f"there is no chat {site.slug}.{number}")
+            s.out.send_message(chat_jid, jid, texts.chat_closed(site, number))
+            return None
+        if entry.chat.operator != jid:
+            s.out.send_message(chat_jid, jid, texts.chat_not_yours(site, number))
+            return None
+        return site, operator, entry
+
+    def is_operator_of(self, jid: str, slug: str) -> bool:
+        site = self.state.directory.site(slug)
+        return site is not None and self.state.is_member(site, jid)
+
+    @use_case
+    def close_chat(self, site: Site, operator: Operator, entry: OpenChat) -> None:
+        now = self.state.clock()
+        number = entry.chat.number
+        self.state.record(
+            entry, Sender.SYSTEM, operator.jid, texts.system_closed_by(operator.name), now
+        )
+        self.state.tell_visitor(site, entry, texts.VISITOR_CLOSED, now)
+        closed = transition(entry.chat, ChatState.CLOSED, now)
+        self.state.set_state(entry, closed)
+        self.state.archive.add_chat(closed)
+        chat_jid = self.state.addresses.chat(site.slug, number)
+        self.state.out.send_message(chat_jid, operator.jid, texts.operator_closed(site, number))
+        log.info("chat %s.%d closed by %s", site.slug, number, operator.jid)
+        self.state.refresh(operator.jid)
+
+    @use_case
+    def transfer_chat(self, site: Site, entry: OpenChat, to: Operator, by: Operator) -> None:
+        decision = Decision(Outcome.ASSIGN, to.jid, f"transferred by {by.name}")
+        self.dispatch.assign(
+            site, entry, decision, self.state.clock(), texts.moved_transfer(to.name)
+        )
+
+    @use_case
+    def set_paused(self, site: Site, operator: Operator, paused: bool) -> None:
+        self.state.directory.update_operator(replace(operator, paused=paused))
+        self.state.archive.add_operator_update(OperatorUpdate(site.id, operator.jid, paused=paused))
+        self.state.refresh(operator.jid)
+        if not paused:
+            self.state.freed.add(site.id)
+
+    # -- presence and subscriptions ----------------------------------------------------------
+
+    @use_case
+    def presence_available(
+        self,
+        jid: str,
+        slug: str,
+        resource: str,
+        show: Show,
+        status: str,
+        priority: int,
+        client_idle_since: float | None,
+    ) -> None:
+        """An operator's resource told a site's desk it is available (any show)."""
+        site = self.state.directory.site(slug)
+        if site is None or self.state.directory.operator(site.id, jid) is None:
+            return
+        now = self.state.clock()
+        self.state.presence.set_available(
+            jid, resource, show, status, priority, client_idle_since, now, site=site.id
+        )
+        self._presence_changed(site, jid, now)
+
+    @use_case
+    def presence_unavailable(self, jid: str, slug: str, resource: str) -> None:
+        """An operator's resource left a site's desk (went offline, or dropped that desk)."""
+        site = self.state.directory.site(slug)
+        if site is None or self.state.directory.operator(site.id, jid) is None:
+            return
+        self.state.presence.set_unavailable(jid, resource, site=site.id)
+        self._presence_changed(site, jid, self.state.clock())
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _rebalance_freed(self) -> None:
+        """End of a use case: serve the queues of the sites where a slot freed."""
+        for _ in range(MAX_REBALANCE_ROUNDS):
+            if not self.state.freed:
+                return
+            site_ids, self.state.freed = self.state.freed, set()
+            now = self.state.clock()
+            for site_id in sorted(site_ids):
+                site = self.state.directory.site_by_id_or_none(site_id)
+                if site is not None:
+                    self.dispatch.rebalance(site, now)
+        log.warning("rebalancing did not settle after %d rounds", MAX_REBALANCE_ROUNDS)
+        self.state.freed.clear()
+
+    def _forget_membership(self, site: Site, op: Operator) -> None:
+        """An operator left a site: what they told its desk is forgotten (a return probes)."""
+        s = self.state
+        s.presence.forget(op.jid, site.id)
+        s.heard.discard((site.id, op.jid))
+        if not s.directory.is_operator(op.jid):
+            s.last_replied.pop(op.jid, None)
+
+    def _operator_said(self, site: Site, entry: OpenChat, jid: str, body: str) -> None:
+        now = self.state.clock()
+        self.state.record(entry, Sender.OPERATOR, jid, body, now)
+        self.state.visitors[entry.chat.visitor_kind].deliver(site, entry.chat, body)
+        entry.answered = True
+        self.state.last_replied[jid] = now
+        self.state.refresh(jid)
+
+    def _presence_changed(self, site: Site, jid: str, now: float) -> None:
+        """One desk heard from one operator: only that site and that operator's chats there."""
+        self.state.heard.add((site.id, jid))
+        operator = self.state.directory.operator(site.id, jid)
+        if operator is not None:
+            self.state.refresh_in(site, operator)
+        self.dispatch.rebalance(site, now)
+
+    def _rebalance_all(self) -> None:
+        now = self.state.clock()
+        for site in self.state.directory.sites():
+            self.dispatch.rebalance(site, now)
+
+
+def _answer_overdue(entry: OpenChat, site: Site, now: float) -> bool:
+    since = entry.waiting_since
+    return not entry.answered and since is not None and now - since >= site.settings.answer_timeout
+
+
+def _merge_runtime(loaded: Operator, known: Operator) -> Operator:
+    """Settings from the database; runtime values the component may know better from memory."""
+    newest = max(loaded.last_assigned_at or 0.0, known.last_assigned_at or 0.0) or None
+    return replace(
+        loaded, last_assigned_at=newest, paused=known.paused, subscribed=known.subscribed
+    )
