@@ -17,6 +17,7 @@ class DirectoryChange:
 
     added: tuple[tuple[Site, Operator], ...]
     removed: tuple[tuple[Site, Operator], ...]
+    deleted_sites: tuple[Site, ...] = ()
 
 
 class Directory:
@@ -81,5 +82,10 @@ class Directory:
             removed=tuple(
                 (self.site_by_id(key[0]), self._operators[key])
                 for key in sorted(old_keys - new_keys)
+            ),
+            deleted_sites=tuple(
+                site
+                for site_id, site in self._sites_by_id.items()
+                if site_id not in newer._sites_by_id
             ),
         )

@@ -28,19 +28,21 @@ class Dispatcher:
         s = self._s
         if not s.connected:
             return  # held in the queue; served once connected and presence settled
-        if len(s.chats.queued(site.id)) > 1:  # others wait already: first come, first served
-            self.tell_positions(site, now)
-            return
         decision = s.route(site)
-        if decision.outcome in (Outcome.ASSIGN, Outcome.OFFLINE):
+        if decision.outcome is Outcome.NOBODY:
+            log.warning("chat %s.%d: no operator at all", site.slug, entry.chat.number)
+            s.tell_visitor(site, entry, texts.VISITOR_NO_OPERATOR, now)
+            entry.told_position = len(s.chats.queued(site.id))  # told enough: no "busy" greeting
+        elif len(s.chats.queued(site.id)) > 1:  # others wait already: first come, first served
+            self.tell_positions(site, now)
+        elif decision.outcome is Outcome.OFFLINE and s.settle_until is not None:
+            return  # presence is still coming back: held, and served once it has settled
+        elif decision.outcome in (Outcome.ASSIGN, Outcome.OFFLINE):
             self.assign(site, entry, decision, now)
             if decision.outcome is Outcome.OFFLINE:
                 s.tell_visitor(site, entry, texts.VISITOR_OFFLINE, now)
-        elif decision.outcome is Outcome.QUEUE:
-            self.tell_positions(site, now)
         else:
-            log.warning("chat %s.%d: no operator at all", site.slug, entry.chat.number)
-            s.tell_visitor(site, entry, texts.VISITOR_NO_OPERATOR, now)
+            self.tell_positions(site, now)
 
     def assign(
         self, site: Site, entry: OpenChat, decision: Decision, now: float, moved: str = ""
@@ -85,10 +87,14 @@ class Dispatcher:
         s = self._s
         if not s.connected:
             return
+        stuck = False  # once one offline operator's chat finds nobody, so will the others
         for holder in s.chats.holders(site.id):
-            if s.gone(site, holder):
-                for entry in s.chats.assigned_to(holder, site.id):
-                    self._rescue(site, entry, now)
+            if not s.gone(site, holder) or (stuck and s.is_member(site, holder)):
+                continue
+            for entry in s.chats.assigned_to(holder, site.id):
+                if not self._rescue(site, entry, now) and s.is_member(site, holder):
+                    stuck = True
+                    break
         self._serve_queue(site, now)
         self.tell_positions(site, now)
 
@@ -110,8 +116,9 @@ class Dispatcher:
                 self._s.tell_visitor(site, entry, texts.queue_position(position, first), now)
                 entry.told_position = position
 
-    def _rescue(self, site: Site, entry: OpenChat, now: float) -> None:
-        """A chat whose operator went offline or was removed: to someone online if possible.
+    def _rescue(self, site: Site, entry: OpenChat, now: float) -> bool:
+        """A chat whose operator went offline or was removed: to someone online if possible
+        (True when it went to someone online).
 
         A chat of an operator who is merely offline stays with them otherwise (their server keeps
         the messages); one of a removed operator goes to offline routing or back to the queue.
@@ -121,13 +128,15 @@ class Dispatcher:
         decision = s.route_avoiding(site, entry.lost_by, {current})
         if decision.outcome is Outcome.ASSIGN:
             self.assign(site, entry, decision, now, texts.MOVED_OFFLINE)
-        elif s.is_member(site, current):
-            return
-        elif decision.outcome is Outcome.OFFLINE:
+            return True
+        if s.is_member(site, current):
+            return False
+        if decision.outcome is Outcome.OFFLINE:
             self.assign(site, entry, decision, now, texts.MOVED_OFFLINE)
             s.tell_visitor(site, entry, texts.VISITOR_OFFLINE, now)
         else:
             self._requeue(site, entry, now)
+        return False
 
     def _requeue(self, site: Site, entry: OpenChat, now: float) -> None:
         """Back to the queue (in its old place, by when it opened); the visitor is told why."""

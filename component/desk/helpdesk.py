@@ -124,12 +124,15 @@ class HelpDesk:
         self.state.directory = newer
         for site, op in change.removed:
             self._forget_membership(site, op)
+        for site in change.deleted_sites:
+            self.state.chats.drop_site(site.id)
+            log.info("site %s is gone: its open chats are forgotten", site.slug)
         self.state.rebuild_routers()
-        if self.state.connected:
+        if self.state.connected:  # else on_connected greets every operator
             for site, op in change.added:
                 self.roster.greet(site, op)
-            for site, op in change.removed:
-                self.roster.release(site, op)
+        for site, op in change.removed:  # held by the outbox while disconnected
+            self.roster.release(site, op)
         self._rebalance_all()
 
     @use_case
@@ -179,7 +182,9 @@ class HelpDesk:
             self.state.settle_until = None
             self._rebalance_all()  # whoever did not come back by now has really gone
         for entry in list(self.state.chats.assigned()):
-            site = self.state.directory.site_by_id(entry.chat.site_id)
+            site = self.state.directory.site_by_id_or_none(entry.chat.site_id)
+            if site is None:
+                continue  # a deleted site: its chats left the book with it (see apply_directory)
             overdue = _answer_overdue(entry, site, now)
             if overdue and self.state.is_online(site, entry.chat.operator):
                 self.dispatch.reassign_overdue(site, entry, now)

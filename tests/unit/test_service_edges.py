@@ -16,6 +16,7 @@ from component.desk.state import PRESENCE_SETTLE_SECONDS, DeskState
 from component.directory import Directory
 from component.errors import ArchiveFull
 from component.models import ChatState, Operator, Show, VisitorKind
+from component.routing import SiteRouter
 from component.xmpp.jids import normalize_bare_jid
 from component.xmpp.visitors import XmppVisitors
 from tests.unit.fakes import (
@@ -36,8 +37,10 @@ VISITOR = "vera@v.test"
 CAROL = Operator(1, "carol@x.test", "Carol", priority=1, subscribed=True)
 
 
-def visitor_writes(world: World, body: str = "hello", visitor: str = VISITOR) -> None:
-    world.desk.visitor_wrote("acme", visitor, VisitorKind.XMPP, "Vera", body)
+def visitor_writes(
+    world: World, body: str = "hello", visitor: str = VISITOR, slug: str = "acme"
+) -> None:
+    world.desk.visitor_wrote(slug, visitor, VisitorKind.XMPP, "Vera", body)
 
 
 def chat(world: World, number: int, site_id: int = 1) -> OpenChat:
@@ -295,3 +298,82 @@ def test_nothing_is_relayed_while_the_archive_is_full() -> None:
     with pytest.raises(ArchiveFull):
         operator_wrote_chat(world.desk, ALICE.jid, "acme", 1, "answer")
     assert world.out.messages == [] and len(world.archive.messages) == stored
+
+
+# -- found by review: deleted sites, offline holders, outages, settling, empty sites ------------
+
+TRENT = Operator(2, "trent@x.test", "Trent", priority=-1, subscribed=True)
+
+
+def test_answer_timeouts_keep_running_after_a_site_with_open_chats_is_deleted() -> None:
+    world = make_world((ALICE, BOB, MALLORY, TRENT))
+    for op in (ALICE, MALLORY, TRENT):
+        world.online(op.jid)
+    visitor_writes(world)  # acme.1 -> Alice
+    visitor_writes(world, visitor="walt@v.test", slug="globex")  # globex.1 -> Mallory
+    assert world.desk.chats.get(GLOBEX.id, 1).chat.operator == MALLORY.jid  # type: ignore[union-attr]
+    # the site acme is deleted from the database (ON DELETE CASCADE takes its operators)
+    world.desk.apply_directory(Directory([GLOBEX], [MALLORY, TRENT]))
+    world.clock.advance(GLOBEX.settings.answer_timeout)
+    world.desk.on_tick()
+    # Mallory did not answer: globex.1 moves on, whatever happened to acme
+    assert world.desk.chats.get(GLOBEX.id, 1).chat.operator == TRENT.jid  # type: ignore[union-attr]
+    assert world.desk.chats.get(ACME.id, 1) is None  # acme's chats went with it
+
+
+def test_a_presence_stanza_does_not_reroute_every_chat_held_by_offline_operators(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world = make_world((replace(ALICE, max_chats=1), BOB))
+    for n in range(200):  # a night with nobody online: offline routing, Alice then Bob
+        visitor_writes(world, visitor=f"v{n}@v.test")
+    world.online(ALICE.jid)  # Alice takes one; Bob (offline) keeps 199, no one can take them
+    assert world.desk.chats.open_count(ACME.id, BOB.jid) == 199
+    routed = 0
+    real_route = SiteRouter.route
+
+    def counting_route(self: SiteRouter, *args: object, **kwargs: object) -> object:
+        nonlocal routed
+        routed += 1
+        return real_route(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SiteRouter, "route", counting_route)
+    world.desk.presence_available(ALICE.jid, "acme", "res", Show.AWAY, "", 0, None)
+    assert routed <= 5
+
+
+def test_an_operator_removed_during_an_outage_is_released_once_reconnected() -> None:
+    world = make_world((ALICE, BOB))
+    world.desk.on_disconnected()
+    remove(world, BOB)
+    world.desk.on_connected()
+    desk = world.desk_jid()
+    assert (desk, BOB.jid, PresenceType.UNSUBSCRIBED) in world.out.presences
+    assert (desk, BOB.jid, PresenceType.UNSUBSCRIBE) in world.out.presences
+
+
+def test_a_new_chat_while_presence_settles_is_not_told_that_nobody_is_online() -> None:
+    world = make_world((ALICE, BOB))
+    world.online(ALICE.jid)
+    world.desk.on_disconnected()
+    world.desk.on_connected()
+    visitor_writes(world)  # a moment before Alice's presence comes back
+    world.online(ALICE.jid)
+    told = [m.body for m in world.out.to(VISITOR)]
+    assert not any("No operator is online" in body for body in told), told
+    entry = world.desk.chats.get(ACME.id, 1)
+    assert entry is not None and entry.chat.operator == ALICE.jid
+
+
+def test_a_new_chat_of_a_site_without_operators_is_not_told_operators_are_busy() -> None:
+    world = make_world((replace(ALICE, max_chats=1), MALLORY))
+    world.online(ALICE.jid)
+    visitor_writes(world)  # acme.1 -> Alice
+    visitor_writes(world, visitor="walt@v.test")  # acme.2 waits
+    remove(world, ALICE)  # acme has no operator any more
+    assert world.desk.chats.get(ACME.id, 1).chat.state is ChatState.QUEUED  # type: ignore[union-attr]
+    visitor_writes(world, visitor="xena@v.test")
+    told = world.out.to("xena@v.test")
+    assert len(told) == 1
+    assert "busy" not in told[0].body
+    assert "No operator can answer" in told[0].body
