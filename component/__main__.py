@@ -1,12 +1,14 @@
-"""The `helperchat` command: run, check, db init, site and operator administration.
+"""The `helperchat` command: run, check, db init/migrate, site and operator administration.
 
-Exit codes: 0 done, 1 a server could not be reached or refused, 2 bad input or configuration.
+Exit codes: 0 done, 1 a server could not be reached or refused (a database whose schema is not
+this HelperChat's included), 2 bad input or configuration.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import os
 import sys
@@ -19,12 +21,20 @@ from component.errors import InvalidInput
 from component.models import Operator, Site, Strategy
 from component.storage import Database, StorageError, open_database
 from component.storage.directory import DirectoryRepository, DuplicateError, NotFoundError
-from component.storage.schema import current_version, init_schema
+from component.storage.schema import (
+    current_version,
+    init_schema,
+    migrate_schema,
+    require_current_schema,
+)
+from component.version import helperchat_version
 from component.xmpp.handshake import check_handshake
 from component.xmpp.jids import normalize_bare_jid
 
 EXIT_UNAVAILABLE = 1
 EXIT_BAD_INPUT = 2
+# A migration may rebuild a big table: its statements get this long instead of query_timeout.
+MIGRATION_TIMEOUT_SECONDS = 3600.0
 
 # The options of `site set` / `operator set`, at least one of which must be given.
 SITE_SET_OPTIONS = (
@@ -46,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("HELPERCHAT_CONFIG", "config.yaml"),
         help="configuration file (default: $HELPERCHAT_CONFIG, then ./config.yaml)",
     )
+    parser.add_argument("--version", action="version", version=f"helperchat {helperchat_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the component until SIGTERM/SIGINT")
     commands.add_parser("check", help="check the configuration, the database and the handshake")
@@ -53,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="action", required=True
     )
     db.add_parser("init", help="create the schema, or confirm it is up to date")
+    db.add_parser("migrate", help="apply the schema migrations the database lacks, in order")
     _site_commands(commands)
     _operator_commands(commands)
     return parser
@@ -125,8 +137,17 @@ async def _with_db(config: Config, action: Callable[[Database], Awaitable[None]]
         await db.close()
 
 
-async def _db_init(db: Database) -> None:
-    print(await init_schema(db))
+async def _db(args: argparse.Namespace, db: Database) -> None:
+    if args.action == "init":
+        print(await init_schema(db))
+    else:
+        print(await migrate_schema(db, tell=lambda line: print(line, flush=True)))
+
+
+def _for_migrating(config: Config) -> Config:
+    """`db migrate` waits longer for each statement than the running component would."""
+    mysql = dataclasses.replace(config.mysql, query_timeout=MIGRATION_TIMEOUT_SECONDS)
+    return dataclasses.replace(config, mysql=mysql)
 
 
 def _normalize_and_tell(text: str) -> str:
@@ -200,10 +221,7 @@ async def _check(config: Config) -> int:
     print(f"config: OK ({config.xmpp.component_jid})")
     failed = False
     try:
-        db = await open_database(config.mysql)
-        version = await current_version(db)
-        await db.close()
-        print(f"database: OK (schema version {version})" if version else "database: OK (empty)")
+        await _with_db(config, _check_schema)
     except StorageError as exc:
         print(f"database: FAILED {exc}")
         failed = True
@@ -212,13 +230,21 @@ async def _check(config: Config) -> int:
     return EXIT_UNAVAILABLE if failed or reason is not None else 0
 
 
+async def _check_schema(db: Database) -> None:
+    """What `run` would say about the database's schema, or its version."""
+    await require_current_schema(db)
+    print(f"database: OK (schema version {await current_version(db)})")
+
+
 def _dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "run":
         asyncio.run(app.run(config))
         return 0
     if args.command == "check":
         return asyncio.run(_check(config))
-    handlers = {"db": _db_init, "site": lambda db: _site(args, db)}
+    if args.command == "db" and args.action == "migrate":
+        config = _for_migrating(config)
+    handlers = {"db": lambda db: _db(args, db), "site": lambda db: _site(args, db)}
     handlers["operator"] = lambda db: _operator(args, db)
     asyncio.run(_with_db(config, handlers[args.command]))
     return 0

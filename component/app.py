@@ -23,6 +23,7 @@ from component.models import VisitorKind
 from component.storage import Database, StorageError, open_database
 from component.storage.archive import ArchiveRepository
 from component.storage.directory import DirectoryRepository
+from component.storage.schema import require_current_schema
 from component.xmpp.component import HelperChatComponent
 from component.xmpp.jids import normalize_bare_jid
 from component.xmpp.visitors import XmppVisitors
@@ -68,6 +69,7 @@ class Application:
         self.db = await connect_database(self.config, self.stop_requested)
         if self.db is None:
             return False
+        await require_current_schema(self.db)  # SchemaMismatch: `helperchat run` exits 1
         archive_cfg = self.config.archive
         self.writer = ArchiveWriter(
             ArchiveRepository(self.db),

@@ -1,0 +1,70 @@
+-- HelperChat schema, version 1. MariaDB >= 10.5 / MySQL >= 8, utf8mb4, InnoDB.
+-- Applied by `helperchat db init`; statements are separated by lines holding only ";".
+-- Times are DATETIME(6) in UTC.
+
+CREATE TABLE schema_version (
+    version INT NOT NULL PRIMARY KEY,
+    applied_at DATETIME(6) NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+;
+CREATE TABLE sites (
+    id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    slug VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    name VARCHAR(200) NOT NULL,
+    strategy VARCHAR(16) CHARACTER SET ascii NOT NULL DEFAULT 'priority',
+    answer_timeout INT UNSIGNED NOT NULL DEFAULT 60,
+    default_operator VARCHAR(255) NULL,
+    target_operator VARCHAR(255) NULL,
+    max_chats INT UNSIGNED NOT NULL DEFAULT 0,
+    created_at DATETIME(6) NOT NULL,
+    UNIQUE KEY sites_slug (slug)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+;
+CREATE TABLE operators (
+    site_id INT UNSIGNED NOT NULL,
+    jid VARCHAR(255) NOT NULL,
+    name VARCHAR(200) NOT NULL,
+    priority INT NOT NULL DEFAULT 0,
+    max_chats INT UNSIGNED NOT NULL DEFAULT 0,
+    is_admin BOOLEAN NOT NULL DEFAULT FALSE,
+    enabled BOOLEAN NOT NULL DEFAULT TRUE,
+    paused BOOLEAN NOT NULL DEFAULT FALSE,
+    subscribed_at DATETIME(6) NULL,
+    last_assigned_at DATETIME(6) NULL,
+    created_at DATETIME(6) NOT NULL,
+    PRIMARY KEY (site_id, jid),
+    KEY operators_jid (jid),
+    CONSTRAINT operators_site FOREIGN KEY (site_id) REFERENCES sites (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+;
+CREATE TABLE chats (
+    site_id INT UNSIGNED NOT NULL,
+    number INT UNSIGNED NOT NULL,
+    visitor VARCHAR(3071) NOT NULL,
+    visitor_kind VARCHAR(8) CHARACTER SET ascii NOT NULL,
+    visitor_name VARCHAR(200) NOT NULL,
+    state VARCHAR(16) CHARACTER SET ascii NOT NULL,
+    operator_jid VARCHAR(255) NULL,
+    opened_at DATETIME(6) NOT NULL,
+    assigned_at DATETIME(6) NULL,
+    closed_at DATETIME(6) NULL,
+    route_reason TEXT NOT NULL,
+    PRIMARY KEY (site_id, number),
+    KEY chats_site_time (site_id, opened_at),
+    KEY chats_open (state, site_id),
+    CONSTRAINT chats_site FOREIGN KEY (site_id) REFERENCES sites (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+;
+CREATE TABLE messages (
+    site_id INT UNSIGNED NOT NULL,
+    chat_number INT UNSIGNED NOT NULL,
+    seq INT UNSIGNED NOT NULL,
+    at DATETIME(6) NOT NULL,
+    sender VARCHAR(8) CHARACTER SET ascii NOT NULL,
+    author VARCHAR(3071) NOT NULL,
+    body MEDIUMTEXT NOT NULL,
+    PRIMARY KEY (site_id, chat_number, seq),
+    CONSTRAINT messages_chat FOREIGN KEY (site_id, chat_number)
+        REFERENCES chats (site_id, number) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+;
