@@ -1,4 +1,4 @@
--- HelperChat schema, version 1. MariaDB >= 10.5 / MySQL >= 8, utf8mb4, InnoDB.
+-- HelperChat schema, version 2. MariaDB >= 10.5 / MySQL >= 8, utf8mb4, InnoDB.
 -- Applied by `helperchat db init`; statements are separated by lines holding only ";".
 -- Times are DATETIME(6) in UTC.
 
@@ -13,8 +13,8 @@ CREATE TABLE sites (
     name VARCHAR(200) NOT NULL,
     strategy VARCHAR(16) CHARACTER SET ascii NOT NULL DEFAULT 'priority',
     answer_timeout INT UNSIGNED NOT NULL DEFAULT 60,
-    default_operator VARCHAR(255) NULL,
-    target_operator VARCHAR(255) NULL,
+    default_operator VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+    target_operator VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
     max_chats INT UNSIGNED NOT NULL DEFAULT 0,
     created_at DATETIME(6) NOT NULL,
     UNIQUE KEY sites_slug (slug)
@@ -22,7 +22,7 @@ CREATE TABLE sites (
 ;
 CREATE TABLE operators (
     site_id INT UNSIGNED NOT NULL,
-    jid VARCHAR(255) NOT NULL,
+    jid VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
     name VARCHAR(200) NOT NULL,
     priority INT NOT NULL DEFAULT 0,
     max_chats INT UNSIGNED NOT NULL DEFAULT 0,
@@ -40,11 +40,11 @@ CREATE TABLE operators (
 CREATE TABLE chats (
     site_id INT UNSIGNED NOT NULL,
     number INT UNSIGNED NOT NULL,
-    visitor VARCHAR(3071) NOT NULL,
+    visitor VARCHAR(3071) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
     visitor_kind VARCHAR(8) CHARACTER SET ascii NOT NULL,
     visitor_name VARCHAR(200) NOT NULL,
     state VARCHAR(16) CHARACTER SET ascii NOT NULL,
-    operator_jid VARCHAR(255) NULL,
+    operator_jid VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
     opened_at DATETIME(6) NOT NULL,
     assigned_at DATETIME(6) NULL,
     closed_at DATETIME(6) NULL,
@@ -61,7 +61,7 @@ CREATE TABLE messages (
     seq INT UNSIGNED NOT NULL,
     at DATETIME(6) NOT NULL,
     sender VARCHAR(8) CHARACTER SET ascii NOT NULL,
-    author VARCHAR(3071) NOT NULL,
+    author VARCHAR(3071) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
     body MEDIUMTEXT NOT NULL,
     PRIMARY KEY (site_id, chat_number, seq),
     CONSTRAINT messages_chat FOREIGN KEY (site_id, chat_number)

@@ -15,9 +15,12 @@ from component import __main__ as cli
 from component.storage import open_database
 from component.storage import schema as schema_module
 from component.storage.schema import init_schema
+from component.storage.schema_files import shipped_schema
 from tests.integration.helpdesk_fixtures import Desk, make_config
 from tests.integration.schema_fixtures import V1, V3
 from tests.integration.test_cli import helperchat, write_config
+
+LATEST = shipped_schema().version
 
 pytestmark = pytest.mark.integration
 
@@ -32,8 +35,8 @@ async def test_migrate_on_an_up_to_date_database_changes_nothing(
 ) -> None:
     done = await asyncio.to_thread(helperchat, config_file, "db", "migrate")
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "schema is up to date (version 1)\n"
-    assert await desk.rows("SELECT version FROM schema_version") == [(1,)]
+    assert done.stdout == f"schema is up to date (version {LATEST})\n"
+    assert await desk.rows("SELECT version FROM schema_version") == [(LATEST,)]
 
 
 async def test_migrate_and_run_refuse_a_newer_database(desk: Desk, config_file: Path) -> None:
@@ -42,7 +45,7 @@ async def test_migrate_and_run_refuse_a_newer_database(desk: Desk, config_file: 
         done = await asyncio.to_thread(helperchat, config_file, *command, timeout=30)
         assert done.returncode == 1, done.stdout + done.stderr
         assert "database schema version 99 is newer than this HelperChat" in done.stderr
-    assert await desk.rows("SELECT version FROM schema_version ORDER BY 1") == [(1,), (99,)]
+    assert await desk.rows("SELECT version FROM schema_version ORDER BY 1") == [(LATEST,), (99,)]
 
 
 async def test_an_empty_or_foreign_database_is_refused(desk: Desk, config_file: Path) -> None:

@@ -146,6 +146,24 @@ async def test_a_filled_version_1_database_migrates_losing_nothing(
     await require_current_schema(db, V3)
 
 
+async def test_a_filled_version_1_database_takes_the_shipped_migrations_losing_nothing(
+    new_database: NewDatabase,
+) -> None:
+    shipped = shipped_schema()
+    db = await new_database()
+    await init_schema(db, V1)
+    await fill_version_1(db)
+    columns = await column_names(db)
+    before = await contents(db, columns)
+    told: list[str] = []
+    done = await migrate_schema(db, shipped, told.append)
+    assert done == f"schema migrated from version 1 to {shipped.version}"
+    assert len(told) == shipped.version - 1
+    assert await contents(db, columns) == before
+    assert await versions(db) == list(range(1, shipped.version + 1))
+    await require_current_schema(db, shipped)
+
+
 async def test_a_failing_migration_stops_there_and_says_what_stayed(
     new_database: NewDatabase, tmp_path: Path
 ) -> None:
