@@ -14,8 +14,11 @@ import pytest
 from component.admin import Admin
 from component.models import Strategy
 from component.storage.directory import DirectoryRepository
+from component.storage.schema_files import shipped_schema
 from component.xmpp.jids import normalize_bare_jid
 from tests.integration.helpdesk_fixtures import Desk
+
+LATEST = shipped_schema().version
 
 
 def write_config(desk: Desk, path: Path, secret: str | None = None) -> Path:
@@ -60,7 +63,7 @@ def config_file(desk: Desk, tmp_path: Path) -> Path:
 async def test_db_init_is_idempotent_and_refuses_newer(desk: Desk, config_file: Path) -> None:
     done = helperchat(config_file, "db", "init")
     assert done.returncode == 0, done.stderr
-    assert "up to date (version 1)" in done.stdout
+    assert f"up to date (version {LATEST})" in done.stdout
     await desk.db.execute("INSERT INTO schema_version VALUES (99, NOW(6))")
     refused = helperchat(config_file, "db", "init")
     assert refused.returncode == 1
@@ -74,7 +77,7 @@ async def test_db_init_creates_the_schema_on_an_empty_database(
         await desk.db.execute(f"DROP TABLE {table}")
     done = helperchat(config_file, "db", "init")
     assert done.returncode == 0, done.stderr
-    assert "schema created (version 1)" in done.stdout
+    assert f"schema created (version {LATEST})" in done.stdout
     assert len(await desk.rows("SHOW TABLES")) == 5
 
 
@@ -357,7 +360,7 @@ async def test_check_reports_each_part(desk: Desk, tmp_path: Path) -> None:
     good = helperchat(write_config(desk, tmp_path / "good.yaml"), "check")
     assert good.returncode == 0, good.stdout + good.stderr
     assert "config: OK" in good.stdout
-    assert "database: OK (schema version 1)" in good.stdout
+    assert f"database: OK (schema version {LATEST})" in good.stdout
     assert "xmpp: OK" in good.stdout
     bad = helperchat(write_config(desk, tmp_path / "bad.yaml", secret="wrong"), "check")
     assert bad.returncode == 1
