@@ -26,6 +26,20 @@ class NotAllowed(HelpDeskError):
     condition = "forbidden"
 
 
+class NotYourChat(NotAllowed):
+    """An operator of the site, but the chat is not assigned to them."""
+
+
+class ChatClosed(HelpDeskError):
+    """The chat existed and is closed: nobody may act on it any more."""
+
+    condition = "not-allowed"
+
+
+class UnknownCommand(HelpDeskError):
+    condition = "item-not-found"
+
+
 class EmptyMessage(HelpDeskError):
     condition = "bad-request"
 

@@ -132,11 +132,16 @@ def chat_unknown_command(word: str) -> str:
 
 
 def chat_closed(site: Site, number: int) -> str:
-    return f"Chat {site.slug}.{number} is closed; your message was not delivered."
+    return f"Chat {site.slug}.{number} is closed."
 
 
 def chat_not_yours(site: Site, number: int) -> str:
-    return f"Chat {site.slug}.{number} is not assigned to you; your message was not delivered."
+    return f"Chat {site.slug}.{number} is not assigned to you."
+
+
+def not_delivered(refusal: str) -> str:
+    """A one-sentence refusal, said about a message the operator wrote to the chat."""
+    return f"{refusal.removesuffix('.')}; your message was not delivered."
 
 
 def operator_closed(site: Site, number: int) -> str:
@@ -149,3 +154,35 @@ def system_closed_by(operator: str) -> str:
 
 def system_assigned(operator: Operator, rule: str) -> str:
     return f"Assigned to {operator.name} ({operator.jid}): {rule}."
+
+
+# -- ad-hoc commands (XEP-0050) --------------------------------------------------------------
+
+COMMAND_NAMES = {
+    "info": "Chat info: the visitor and why the chat came to you",
+    "transfer": "Transfer this chat to another operator",
+    "close": "Close this chat",
+    "status": "My status: availability, idle time, open chats",
+    "pause": "Pause: receive no new chats",
+    "resume": "Resume receiving new chats",
+    "queue": "Chats waiting in the queue",
+}
+TRANSFER_INSTRUCTIONS = (
+    "Choose the operator to hand this chat to. They get its transcript, and the visitor is told "
+    "their name."
+)
+TRANSFER_FIELD = "Operator"
+
+
+def transfer_title(site: Site, number: int) -> str:
+    return f"Transfer chat {site.slug}.{number}"
+
+
+def nobody_to_transfer_to(site: Site) -> str:
+    return f"Nobody else works at {site.name}; the chat stays with you."
+
+
+def transfer_choice(operator: Operator, shown: str, namesake: bool) -> str:
+    """An operator as offered in the transfer form: name (JID only when names clash) and show."""
+    who = f"{operator.name} <{operator.jid}>" if namesake else operator.name
+    return f"{who} ({shown})"

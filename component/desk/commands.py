@@ -1,20 +1,33 @@
 """Operators' input: in a chat, words for the visitor or a command (/info, /transfer, /close,
-/help); to the desk, a command (/status, /pause, /resume, /queue, /help). Each command reads the
-desk's state and replies; changes go through the HelpDesk's use cases, which never import this
-module. Must not import asyncio or any adapter library.
+/help); to the desk, a command (/status, /pause, /resume, /queue, /help). Each command is one
+function returning a Reply, called by the slash path here and by the ad-hoc path (console.py);
+changes go through the HelpDesk's use cases, which never import this module. Must not import
+asyncio or any adapter library.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from component import texts
 from component.chats import OpenChat
 from component.desk.helpdesk import HelpDesk
 from component.models import Operator, Sender, Site, Tier
 
-ChatCommand = Callable[[HelpDesk, Site, Operator, OpenChat, str], str | None]
-DeskCommand = Callable[[HelpDesk, Site, Operator, str], str]
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A command's answer: `done` is False when it refused and changed nothing; `told` when its
+    use case already sent `text` to the operator (from the chat), so the slash path need not."""
+
+    text: str
+    done: bool = True
+    told: bool = False
+
+
+ChatCommand = Callable[[HelpDesk, Site, Operator, OpenChat, str], Reply]
+DeskCommand = Callable[[HelpDesk, Site, Operator, str], Reply]
 
 
 def is_command(body: str) -> bool:
@@ -47,41 +60,42 @@ def run_chat_command(
 ) -> None:
     word, _, argument = body.partition(" ")
     number = entry.chat.number
-    handler = CHAT_COMMANDS.get(word)
+    handler = CHAT_COMMANDS.get(word.removeprefix("/"))
     reply = (
         handler(desk, site, operator, entry, argument.strip())
         if handler
-        else texts.chat_unknown_command(word)
+        else Reply(texts.chat_unknown_command(word), done=False)
     )
-    if reply:
+    if not reply.told:
         desk.state.out.send_message(
-            desk.state.addresses.chat(site.slug, number), operator.jid, reply
+            desk.state.addresses.chat(site.slug, number), operator.jid, reply.text
         )
 
 
 def run_desk_command(desk: HelpDesk, site: Site, operator: Operator, body: str) -> None:
     word, _, argument = body.strip().partition(" ")
-    handler = DESK_COMMANDS.get(word)
+    handler = DESK_COMMANDS.get(word.removeprefix("/")) if word.startswith("/") else None
     reply = (
         handler(desk, site, operator, argument.strip())
         if handler
-        else texts.desk_unknown(site, body)
+        else Reply(texts.desk_unknown(site, body), done=False)
     )
-    desk.state.out.send_message(desk.state.addresses.desk(site.slug), operator.jid, reply)
+    desk.state.out.send_message(desk.state.addresses.desk(site.slug), operator.jid, reply.text)
 
 
 # -- in a chat -------------------------------------------------------------------------------
 
 
-def _close(desk: HelpDesk, site: Site, operator: Operator, entry: OpenChat, _: str) -> None:
-    desk.close_chat(site, operator, entry)
+def _close(desk: HelpDesk, site: Site, operator: Operator, entry: OpenChat, _: str) -> Reply:
+    desk.close_chat(site, operator, entry)  # tells the operator, from the chat
+    return Reply(texts.operator_closed(site, entry.chat.number), told=True)
 
 
-def _chat_help(desk: HelpDesk, site: Site, operator: Operator, entry: OpenChat, _: str) -> str:
-    return texts.CHAT_HELP
+def _chat_help(desk: HelpDesk, site: Site, operator: Operator, entry: OpenChat, _: str) -> Reply:
+    return Reply(texts.CHAT_HELP)
 
 
-def _info(desk: HelpDesk, site: Site, operator: Operator, entry: OpenChat, _: str) -> str:
+def _info(desk: HelpDesk, site: Site, operator: Operator, entry: OpenChat, _: str) -> Reply:
     chat, now = entry.chat, desk.state.clock()
     waited = (chat.assigned_at or now) - chat.opened_at
     said = sum(1 for m in entry.transcript if m.sender is Sender.VISITOR)
@@ -92,12 +106,20 @@ def _info(desk: HelpDesk, site: Site, operator: Operator, entry: OpenChat, _: st
         f"Visitor messages: {said}",
         chat.route_reason or "Routing: not recorded",
     ]
-    return "\n".join(lines)
+    return Reply("\n".join(lines))
 
 
-def _transfer(
-    desk: HelpDesk, site: Site, operator: Operator, entry: OpenChat, arg: str
-) -> str | None:
+def _transfer(desk: HelpDesk, site: Site, operator: Operator, entry: OpenChat, arg: str) -> Reply:
+    target = _transfer_target(desk, site, operator, arg)
+    if isinstance(target, str):
+        return Reply(target, done=False)
+    desk.transfer_chat(site, entry, target, operator)  # tells the operator, from the chat
+    moved = texts.chat_moved(site, entry.chat, target, texts.moved_transfer(target.name))
+    return Reply(moved, told=True)
+
+
+def _transfer_target(desk: HelpDesk, site: Site, operator: Operator, arg: str) -> Operator | str:
+    """The operator named by `arg` who can take the chat now, or why there is none."""
     if not arg:
         return texts.TRANSFER_USAGE
     target, problem = _find_operator(desk, site, arg)
@@ -109,8 +131,7 @@ def _transfer(
         return f"{target.name} is disabled; the chat stays with you."
     if desk.presence.tier_of(target.jid, site.id) is Tier.OFFLINE:
         return f"{target.name} is offline; the chat stays with you."
-    desk.transfer_chat(site, entry, target, operator)
-    return None
+    return target
 
 
 def _find_operator(desk: HelpDesk, site: Site, arg: str) -> tuple[Operator | None, str]:
@@ -135,31 +156,36 @@ def _as_jid(desk: HelpDesk, arg: str) -> str | None:
         return None
 
 
+def shown(desk: HelpDesk, site: Site, operator: Operator) -> str:
+    """An operator's availability at a site in one word: dnd, available, away, xa, offline."""
+    presence = desk.presence.summary(operator.jid, site.id)
+    return "dnd" if presence.dnd else presence.tier.name.lower()
+
+
 CHAT_COMMANDS: dict[str, ChatCommand] = {
-    "/close": _close,
-    "/help": _chat_help,
-    "/info": _info,
-    "/transfer": _transfer,
+    "close": _close,
+    "help": _chat_help,
+    "info": _info,
+    "transfer": _transfer,
 }
 
 
 # -- to the desk -----------------------------------------------------------------------------
 
 
-def _desk_help(desk: HelpDesk, site: Site, operator: Operator, _: str) -> str:
-    return texts.DESK_HELP
+def _desk_help(desk: HelpDesk, site: Site, operator: Operator, _: str) -> Reply:
+    return Reply(texts.DESK_HELP)
 
 
-def _status(desk: HelpDesk, site: Site, operator: Operator, _: str) -> str:
+def _status(desk: HelpDesk, site: Site, operator: Operator, _: str) -> Reply:
     now = desk.state.clock()
     presence = desk.presence.summary(operator.jid, site.id)
-    shown = "dnd" if presence.dnd else presence.tier.name.lower()
     idle = desk.state.idle_since(operator)
     open_chats = [e.chat for e in desk.chats.assigned_to(operator.jid, site.id)]
     limit = operator.max_chats or site.settings.max_chats
     numbers = ", ".join(f"{site.slug}.{c.number}" for c in open_chats) or "none"
     lines = [
-        f"You at {site.name}: {shown} ({presence.resources} connected)"
+        f"You at {site.name}: {shown(desk, site, operator)} ({presence.resources} connected)"
         + (f", status {presence.status!r}" if presence.status else ""),
         f"Idle: {texts.duration(now - idle) if idle is not None else 'never active'}"
         + _client_idle(presence.client_idle_since, now),
@@ -167,45 +193,47 @@ def _status(desk: HelpDesk, site: Site, operator: Operator, _: str) -> str:
         f"New chats: {'paused (/resume to receive them)' if operator.paused else 'yes'}",
         f"Queue: {len(desk.chats.queued(site.id))} waiting",
     ]
-    return "\n".join(lines)
+    return Reply("\n".join(lines))
 
 
 def _client_idle(since: float | None, now: float) -> str:
     return f" (your client says idle for {texts.duration(now - since)})" if since else ""
 
 
-def _pause(desk: HelpDesk, site: Site, operator: Operator, _: str) -> str:
+def _pause(desk: HelpDesk, site: Site, operator: Operator, _: str) -> Reply:
     if operator.paused:
-        return "You are paused already."
+        return Reply("You are paused already.", done=False)
     desk.set_paused(site, operator, paused=True)
-    return f"Paused: you get no new chats of {site.name} until /resume. Open chats stay yours."
+    return Reply(
+        f"Paused: you get no new chats of {site.name} until /resume. Open chats stay yours."
+    )
 
 
-def _resume(desk: HelpDesk, site: Site, operator: Operator, _: str) -> str:
+def _resume(desk: HelpDesk, site: Site, operator: Operator, _: str) -> Reply:
     if not operator.paused:
-        return "You are receiving new chats already."
+        return Reply("You are receiving new chats already.", done=False)
     desk.set_paused(site, operator, paused=False)
-    return f"Resumed: you get new chats of {site.name} again."
+    return Reply(f"Resumed: you get new chats of {site.name} again.")
 
 
-def _queue(desk: HelpDesk, site: Site, operator: Operator, _: str) -> str:
+def _queue(desk: HelpDesk, site: Site, operator: Operator, _: str) -> Reply:
     now = desk.state.clock()
     waiting = desk.chats.queued(site.id)
     if not waiting:
-        return f"The queue of {site.name} is empty."
+        return Reply(f"The queue of {site.name} is empty.")
     lines = [f"Queue of {site.name} ({len(waiting)}):"]
     lines += [
         f"{position}. {site.slug}.{e.chat.number} {e.chat.visitor_name},"
         f" waiting {texts.duration(now - e.chat.opened_at)}"
         for position, e in enumerate(waiting, start=1)
     ]
-    return "\n".join(lines)
+    return Reply("\n".join(lines))
 
 
 DESK_COMMANDS: dict[str, DeskCommand] = {
-    "/help": _desk_help,
-    "/status": _status,
-    "/pause": _pause,
-    "/resume": _resume,
-    "/queue": _queue,
+    "help": _desk_help,
+    "status": _status,
+    "pause": _pause,
+    "resume": _resume,
+    "queue": _queue,
 }

@@ -23,7 +23,7 @@ from component.desk.dispatch import Dispatcher
 from component.desk.roster import DeskRoster
 from component.desk.state import PRESENCE_SETTLE_SECONDS, DeskState
 from component.directory import Directory
-from component.errors import UnknownChat
+from component.errors import ChatClosed, NotYourChat, UnknownChat
 from component.models import ChatState, Operator, Sender, Show, Site, VisitorKind
 from component.names import clean_name
 from component.presence import PresenceTable
@@ -229,17 +229,24 @@ class HelpDesk:
         site = s.site(slug)
         operator = s.operator_of(site, jid, "write to its chats")
         s.checked_body(body)
-        chat_jid = s.addresses.chat(site.slug, number)
-        entry = s.chats.get(site.id, number)
+        try:
+            return site, operator, self.held_chat(site, jid, number)
+        except (ChatClosed, NotYourChat) as refusal:
+            chat_jid = s.addresses.chat(site.slug, number)
+            s.out.send_message(chat_jid, jid, texts.not_delivered(refusal.text))
+            return None
+
+    def held_chat(self, site: Site, jid: str, number: int) -> OpenChat:
+        """Chat `number` of `site`, open and assigned to `jid`; else UnknownChat (it never
+        existed), ChatClosed or NotYourChat."""
+        entry = self.state.chats.get(site.id, number)
         if entry is None:
-            if not s.chats.existed(site.id, number):
+            if not self.state.chats.existed(site.id, number):
                 raise UnknownChat(f"there is no chat {site.slug}.{number}")
-            s.out.send_message(chat_jid, jid, texts.chat_closed(site, number))
-            return None
+            raise ChatClosed(texts.chat_closed(site, number))
         if entry.chat.operator != jid:
-            s.out.send_message(chat_jid, jid, texts.chat_not_yours(site, number))
-            return None
-        return site, operator, entry
+            raise NotYourChat(texts.chat_not_yours(site, number))
+        return entry
 
     def is_operator_of(self, jid: str, slug: str) -> bool:
         site = self.state.directory.site(slug)

@@ -21,6 +21,7 @@ from component.desk.helpdesk import HelpDesk
 from component.errors import HelpDeskError, UnknownSite
 from component.models import VisitorKind
 from component.xmpp import peers, stanzas
+from component.xmpp.adhoc import COMMANDS_NS, AdHoc
 from component.xmpp.jids import Jid, normalize_domain, parse_jid
 from component.xmpp.outbox import SlixmppOut
 
@@ -57,6 +58,7 @@ class HelperChatComponent(ComponentXMPP):
         disco = self.plugin["xep_0030"]
         disco.set_node_handler("get_info", None, None, self.disco_info)
         disco.set_node_handler("get_items", None, None, self.disco_items)
+        self.adhoc = AdHoc(self, self.addresses, self._desk)
 
     def attach(self, desk: HelpDesk) -> None:
         self.desk = desk
@@ -176,25 +178,31 @@ class HelperChatComponent(ComponentXMPP):
     # -- service discovery -------------------------------------------------------------------
 
     def disco_info(self, jid: Any, node: Any, ifrom: Any, data: Any) -> Any:
-        info = self.plugin["xep_0030"].stanza.DiscoInfo()
         address = self.addresses.parse(jid.user if jid else "")
+        if node:
+            return self.adhoc.disco_info(address, _bare(ifrom), node)
+        info = self.plugin["xep_0030"].stanza.DiscoInfo()
         if address.kind is AddressKind.SERVICE:
             info.add_identity("component", "generic", "HelperChat")
         elif address.kind is AddressKind.DESK and self._site_exists(address.slug):
             site = self._desk().directory.site(address.slug)
             info.add_identity("client", "bot", site.name if site else address.slug)
+        elif address.kind is AddressKind.CHAT:
+            self.adhoc.allowed(address, _bare(ifrom))  # only the site's operators see its chats
+            info.add_identity("client", "bot", f"{address.slug}.{address.number}")
         else:
             raise XMPPError("item-not-found")
         info.add_feature("http://jabber.org/protocol/disco#info")
         info.add_feature("http://jabber.org/protocol/disco#items")
+        if address.kind is not AddressKind.SERVICE:
+            info.add_feature(COMMANDS_NS)
         return info
 
     def disco_items(self, jid: Any, node: Any, ifrom: Any, data: Any) -> Any:
         address = self.addresses.parse(jid.user if jid else "")
-        if address.kind is AddressKind.DESK and not self._site_exists(address.slug):
-            raise XMPPError("item-not-found")
-        if address.kind not in (AddressKind.SERVICE, AddressKind.DESK):
-            raise XMPPError("item-not-found")
+        if node:
+            return self.adhoc.disco_items(jid.bare, address, _bare(ifrom), node)
+        self.adhoc.allowed(address, _bare(ifrom))  # item-not-found, or forbidden for strangers
         return self.plugin["xep_0030"].stanza.DiscoItems()
 
     # -- helpers -----------------------------------------------------------------------------
@@ -213,3 +221,11 @@ class HelperChatComponent(ComponentXMPP):
             action(self._desk())
         except Exception:
             log.exception("presence/connection handling failed")
+
+
+def _bare(jid: Any) -> str:
+    """The requester of a disco query as a bare JID in normal form ("" when unreadable)."""
+    try:
+        return parse_jid(str(jid or "")).bare
+    except ValueError:
+        return ""

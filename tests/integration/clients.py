@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from slixmpp import ClientXMPP
+from slixmpp.exceptions import IqError
 
+COMMANDS_NS = "http://jabber.org/protocol/commands"
 DEFAULT_TIMEOUT = 15.0
 QUIET_SECONDS = 0.5
 """How long `expect_no_more` waits for a late extra message."""
@@ -41,6 +43,8 @@ class Client:
         self.xmpp.enable_direct_tls = False
         self.xmpp.register_plugin("xep_0030")
         self.xmpp.register_plugin("xep_0172")
+        self.xmpp.register_plugin("xep_0004")
+        self.xmpp.register_plugin("xep_0050")
         self.pending: list[Received] = []
         """Messages received and not yet taken by an `expect`, in arrival order."""
         self._arrived = asyncio.Event()
@@ -91,6 +95,41 @@ class Client:
         if nick:
             message["nick"]["nick"] = nick
         message.send()
+
+    async def commands(self, to: str) -> list[tuple[str, str]]:
+        """(node, name) of each ad-hoc command `to` lists for this account (XEP-0050)."""
+        iq = await self.xmpp.plugin["xep_0030"].get_items(
+            jid=to, node=COMMANDS_NS, timeout=DEFAULT_TIMEOUT
+        )
+        found = iq["disco_items"].xml.findall("{http://jabber.org/protocol/disco#items}item")
+        return [(item.get("node", ""), item.get("name", "")) for item in found]  # in order
+
+    async def run_command(
+        self,
+        to: str,
+        node: str,
+        *,
+        action: str = "execute",
+        sessionid: str | None = None,
+        values: dict[str, str] | None = None,
+    ) -> Any:
+        """One step of an ad-hoc command; the answer, a result or an error Iq (not raised)."""
+        payload = None
+        if values is not None:
+            payload = self.xmpp.plugin["xep_0004"].make_form(ftype="submit")
+            for var, value in values.items():
+                payload.add_field(var=var, value=value)
+        try:
+            return await self.xmpp.plugin["xep_0050"].send_command(
+                to,
+                node,
+                action=action,
+                payload=payload,
+                sessionid=sessionid,
+                timeout=DEFAULT_TIMEOUT,
+            )
+        except IqError as error:
+            return error.iq
 
     def send_raw(self, xml: str) -> None:
         self.xmpp.send_raw(xml)
