@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from slixmpp import ComponentXMPP
 
 from devstack import Ejabberd, MariaDB
+from devstack.ports import free_port
 from tests.integration.clients import Client
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,7 +72,7 @@ def write_config(path: Path, ejabberd: Ejabberd, mariadb: MariaDB, db: str, pass
         f"xmpp: {{component_jid: {ejabberd.component_domain}, secret: {ejabberd.component_secret},"
         f" host: 127.0.0.1, port: {ejabberd.component_port}}}\n"
         f"mysql: {{host: 127.0.0.1, port: {mariadb.port}, user: {db}, password: {password},"
-        f" database: {db}}}\nlog: {{level: WARNING}}\n",
+        f" database: {db}}}\nlog: {{level: WARNING}}\nhttp: {{port: {free_port()}}}\n",
         encoding="utf-8",
     )
 

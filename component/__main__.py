@@ -1,7 +1,7 @@
 """The `helperchat` command: run, check, db init/migrate, site and operator administration.
 
 Exit codes: 0 done, 1 a server could not be reached or refused (a database whose schema is not
-this HelperChat's included), 2 bad input or configuration.
+this HelperChat's, and an HTTP port that cannot be bound, included), 2 bad input or configuration.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from component.storage.schema import (
     require_current_schema,
 )
 from component.version import helperchat_version
+from component.web.server import HttpStartError, address, port_problem
 from component.xmpp.handshake import check_handshake
 from component.xmpp.jids import normalize_bare_jid
 
@@ -59,7 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"helperchat {helperchat_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the component until SIGTERM/SIGINT")
-    commands.add_parser("check", help="check the configuration, the database and the handshake")
+    commands.add_parser(
+        "check", help="check the configuration, the database, the handshake and the HTTP port"
+    )
     db = commands.add_parser("db", help="database schema").add_subparsers(
         dest="action", required=True
     )
@@ -227,7 +230,16 @@ async def _check(config: Config) -> int:
         failed = True
     reason = await check_handshake(config.xmpp)
     print("xmpp: OK (handshake accepted)" if reason is None else f"xmpp: FAILED {reason}")
-    return EXIT_UNAVAILABLE if failed or reason is not None else 0
+    failed = failed or reason is not None
+    return EXIT_UNAVAILABLE if _check_http(config) or failed else 0
+
+
+def _check_http(config: Config) -> bool:
+    """Bind and release the HTTP port as `run` would; True when that failed."""
+    problem = port_problem(config.http.host, config.http.port)
+    where = address(config.http.host, config.http.port)
+    print(f"http: OK ({where})" if problem is None else f"http: FAILED {problem}")
+    return problem is not None
 
 
 async def _check_schema(db: Database) -> None:
@@ -268,6 +280,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except StorageError as exc:
         print(f"helperchat: database error: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except HttpStartError as exc:
+        print(f"helperchat: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
 
 

@@ -1,7 +1,8 @@
 """Composition root: opens the database, builds the desk and the component, runs until stopped.
 
-Start order: database (retried until reachable), archive writer, directory and open chats, XMPP.
-Stop order is the reverse; the archive is flushed before the database closes.
+Start order: database (retried until reachable), archive writer, directory and open chats, the
+HTTP side, XMPP. Stop order is the reverse (HTTP first, so no request meets a half-stopped desk);
+the archive is flushed before the database closes.
 """
 
 from __future__ import annotations
@@ -16,14 +17,20 @@ import time
 from component.archive import ArchiveWriter
 from component.config import Config
 from component.desk.helpdesk import HelpDesk
+from component.desk.ports import ArchiveSink
 from component.desk.state import DeskState
 from component.directory import Directory
+from component.metered import MeteredArchive
 from component.metrics import Metrics
 from component.models import VisitorKind
+from component.site_stats import site_stats
 from component.storage import Database, StorageError, open_database
 from component.storage.archive import ArchiveRepository
 from component.storage.directory import DirectoryRepository
 from component.storage.schema import require_current_schema
+from component.web.app import build_app
+from component.web.health import Health
+from component.web.server import HttpServer
 from component.xmpp.component import HelperChatComponent
 from component.xmpp.jids import normalize_bare_jid
 from component.xmpp.visitors import XmppVisitors
@@ -62,6 +69,7 @@ class Application:
         self.writer: ArchiveWriter | None = None
         self.metrics = Metrics()
         self.desk: HelpDesk | None = None
+        self.http: HttpServer | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> bool:
@@ -82,12 +90,13 @@ class Application:
         )
         self.metrics.watch_archive(self.writer)
         self.writer.start()
-        self.desk = self._build_desk(self.writer)
+        self.desk = self._build_desk(MeteredArchive(self.writer, self.metrics, self._slug_of))
         archive = ArchiveRepository(self.db)
         self.desk.restore(await archive.last_numbers(), await archive.open_chats())
         directory_repo = DirectoryRepository(self.db)
         self.desk.apply_directory(await load_directory(directory_repo))
         self.component.attach(self.desk)
+        await self._start_http(self.db, self.desk)  # HttpStartError: `helperchat run` exits 1
         self.component.connect()
         self._tasks = [
             asyncio.create_task(self._reload_loop(directory_repo)),
@@ -95,12 +104,12 @@ class Application:
         ]
         return True
 
-    def _build_desk(self, writer: ArchiveWriter) -> HelpDesk:
+    def _build_desk(self, archive: ArchiveSink) -> HelpDesk:
         out = self.component.outbox
         return HelpDesk(
             DeskState(
                 addresses=self.component.addresses,
-                archive=writer,
+                archive=archive,
                 out=out,
                 visitors={VisitorKind.XMPP: XmppVisitors(out, self.component.addresses)},
                 clock=time.time,
@@ -110,6 +119,18 @@ class Application:
                 on_archive_full=self.metrics.count_refused_message,
             )
         )
+
+    def _slug_of(self, site_id: int) -> str | None:
+        site = None if self.desk is None else self.desk.directory.site_by_id_or_none(site_id)
+        return None if site is None else site.slug
+
+    async def _start_http(self, db: Database, desk: HelpDesk) -> None:
+        """The web side: /healthz, /metrics; per-site gauges are read from the desk when scraped."""
+        self.metrics.watch_sites(lambda: site_stats(desk.directory, desk.chats, desk.presence))
+        health = Health(self.component.connected_event.is_set, db.ping)
+        web_app = build_app(self.config.http, health=health, metrics=self.metrics)
+        self.http = HttpServer(web_app, self.config.http)
+        await self.http.start()
 
     async def _reload_loop(self, repo: DirectoryRepository) -> None:
         """Re-read sites and operators so command-line changes apply without a restart."""
@@ -136,6 +157,8 @@ class Application:
 
     async def stop(self) -> None:
         self.stop_requested.set()
+        if self.http is not None:
+            await self.http.stop()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -7,6 +7,7 @@ plus per-field semantic checks and normalisations declared in the field metadata
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import re
@@ -15,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -54,6 +56,49 @@ def _bare_domain(value: str) -> str | None:
     if not value or any(c in value for c in "@/") or any(c.isspace() for c in value):
         return "must be a bare domain such as helpdesk.example.com (no @ or /)"
     return None
+
+
+def _not_negative(value: float) -> str | None:
+    return None if value >= 0 else "must be 0 or more"
+
+
+_PUBLIC_URL = "must be an absolute http:// or https:// URL such as https://helpdesk.example.com"
+
+
+def _public_url(value: str) -> str | None:
+    try:
+        _normalize_public_url(value)
+    except ValueError:
+        return _PUBLIC_URL
+    return None
+
+
+def _normalize_public_url(value: str) -> str:
+    """`scheme://host[:port][/path]`, lower-case scheme and host, no trailing slash."""
+    parts = urlsplit(value)
+    host, port = parts.hostname, parts.port  # .port raises ValueError when out of range
+    if parts.scheme.lower() not in ("http", "https") or not host or parts.username is not None:
+        raise ValueError(_PUBLIC_URL)
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        raise ValueError(_PUBLIC_URL)
+    if any(c.isspace() for c in value):
+        raise ValueError(_PUBLIC_URL)
+    shown = f"[{host}]" if ":" in host else host
+    netloc = shown if port is None else f"{shown}:{port}"
+    return f"{parts.scheme.lower()}://{netloc}{parts.path.rstrip('/')}"
+
+
+def _networks(values: tuple[str, ...]) -> str | None:
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            return f"{value!r} is not an IP address or network (CIDR)"
+    return None
+
+
+def _normalize_networks(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(str(ipaddress.ip_network(value, strict=False)) for value in values)
 
 
 def _log_level(value: str) -> str | None:
@@ -107,6 +152,18 @@ class ComponentConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class HttpConfig:
+    host: str = field(default="127.0.0.1", metadata=_meta(_non_empty))
+    port: int = field(default=8080, metadata=_meta(_port))
+    public_url: str | None = field(default=None, metadata=_meta(_public_url, _normalize_public_url))
+    trusted_proxies: tuple[str, ...] = field(
+        default=(), metadata=_meta(_networks, _normalize_networks)
+    )
+    cors_max_age: int = field(default=600, metadata=_meta(_not_negative))
+    max_body_bytes: int = field(default=65536, metadata=_meta(_positive))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LogConfig:
     level: str = field(default="INFO", metadata=_meta(_log_level))
 
@@ -119,6 +176,7 @@ class Config:
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     component: ComponentConfig = field(default_factory=ComponentConfig)
     log: LogConfig = field(default_factory=LogConfig)
+    http: HttpConfig = field(default_factory=HttpConfig)
 
 
 # --- public entry points --------------------------------------------------------------------------
@@ -199,6 +257,7 @@ _INT_TEXT = re.compile(r"[+-]?[0-9]+")
 _FLOAT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 _EXPECTED = {str: "a string", int: "an integer", float: "a number", bool: "a boolean (true/false)"}
+_A_LIST = "a list of strings"
 
 
 def _build(
@@ -266,9 +325,37 @@ def _convert(
         section = _build(hint, {} if raw is None else raw, key, env, problems)
         return _INVALID if section is None else section
     match = _ENV_REF.fullmatch(raw) if isinstance(raw, str) else None
+    if get_origin(hint) is tuple:
+        if get_args(hint) != (str, ...):
+            raise TypeError(f"unsupported config field type {hint!r}")
+        if match is not None:
+            return _list_from_env(match.group(1), key, env, problems)
+        return _list_from_yaml(raw, key, problems)
     if match is not None:
         return _from_env(hint, match.group(1), key, env, problems)
     return _from_yaml(hint, raw, key, problems)
+
+
+def _list_from_yaml(raw: object, key: str, problems: list[str]) -> object:
+    """A YAML list of strings as a tuple (the only list kind the contract has)."""
+    if not isinstance(raw, list):
+        problems.append(f"{key}: expected {_A_LIST}, got {_describe(raw)}")
+        return _INVALID
+    wrong = [
+        f"{key}[{index}]: expected a string, got {_describe(item)}"
+        for index, item in enumerate(raw)
+        if not isinstance(item, str)
+    ]
+    problems.extend(wrong)
+    return _INVALID if wrong else tuple(raw)
+
+
+def _list_from_env(name: str, key: str, env: Mapping[str, str], problems: list[str]) -> object:
+    """A list from an environment variable: comma-separated, blanks around items ignored."""
+    if name not in env:
+        problems.append(f"{key}: environment variable {name} is not set")
+        return _INVALID
+    return tuple(item.strip() for item in env[name].split(",") if item.strip())
 
 
 def _from_yaml(hint: object, raw: object, key: str, problems: list[str]) -> object:

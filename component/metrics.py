@@ -1,14 +1,21 @@
 """Prometheus metrics of one running HelperChat; the only importer of prometheus_client.
 
 One registry per application (no global one: tests run several). Values other parts already
-keep, such as the archive backlog, are read when the metrics are scraped.
+keep, such as the archive backlog and each site's queue, are read when the metrics are scraped;
+events (chats, messages, HTTP requests) are counted as they happen. Label values are bounded:
+site slugs, two directions, route patterns (never raw paths), a fixed set of methods.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable, Iterable, Iterator
+from typing import ClassVar, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+
+from component.site_stats import SiteStats
 
 
 class HasBacklog(Protocol):
@@ -18,6 +25,8 @@ class HasBacklog(Protocol):
 
 class Metrics:
     """The instruments; `render()` gives the Prometheus text for a /metrics answer."""
+
+    content_type: ClassVar[str] = CONTENT_TYPE_PLAIN_0_0_4  # what generate_latest writes
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -31,14 +40,80 @@ class Metrics:
             "Messages refused (XMPP resource-constraint) because the archive backlog was full.",
             registry=self.registry,
         )
+        self._started = self._counter("chats_started", "Chats opened by visitors.", "site")
+        self._closed = self._counter(
+            "chats_closed", "Chats that ended (closed, or turned into feedback).", "site"
+        )
+        self._messages = self._counter(
+            "messages_relayed",
+            "Messages visitors and operators wrote in chats (accepted and archived), by direction:"
+            " visitor_to_operator, operator_to_visitor.",
+            "site",
+            "direction",
+        )
+        self._http = self._counter(
+            "http_requests",
+            "HTTP requests answered, by route pattern (unmatched: no route), method and status.",
+            "route",
+            "method",
+            "status",
+        )
+
+    def _counter(self, name: str, documentation: str, *labels: str) -> Counter:
+        return Counter(f"helperchat_{name}", documentation, labels, registry=self.registry)
 
     def watch_archive(self, writer: HasBacklog) -> None:
         """Report `writer.backlog` as helperchat_archive_backlog_rows."""
         self._archive_backlog.set_function(lambda: writer.backlog)
 
+    def watch_sites(self, read: Callable[[], Iterable[SiteStats]]) -> None:
+        """Report each site's queue length and operators online, calling `read` at every scrape."""
+        self.registry.register(_SiteCollector(read))
+
     def count_refused_message(self) -> None:
         """One message refused because the archive was full (ArchiveWriter.accepting False)."""
         self._refused.inc()
 
+    def count_chat_started(self, site: str) -> None:
+        self._started.labels(site).inc()
+
+    def count_chat_closed(self, site: str) -> None:
+        self._closed.labels(site).inc()
+
+    def count_message(self, site: str, direction: str) -> None:
+        self._messages.labels(site, direction).inc()
+
+    def count_http_request(self, route: str, method: str, status: int) -> None:
+        self._http.labels(route, method, str(status)).inc()
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _SiteCollector:
+    """Gauges computed from the desk's state at scrape time (no copy kept in between)."""
+
+    def __init__(self, read: Callable[[], Iterable[SiteStats]]) -> None:
+        self._read = read
+
+    def describe(self) -> Iterator[Metric]:
+        return self._families([])
+
+    def collect(self) -> Iterator[Metric]:
+        return self._families(self._read())
+
+    @staticmethod
+    def _families(stats: Iterable[SiteStats]) -> Iterator[Metric]:
+        queue = GaugeMetricFamily(
+            "helperchat_queue_length", "Chats waiting in the site's queue.", labels=["site"]
+        )
+        online = GaugeMetricFamily(
+            "helperchat_operators_online",
+            "Enabled operators of the site online at its desk (any show but offline).",
+            labels=["site"],
+        )
+        for site in stats:
+            queue.add_metric([site.slug], site.queued)
+            online.add_metric([site.slug], site.operators_online)
+        yield queue
+        yield online

@@ -124,6 +124,10 @@ class Database:
         async with self.transaction() as cursor:
             return int(await cursor.execute(sql, args))
 
+    async def ping(self) -> None:
+        """One cheap round trip (`SELECT 1`); StorageError when the database does not answer."""
+        await self.fetch_all("SELECT 1")
+
     async def close(self) -> None:
         self._pool.close()
         await self._pool.wait_closed()

@@ -23,6 +23,7 @@ from component.config import (
     ArchiveConfig,
     ComponentConfig,
     Config,
+    HttpConfig,
     LimitsConfig,
     MysqlConfig,
     XmppConfig,
@@ -33,6 +34,7 @@ from component.storage import Database, open_database
 from component.storage.directory import DirectoryRepository
 from component.storage.schema import init_schema
 from component.xmpp.jids import normalize_bare_jid
+from devstack.ports import free_port
 from tests.integration.clients import Client
 
 _counter = itertools.count(1)
@@ -156,6 +158,7 @@ def make_config(ejabberd: Any, mariadb: Any, database: str, password: str) -> Co
         archive=ArchiveConfig(flush_interval=0.02, batch_size=200, retry_max_delay=0.5),
         limits=LimitsConfig(max_body_chars=MAX_BODY),
         component=ComponentConfig(reload_interval=0.3),
+        http=HttpConfig(port=free_port()),  # never the default 8080: tests run side by side
     )
 
 

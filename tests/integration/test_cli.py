@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from component.admin import Admin
@@ -16,12 +18,15 @@ from component.models import Strategy
 from component.storage.directory import DirectoryRepository
 from component.storage.schema_files import shipped_schema
 from component.xmpp.jids import normalize_bare_jid
+from devstack.ports import free_port
 from tests.integration.helpdesk_fixtures import Desk
 
 LATEST = shipped_schema().version
 
 
-def write_config(desk: Desk, path: Path, secret: str | None = None) -> Path:
+def write_config(
+    desk: Desk, path: Path, secret: str | None = None, http_port: int | None = None
+) -> Path:
     xmpp, mysql = desk.config.xmpp, desk.config.mysql
     path.write_text(
         f"""
@@ -38,6 +43,8 @@ mysql:
   database: {mysql.database}
 component:
   reload_interval: 0.3
+http:
+  port: {http_port or free_port()}
 """,
         encoding="utf-8",
     )
@@ -357,19 +364,48 @@ def test_config_errors_name_every_key(tmp_path: Path) -> None:
 
 
 async def test_check_reports_each_part(desk: Desk, tmp_path: Path) -> None:
-    good = helperchat(write_config(desk, tmp_path / "good.yaml"), "check")
+    port = free_port()
+    good = helperchat(write_config(desk, tmp_path / "good.yaml", http_port=port), "check")
     assert good.returncode == 0, good.stdout + good.stderr
     assert "config: OK" in good.stdout
     assert f"database: OK (schema version {LATEST})" in good.stdout
     assert "xmpp: OK" in good.stdout
+    assert f"http: OK (127.0.0.1:{port})" in good.stdout
     bad = helperchat(write_config(desk, tmp_path / "bad.yaml", secret="wrong"), "check")
     assert bad.returncode == 1
     assert "xmpp: FAILED" in bad.stdout
 
 
-async def test_run_serves_until_sigterm(desk: Desk, config_file: Path) -> None:
+def listening_on(port: int) -> socket.socket:
+    """A socket listening on 127.0.0.1:`port`, as another server would be."""
+    taken = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    taken.bind(("127.0.0.1", port))
+    taken.listen()
+    return taken
+
+
+async def test_check_and_run_fail_when_the_http_port_is_taken(desk: Desk, tmp_path: Path) -> None:
+    port = free_port()
+    config = write_config(desk, tmp_path / "taken.yaml", http_port=port)
+    with listening_on(port):
+        checked = helperchat(config, "check")
+        ran = helperchat(config, "run", timeout=30)
+    assert checked.returncode == 1
+    assert "xmpp: OK" in checked.stdout and "database: OK" in checked.stdout
+    assert f"http: FAILED cannot listen on 127.0.0.1:{port}: Address already in use" in (
+        checked.stdout
+    )
+    assert ran.returncode == 1
+    assert f"helperchat: cannot listen on 127.0.0.1:{port}: " in ran.stderr
+    assert "Traceback" not in ran.stderr
+
+
+async def test_run_serves_until_sigterm(desk: Desk, tmp_path: Path) -> None:
     alice_jid = desk.user("alice")
     await desk.add_operator("acme", alice_jid, "Alice")
+    port = free_port()
+    config_file = write_config(desk, tmp_path / "config.yaml", http_port=port)
     process = subprocess.Popen(  # noqa: ASYNC220 - the component under test, stopped below
         [sys.executable, "-m", "component", "-c", str(config_file), "run"],
         stdout=subprocess.PIPE,
@@ -384,11 +420,17 @@ async def test_run_serves_until_sigterm(desk: Desk, config_file: Path) -> None:
         await alice.expect_from(desk.chat_jid(1), "hello from a visitor", timeout=20)
         alice.send(desk.chat_jid(1), "hello back")
         await visitor.expect_from(desk.desk_jid(), "hello back")
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{port}/healthz") as health,
+        ):
+            assert (health.status, await health.json()) == (200, {"xmpp": "up", "database": "up"})
     finally:
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=20)
     assert process.returncode == 0, output
     assert "stopped" in output
+    assert f"HTTP listening on 127.0.0.1:{port}" in output
     rows = await desk.rows("SELECT sender, body FROM messages ORDER BY seq")
     assert ("visitor", "hello from a visitor") in rows
     assert ("operator", "hello back") in rows

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from component.storage.schema_files import shipped_schema
+from devstack.ports import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -120,7 +121,8 @@ def elsewhere(mariadb: Any, ejabberd: Any, tmp_path: Path) -> Iterator[Path]:
         f'  secret: "{ejabberd.component_secret}"\n'
         f"  host: {ejabberd.host}\n  port: {ejabberd.component_port}\n"
         f"mysql:\n  host: {mariadb.host}\n  port: {mariadb.port}\n  user: {name}\n"
-        f'  password: "{password}"\n  database: {name}\n',
+        f'  password: "{password}"\n  database: {name}\n'
+        f"http:\n  port: {free_port()}\n",
         encoding="utf-8",
     )
     yield tmp_path
@@ -147,3 +149,4 @@ def test_the_installed_command_works_from_another_directory(
     checked = says("check")
     assert f"database: OK (schema version {SCHEMA_VERSION})" in checked
     assert "xmpp: OK" in checked
+    assert "http: OK (127.0.0.1:" in checked

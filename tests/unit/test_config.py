@@ -99,7 +99,7 @@ def test_contract_defaults(dotted: str, default: object) -> None:
     assert type(value) is type(default)
 
 
-@pytest.mark.parametrize("section", ["archive", "limits", "component", "log"])
+@pytest.mark.parametrize("section", ["archive", "limits", "component", "log", "http"])
 def test_optional_section_left_empty_gets_defaults(section: str) -> None:
     assert parse_config(with_value(section, None), {}) == parse_config(MINIMAL, {})
 
@@ -444,6 +444,7 @@ def test_walk_finds_every_section() -> None:
         "limits",
         "component",
         "log",
+        "http",
     }
 
 

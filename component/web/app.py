@@ -1,0 +1,30 @@
+"""Builds the aiohttp Application: typed keys, the two middlewares, the routes.
+
+Middlewares, outermost first: the access log (it sees the final status), then the error mapping.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from component.config import HttpConfig
+from component.web import ops
+from component.web.access_log import access_middleware
+from component.web.errors import error_middleware
+from component.web.health import Health
+from component.web.keys import HEALTH, METRICS, MetricsPage
+from component.web.proxies import networks
+
+
+def build_app(config: HttpConfig, *, health: Health, metrics: MetricsPage) -> web.Application:
+    app = web.Application(
+        middlewares=[
+            access_middleware(networks(config.trusted_proxies), metrics.count_http_request),
+            error_middleware,
+        ],
+        client_max_size=config.max_body_bytes,
+    )
+    app[HEALTH] = health
+    app[METRICS] = metrics
+    ops.add_routes(app)
+    return app
