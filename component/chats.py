@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from component.models import Chat, ChatState, Message, Sender, VisitorKind
+from component.receipts import ChatAcks
 
 _K = TypeVar("_K")
 
@@ -52,6 +53,7 @@ class OpenChat:
     waiting_since: float | None = None
     told_position: int = 0
     handed: bool = False  # an operator had it before: the next one gets the whole transcript
+    acks: ChatAcks = field(default_factory=ChatAcks)  # receipts and markers in flight
 
 
 class ChatBook:

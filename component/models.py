@@ -128,3 +128,31 @@ class Message:
     sender: Sender
     author: str
     body: str
+
+
+class Typing(StrEnum):
+    """A chat state (XEP-0085): what someone is doing in a chat; the web calls it typing."""
+
+    ACTIVE = "active"
+    COMPOSING = "composing"
+    PAUSED = "paused"
+    INACTIVE = "inactive"
+    GONE = "gone"
+
+
+class Receipt(StrEnum):
+    """An acknowledgement of one message: its recipient's client got it, or showed it."""
+
+    DELIVERED = "delivered"
+    READ = "read"
+
+
+NO_RECEIPTS: frozenset[Receipt] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class AckRequest:
+    """A message's own id and the acknowledgements its author asked for."""
+
+    id: str
+    kinds: frozenset[Receipt]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from component import texts
 from component.chats import OpenChat
 from component.desk.helpdesk import HelpDesk
-from component.models import Operator, Sender, Site, Tier
+from component.models import AckRequest, Operator, Sender, Site, Tier, Typing
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +35,21 @@ def is_command(body: str) -> bool:
     return body.startswith("/") and not body.startswith("//")
 
 
-def operator_wrote_chat(desk: HelpDesk, jid: str, slug: str, number: int, body: str) -> None:
-    """An operator wrote in a chat: run the command, or pass the words to the visitor."""
+def operator_wrote_chat(
+    desk: HelpDesk,
+    jid: str,
+    slug: str,
+    number: int,
+    body: str,
+    *,
+    typing: Typing | None = None,
+    ack: AckRequest | None = None,
+) -> None:
+    """An operator wrote in a chat: run the command, or pass the words (and the chat state and
+    receipt request that came with them) to the visitor."""
     if not is_command(body):
-        desk.operator_wrote_chat(jid, slug, number, body.removeprefix("/"))
+        text = body.removeprefix("/")
+        desk.operator_wrote_chat(jid, slug, number, text, typing=typing, ack=ack)
         return
     with desk.one_use_case():  # the reply goes out before whatever the command set moving
         found = desk.chat_of(jid, slug, number, body)

@@ -12,6 +12,7 @@ from dataclasses import replace
 from component import texts
 from component.archive import OperatorUpdate
 from component.chats import OpenChat, transition
+from component.desk.signals import relay_to_operator
 from component.desk.state import DeskState
 from component.models import ChatState, Sender, Site
 from component.routing import Decision, Outcome
@@ -171,11 +172,12 @@ class Dispatcher:
         """Give a new chat's operator the header and every visitor message so far."""
         s, chat = self._s, entry.chat
         from_visitor = [m for m in entry.transcript if m.sender is Sender.VISITOR]
-        chat_jid = s.addresses.chat(site.slug, chat.number)
         header = texts.chat_header(site, chat, from_visitor[0], now)
-        s.out.send_message(chat_jid, jid, header, nick=texts.nick(site, chat))
+        asked = entry.acks.waiting
+        nick = texts.nick(site, chat)
+        relay_to_operator(s, site, entry, jid, header, asked.pop(from_visitor[0].seq), nick=nick)
         for message in from_visitor[1:]:
-            s.out.send_message(chat_jid, jid, message.body)
+            relay_to_operator(s, site, entry, jid, message.body, asked.pop(message.seq))
 
     def _send_transcript(self, site: Site, entry: OpenChat, jid: str, now: float) -> None:
         s, chat = self._s, entry.chat

@@ -21,10 +21,20 @@ from component.archive import OperatorUpdate
 from component.chats import ChatBook, OpenChat, transition
 from component.desk.dispatch import Dispatcher
 from component.desk.roster import DeskRoster
+from component.desk.signals import Signals, relay_to_operator, relay_to_visitor
 from component.desk.state import PRESENCE_SETTLE_SECONDS, DeskState
 from component.directory import Directory
 from component.errors import ChatClosed, NotYourChat, UnknownChat
-from component.models import ChatState, Operator, Sender, Show, Site, VisitorKind
+from component.models import (
+    AckRequest,
+    ChatState,
+    Operator,
+    Sender,
+    Show,
+    Site,
+    Typing,
+    VisitorKind,
+)
 from component.names import clean_name
 from component.presence import PresenceTable
 from component.routing import Decision, Outcome
@@ -61,6 +71,7 @@ class HelpDesk:
         self.state = state
         self.dispatch = Dispatcher(self.state)
         self.roster = DeskRoster(self.state)
+        self.signals = Signals(self.state)
         self._depth = 0
         self._disconnected_at: float | None = None
 
@@ -191,8 +202,17 @@ class HelpDesk:
 
     @use_case
     def visitor_wrote(
-        self, slug: str, visitor: str, kind: VisitorKind, name: str, body: str
+        self,
+        slug: str,
+        visitor: str,
+        kind: VisitorKind,
+        name: str,
+        body: str,
+        *,
+        typing: Typing | None = None,
+        ack: AckRequest | None = None,
     ) -> None:
+        """`typing` rides along with the words; `ack`: what the visitor asks to be told of them."""
         site = self.state.site(slug)
         body = self.state.checked_body(body)
         now = self.state.clock()
@@ -201,24 +221,36 @@ class HelpDesk:
             shown = clean_name(name) or clean_name(visitor)
             entry = self.state.chats.open(site.id, visitor, kind, shown, now)
             self.state.archive.add_chat(entry.chat)
-            self.state.record(entry, Sender.VISITOR, visitor, body, now)
+            first = self.state.record(entry, Sender.VISITOR, visitor, body, now)
+            if ack is not None:
+                entry.acks.waiting.put(first.seq, ack)
             self.dispatch.route_new(site, entry, now)
             return
         message = self.state.record(entry, Sender.VISITOR, visitor, body, now)
         operator = entry.chat.operator
         if entry.chat.state is ChatState.ASSIGNED and self.state.is_member(site, operator):
-            chat_jid = self.state.addresses.chat(site.slug, entry.chat.number)
-            self.state.out.send_message(chat_jid, operator or "", message.body)
+            relay_to_operator(self.state, site, entry, operator or "", body, ack, typing=typing)
+        elif ack is not None and not entry.handed:  # goes with the backlog, once assigned
+            entry.acks.waiting.put(message.seq, ack)
 
     # -- operators ---------------------------------------------------------------------------
 
     @use_case
-    def operator_wrote_chat(self, jid: str, slug: str, number: int, body: str) -> None:
+    def operator_wrote_chat(
+        self,
+        jid: str,
+        slug: str,
+        number: int,
+        body: str,
+        *,
+        typing: Typing | None = None,
+        ack: AckRequest | None = None,
+    ) -> None:
         """An operator's words in a chat, for its visitor (commands are parsed in commands.py)."""
         found = self.chat_of(jid, slug, number, body)
         if found is not None:
             site, _, entry = found
-            self._operator_said(site, entry, jid, body)
+            self._operator_said(site, entry, jid, body, typing, ack)
 
     def chat_of(
         self, jid: str, slug: str, number: int, body: str
@@ -339,10 +371,18 @@ class HelpDesk:
         if not s.directory.is_operator(op.jid):
             s.last_replied.pop(op.jid, None)
 
-    def _operator_said(self, site: Site, entry: OpenChat, jid: str, body: str) -> None:
+    def _operator_said(
+        self,
+        site: Site,
+        entry: OpenChat,
+        jid: str,
+        body: str,
+        typing: Typing | None,
+        ack: AckRequest | None,
+    ) -> None:
         now = self.state.clock()
         self.state.record(entry, Sender.OPERATOR, jid, body, now)
-        self.state.visitors[entry.chat.visitor_kind].deliver(site, entry.chat, body)
+        relay_to_visitor(self.state, site, entry, body, ack, typing)
         entry.answered = True
         self.state.last_replied[jid] = now
         self.state.refresh(jid)

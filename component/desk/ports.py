@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from component.archive import OperatorUpdate
-from component.models import Chat, Message, Site
+from component.models import NO_RECEIPTS, Chat, Message, Receipt, Site, Typing
 
 
 class PresenceType(StrEnum):
@@ -25,16 +25,51 @@ class XmppOut(Protocol):
     """Stanzas the component sends; `sender` is always one of the component's own JIDs."""
 
     def send_message(
-        self, sender: str, recipient: str, body: str, *, nick: str | None = None
-    ) -> None: ...
+        self,
+        sender: str,
+        recipient: str,
+        body: str,
+        *,
+        nick: str | None = None,
+        typing: Typing | None = None,
+        ask: frozenset[Receipt] = NO_RECEIPTS,
+    ) -> str:
+        """Send a chat message (with a chat state, asking for `ask`); returns its id."""
+        ...
 
     def send_presence(self, sender: str, recipient: str, kind: PresenceType) -> None: ...
 
+    def send_typing(self, sender: str, recipient: str, typing: Typing) -> None:
+        """A chat state alone, without a body."""
+        ...
+
+    def send_receipt(self, sender: str, recipient: str, message_id: str, kind: Receipt) -> None:
+        """Acknowledge the recipient's message `message_id` (delivered, or read)."""
+        ...
+
 
 class VisitorTransport(Protocol):
-    """How text reaches a visitor of one kind (XMPP today, the web widget later)."""
+    """How the desk's words and signals reach a visitor of one kind (XMPP, the web widget)."""
 
-    def deliver(self, site: Site, chat: Chat, body: str) -> None: ...
+    def deliver(
+        self,
+        site: Site,
+        chat: Chat,
+        body: str,
+        *,
+        typing: Typing | None = None,
+        ask: frozenset[Receipt] = NO_RECEIPTS,
+    ) -> str:
+        """Text for the visitor; returns the id the visitor acknowledges it by ("" for none)."""
+        ...
+
+    def typing(self, site: Site, chat: Chat, state: Typing) -> None:
+        """The operator's chat state (a web visitor's `typing` event)."""
+        ...
+
+    def receipt(self, site: Site, chat: Chat, visitor_message_id: str, kind: Receipt) -> None:
+        """The operator's client got (delivered) or showed (read) the visitor's message."""
+        ...
 
 
 class ArchiveSink(Protocol):

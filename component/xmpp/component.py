@@ -1,7 +1,9 @@
 """The XEP-0114 component: classifies each stanza once and hands it to one HelpDesk use case.
 
 Handlers are synchronous so stanzas reach the use cases in the order they arrived. Domain errors
-become XMPP errors here; no exception escapes a handler.
+become XMPP errors here; no exception escapes a handler. Every message comes to `on_message`, with
+a body or not (chat states, receipts, markers); slixmpp's receipt plugin is never loaded, as its
+automatic acknowledgements carry no `from`.
 """
 
 from __future__ import annotations
@@ -13,19 +15,28 @@ from typing import Any
 
 from slixmpp import ComponentXMPP
 from slixmpp.exceptions import XMPPError
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import MatchXPath
 
 from component.addresses import Address, Addresses, AddressKind
 from component.config import XmppConfig
 from component.desk import commands
 from component.desk.helpdesk import HelpDesk
 from component.errors import HelpDeskError, UnknownSite
-from component.models import VisitorKind
+from component.models import Typing, VisitorKind
 from component.xmpp import peers, stanzas
 from component.xmpp.adhoc import COMMANDS_NS, AdHoc
 from component.xmpp.jids import Jid, normalize_domain, parse_jid
 from component.xmpp.outbox import SlixmppOut
 
 log = logging.getLogger(__name__)
+
+RELAYED_FEATURES = (
+    "http://jabber.org/protocol/chatstates",  # XEP-0085
+    "urn:xmpp:receipts",  # XEP-0184
+    "urn:xmpp:chat-markers:0",  # XEP-0333
+)
+"""What desks and chats relay between visitor and operator, advertised so clients send it."""
 
 IGNORED_MESSAGE_TYPES = frozenset({"error", "groupchat", "headline"})
 SERVICE_TEXT = "This is the HelperChat service. Write to a site's desk, <site>@{domain}."
@@ -51,7 +62,9 @@ class HelperChatComponent(ComponentXMPP):
         self._body_tag = f"{{{self.default_ns}}}body"
         self.register_plugin("xep_0030")
         peers.take_over_presence(self, self.on_presence)
-        self.add_event_handler("message", self.on_message)
+        self.remove_handler("IM")  # fires `message` only for messages with a body
+        every_message = MatchXPath(f"{{{self.default_ns}}}message")
+        self.register_handler(Callback("HelperChat message", every_message, self.on_message))
         self.add_event_handler("session_start", self.on_session_start)
         self.add_event_handler("disconnected", self.on_disconnected)
         self.add_event_handler("connection_failed", self.on_connection_failed)
@@ -112,9 +125,18 @@ class HelperChatComponent(ComponentXMPP):
         except ValueError as exc:
             log.info("dropped a message with an invalid address: %s", exc)
             return
-        body = xml.findtext(self._body_tag) or ""
+        text = xml.findtext(self._body_tag)
+        body = text or ""
+        extras = stanzas.extras_of(xml)
+        address = self.addresses.parse(to.local)
+        if extras is not None:
+            self._guarded(lambda desk: self._route_extras(desk, address, sender, extras, body))
+            if not body:
+                return  # a chat state or an acknowledgement alone: never an error reply
+        elif text is None:
+            return  # no body and nothing this component reads
         try:
-            self._route_message(self.addresses.parse(to.local), sender, msg, body)
+            self._route_message(address, sender, msg, body, extras)
         except HelpDeskError as error:
             log.info("refused message from %s to %s: %s", sender, to.bare, error.text)
             stanzas.send_error(msg, error.condition, error.text)
@@ -122,21 +144,45 @@ class HelperChatComponent(ComponentXMPP):
             log.exception("message from %s to %s failed", sender, to.bare)
             stanzas.send_error(msg, "internal-server-error", "the message could not be handled")
 
-    def _route_message(self, address: Address, sender: str, msg: Any, body: str) -> None:
+    def _route_message(
+        self, address: Address, sender: str, msg: Any, body: str, extras: stanzas.Extras | None
+    ) -> None:
         desk = self._desk()
+        typing, ack = (extras.typing, extras.request) if extras else (None, None)
         if address.kind is AddressKind.DESK:
             if desk.is_operator_of(sender, address.slug):
                 commands.operator_wrote_desk(desk, sender, address.slug, body)
             else:
                 name = stanzas.nick_of(msg) or sender.split("@", 1)[0]
-                desk.visitor_wrote(address.slug, sender, VisitorKind.XMPP, name, body)
+                desk.visitor_wrote(
+                    address.slug, sender, VisitorKind.XMPP, name, body, typing=typing, ack=ack
+                )
         elif address.kind is AddressKind.CHAT:
-            commands.operator_wrote_chat(desk, sender, address.slug, address.number, body)
+            slug, number = address.slug, address.number
+            commands.operator_wrote_chat(desk, sender, slug, number, body, typing=typing, ack=ack)
         elif address.kind is AddressKind.SERVICE:
             reply = SERVICE_TEXT.format(domain=self.addresses.domain)
             self.outbox.send_message(self.addresses.domain, msg["from"].full, reply)
         else:
             raise UnknownSite(f"{msg['to'].user!r} is not a site or chat address")
+
+    def _route_extras(
+        self, desk: HelpDesk, address: Address, sender: str, extras: stanzas.Extras, body: str
+    ) -> None:
+        """Acknowledgements, and a chat state that came without words, to the chat's other side."""
+        typing: Typing | None = None if body else extras.typing
+        signals = desk.signals
+        if address.kind is AddressKind.DESK and not desk.is_operator_of(sender, address.slug):
+            if typing is not None:
+                signals.visitor_typing(address.slug, sender, typing)
+            for relayed, kind in extras.acks:
+                signals.visitor_acknowledged(address.slug, sender, relayed, kind)
+        elif address.kind is AddressKind.CHAT:
+            slug, number = address.slug, address.number
+            if typing is not None:
+                signals.operator_typing(sender, slug, number, typing)
+            for relayed, kind in extras.acks:
+                signals.operator_acknowledged(sender, slug, number, relayed, kind)
 
     def on_presence(self, pres: Any) -> None:
         xml = pres.xml
@@ -195,7 +241,8 @@ class HelperChatComponent(ComponentXMPP):
         info.add_feature("http://jabber.org/protocol/disco#info")
         info.add_feature("http://jabber.org/protocol/disco#items")
         if address.kind is not AddressKind.SERVICE:
-            info.add_feature(COMMANDS_NS)
+            for feature in (COMMANDS_NS, *RELAYED_FEATURES):
+                info.add_feature(feature)
         return info
 
     def disco_items(self, jid: Any, node: Any, ifrom: Any, data: Any) -> Any:
@@ -220,7 +267,7 @@ class HelperChatComponent(ComponentXMPP):
         try:
             action(self._desk())
         except Exception:
-            log.exception("presence/connection handling failed")
+            log.exception("presence, signal or connection handling failed")
 
 
 def _bare(jid: Any) -> str:

@@ -2,6 +2,8 @@
 
 The relay's hot path writes serialised stanzas directly (much cheaper than slixmpp stanza
 objects). While the stream is down they wait here, in order, and are written once it is back.
+Message ids carry a tag of this run, so an acknowledgement of a message sent before a restart
+can never name a message sent after it.
 """
 
 from __future__ import annotations
@@ -9,15 +11,27 @@ from __future__ import annotations
 import itertools
 import logging
 import re
+import secrets
 from collections import deque
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from component.desk.ports import PresenceType
+from component.models import NO_RECEIPTS, Receipt, Typing
+from component.xmpp.stanzas import CHATSTATES_NS, MARKERS_NS, RECEIPTS_NS
 
 log = logging.getLogger(__name__)
 
 NICK_NS = "http://jabber.org/protocol/nick"
+NO_STORE = "<no-store xmlns='urn:xmpp:hints'/>"  # chat states are not kept for offline users
+_ASKS = {
+    Receipt.DELIVERED: f"<request xmlns='{RECEIPTS_NS}'/>",
+    Receipt.READ: f"<markable xmlns='{MARKERS_NS}'/>",
+}
+_ACKS = {
+    Receipt.DELIVERED: f"<received xmlns='{RECEIPTS_NS}' id=",
+    Receipt.READ: f"<displayed xmlns='{MARKERS_NS}' id=",
+}
 # characters XML 1.0 does not allow, which a web visitor could still send
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -30,17 +44,45 @@ class SlixmppOut:
     def __init__(self, stream: Any, max_pending: int = 100_000) -> None:
         self._stream = stream
         self._ids = itertools.count(1)
+        self._id_prefix = f"hc{secrets.token_hex(3)}-"
         self._pending: deque[str] = deque()
         self._max_pending = max_pending
         self.ready = False
 
     def send_message(
-        self, sender: str, recipient: str, body: str, *, nick: str | None = None
-    ) -> None:
+        self,
+        sender: str,
+        recipient: str,
+        body: str,
+        *,
+        nick: str | None = None,
+        typing: Typing | None = None,
+        ask: frozenset[Receipt] = NO_RECEIPTS,
+    ) -> str:
+        message_id = f"{self._id_prefix}{next(self._ids)}"
         extra = f'<nick xmlns="{NICK_NS}">{xml_text(nick)}</nick>' if nick else ""
+        if typing is not None:
+            extra += f"<{typing.value} xmlns='{CHATSTATES_NS}'/>"
+        if ask:
+            extra += "".join(_ASKS[kind] for kind in sorted(ask))
         self._write(
             f"<message from={quoteattr(sender)} to={quoteattr(recipient)} type='chat'"
-            f" id='hc{next(self._ids)}'><body>{xml_text(body)}</body>{extra}</message>"
+            f" id='{message_id}'><body>{xml_text(body)}</body>{extra}</message>"
+        )
+        return message_id
+
+    def send_typing(self, sender: str, recipient: str, typing: Typing) -> None:
+        self._write(
+            f"<message from={quoteattr(sender)} to={quoteattr(recipient)} type='chat'"
+            f" id='{self._id_prefix}{next(self._ids)}'>"
+            f"<{typing.value} xmlns='{CHATSTATES_NS}'/>{NO_STORE}</message>"
+        )
+
+    def send_receipt(self, sender: str, recipient: str, message_id: str, kind: Receipt) -> None:
+        self._write(
+            f"<message from={quoteattr(sender)} to={quoteattr(recipient)} type='chat'"
+            f" id='{self._id_prefix}{next(self._ids)}'>{_ACKS[kind]}{quoteattr(message_id)}/>"
+            "</message>"
         )
 
     def send_presence(self, sender: str, recipient: str, kind: PresenceType) -> None:

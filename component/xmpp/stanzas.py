@@ -1,14 +1,28 @@
-"""Reading values out of incoming stanzas (show, idle, nick) and building error replies."""
+"""Reading values out of incoming stanzas (show, idle, nick, chat states, receipts) and building
+error replies."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from component.models import Show
+from component.models import AckRequest, Receipt, Show, Typing
 
 log = logging.getLogger(__name__)
+
+CHATSTATES_NS = "http://jabber.org/protocol/chatstates"  # XEP-0085
+RECEIPTS_NS = "urn:xmpp:receipts"  # XEP-0184
+MARKERS_NS = "urn:xmpp:chat-markers:0"  # XEP-0333
+_TYPING = {f"{{{CHATSTATES_NS}}}{state.value}": state for state in Typing}
+_ASKS = {f"{{{RECEIPTS_NS}}}request": Receipt.DELIVERED, f"{{{MARKERS_NS}}}markable": Receipt.READ}
+_ACKS = {
+    f"{{{RECEIPTS_NS}}}received": Receipt.DELIVERED,
+    f"{{{MARKERS_NS}}}received": Receipt.DELIVERED,
+    f"{{{MARKERS_NS}}}displayed": Receipt.READ,
+}
+_EXTRA_TAGS = _TYPING.keys() | _ASKS.keys() | _ACKS.keys()
 
 IDLE_TAG = "{urn:xmpp:idle:1}idle"
 NICK_TAG = "{http://jabber.org/protocol/nick}nick"
@@ -42,6 +56,39 @@ def idle_since_of(presence: Any) -> float | None:
 def nick_of(message: Any) -> str:
     element = message.xml.find(NICK_TAG)
     return (element.text or "").strip() if element is not None else ""
+
+
+@dataclass(slots=True)
+class Extras:
+    """What a message carries besides its body: a chat state, what its author asks to be told,
+    and the acknowledgements of earlier messages, as (id, kind)."""
+
+    typing: Typing | None = None
+    request: AckRequest | None = None
+    acks: list[tuple[str, Receipt]] = field(default_factory=list)
+
+
+def extras_of(xml: Any) -> Extras | None:
+    """Chat state, receipt request, markable and acknowledgements of a message; None if none.
+
+    One pass over the children, a set look-up each: cheap enough for the relay's hot path.
+    """
+    found = [child for child in xml if child.tag in _EXTRA_TAGS]
+    if not found:
+        return None
+    extras, asked = Extras(), set()
+    for child in found:
+        tag = child.tag
+        if tag in _TYPING:
+            extras.typing = _TYPING[tag]
+        elif tag in _ASKS:
+            asked.add(_ASKS[tag])
+        elif child.get("id"):
+            extras.acks.append((child.get("id"), _ACKS[tag]))
+    message_id = xml.get("id", "")
+    if asked and message_id:
+        extras.request = AckRequest(message_id, frozenset(asked))
+    return extras
 
 
 def send_error(stanza: Any, condition: str, text: str) -> None:

@@ -1,14 +1,14 @@
-"""Visitor transports: how the desk's words reach each kind of visitor.
+"""Visitor transports: how the desk's words and signals reach each kind of visitor.
 
-XMPP visitors are answered from the site's desk JID. Must not import slixmpp (it goes through the
-XmppOut port).
+XMPP visitors are answered from the site's desk JID, chat states and acknowledgements included.
+Must not import slixmpp (it goes through the XmppOut port).
 """
 
 from __future__ import annotations
 
 from component.addresses import Addresses
 from component.desk.ports import XmppOut
-from component.models import Chat, Site
+from component.models import NO_RECEIPTS, Chat, Receipt, Site, Typing
 
 
 class XmppVisitors:
@@ -16,5 +16,21 @@ class XmppVisitors:
         self._out = out
         self._addresses = addresses
 
-    def deliver(self, site: Site, chat: Chat, body: str) -> None:
-        self._out.send_message(self._addresses.desk(site.slug), chat.visitor, body)
+    def deliver(
+        self,
+        site: Site,
+        chat: Chat,
+        body: str,
+        *,
+        typing: Typing | None = None,
+        ask: frozenset[Receipt] = NO_RECEIPTS,
+    ) -> str:
+        desk = self._addresses.desk(site.slug)
+        return self._out.send_message(desk, chat.visitor, body, typing=typing, ask=ask)
+
+    def typing(self, site: Site, chat: Chat, state: Typing) -> None:
+        self._out.send_typing(self._addresses.desk(site.slug), chat.visitor, state)
+
+    def receipt(self, site: Site, chat: Chat, visitor_message_id: str, kind: Receipt) -> None:
+        desk = self._addresses.desk(site.slug)
+        self._out.send_receipt(desk, chat.visitor, visitor_message_id, kind)

@@ -7,14 +7,33 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
 from slixmpp import ClientXMPP
 from slixmpp.exceptions import IqError
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher.base import MatcherBase
 
 COMMANDS_NS = "http://jabber.org/protocol/commands"
 DEFAULT_TIMEOUT = 15.0
 QUIET_SECONDS = 0.5
 """How long `expect_no_more` waits for a late extra message."""
+
+CHATSTATES_NS = "http://jabber.org/protocol/chatstates"
+RECEIPTS_NS = "urn:xmpp:receipts"
+MARKERS_NS = "urn:xmpp:chat-markers:0"
+CHAT_STATES = ("active", "composing", "paused", "inactive", "gone")
+SIGNAL_NAMES = {
+    **{f"{{{CHATSTATES_NS}}}{state}": state for state in CHAT_STATES},
+    f"{{{RECEIPTS_NS}}}received": "received",
+    f"{{{MARKERS_NS}}}received": "marker-received",
+    f"{{{MARKERS_NS}}}displayed": "displayed",
+}
+ACKS = {
+    "received": f"<received xmlns='{RECEIPTS_NS}' id=%s/>",
+    "marker-received": f"<received xmlns='{MARKERS_NS}' id=%s/>",
+    "displayed": f"<displayed xmlns='{MARKERS_NS}' id=%s/>",
+}
 
 
 @dataclass(frozen=True)
@@ -25,6 +44,34 @@ class Received:
     nick: str = ""
     error_condition: str = ""
     error_text: str = ""
+    id: str = ""
+    typing: str = ""
+    """The chat state that came with the words, if any."""
+    request: bool = False
+    """It asks for a delivery receipt (XEP-0184)."""
+    markable: bool = False
+    """It asks for chat markers (XEP-0333)."""
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A message without a body: a chat state ("composing", ...) or an acknowledgement of message
+    `id` ("received" for XEP-0184; "marker-received" or "displayed" for XEP-0333)."""
+
+    sender: str
+    name: str
+    id: str = ""
+
+
+class _Bodiless(MatcherBase):
+    """Messages without a body (slixmpp's `message` event sees only those with one)."""
+
+    def __init__(self, ns: str) -> None:
+        self._tag, self._body = f"{{{ns}}}message", f"{{{ns}}}body"
+
+    def match(self, stanza: Any) -> bool:
+        xml = stanza.xml
+        return bool(xml.tag == self._tag and xml.find(self._body) is None)
 
 
 class Client:
@@ -48,6 +95,11 @@ class Client:
         self.pending: list[Received] = []
         """Messages received and not yet taken by an `expect`, in arrival order."""
         self._arrived = asyncio.Event()
+        self.signals: list[Signal] = []
+        """Chat states and acknowledgements received without a body, not yet taken."""
+        self._signalled = asyncio.Event()
+        bodiless = _Bodiless(self.xmpp.default_ns)
+        self.xmpp.register_handler(Callback("test signals", bodiless, self._on_bodiless))
         self.presences: list[Any] = []
         self.online = asyncio.Event()
         self.xmpp.add_event_handler("session_start", self._on_session_start)
@@ -67,7 +119,10 @@ class Client:
         self.online.set()
 
     def _on_message(self, msg: Any) -> None:
-        nick = msg.xml.find("{http://jabber.org/protocol/nick}nick")
+        xml = msg.xml
+        nick = xml.find("{http://jabber.org/protocol/nick}nick")
+        tags = {child.tag for child in xml}
+        states = [SIGNAL_NAMES[tag] for tag in tags if tag.startswith(f"{{{CHATSTATES_NS}}}")]
         self.pending.append(
             Received(
                 sender=str(msg["from"]),
@@ -76,9 +131,21 @@ class Client:
                 nick=(nick.text or "") if nick is not None else "",
                 error_condition=msg["error"]["condition"] if msg["type"] == "error" else "",
                 error_text=msg["error"]["text"] if msg["type"] == "error" else "",
+                id=xml.get("id", ""),
+                typing=states[0] if states else "",
+                request=f"{{{RECEIPTS_NS}}}request" in tags,
+                markable=f"{{{MARKERS_NS}}}markable" in tags,
             )
         )
         self._arrived.set()
+
+    def _on_bodiless(self, msg: Any) -> None:
+        sender = str(msg["from"])
+        for child in msg.xml:
+            name = SIGNAL_NAMES.get(child.tag)
+            if name is not None:
+                self.signals.append(Signal(sender, name, child.get("id", "")))
+                self._signalled.set()
 
     def forget_received(self) -> None:
         """Drop every message received so far and not taken (for benchmarks between rounds)."""
@@ -131,6 +198,36 @@ class Client:
         except IqError as error:
             return error.iq
 
+    def send_asking(
+        self,
+        to: str,
+        body: str,
+        message_id: str,
+        *,
+        typing: str = "",
+        request: bool = True,
+        markable: bool = True,
+    ) -> None:
+        """Words with a chat state, asking for a delivery receipt and chat markers."""
+        extras = f"<{typing} xmlns='{CHATSTATES_NS}'/>" if typing else ""
+        extras += f"<request xmlns='{RECEIPTS_NS}'/>" if request else ""
+        extras += f"<markable xmlns='{MARKERS_NS}'/>" if markable else ""
+        self.send_raw(
+            f"<message to={quoteattr(to)} type='chat' id={quoteattr(message_id)}>"
+            f"<body>{escape(body)}</body>{extras}</message>"
+        )
+
+    def send_typing(self, to: str, state: str) -> None:
+        """A chat state alone (XEP-0085), no body."""
+        self.send_raw(
+            f"<message to={quoteattr(to)} type='chat'><{state} xmlns='{CHATSTATES_NS}'/></message>"
+        )
+
+    def send_ack(self, to: str, name: str, message_id: str) -> None:
+        """Acknowledge message `message_id`: `name` as in Signal ("received", "displayed", ...)."""
+        ack = ACKS[name] % quoteattr(message_id)
+        self.send_raw(f"<message to={quoteattr(to)} type='chat'>{ack}</message>")
+
     def send_raw(self, xml: str) -> None:
         self.xmpp.send_raw(xml)
 
@@ -168,6 +265,27 @@ class Client:
         return await self.expect(
             lambda r: r.sender.split("/")[0] == sender and contains in r.body, **kw
         )
+
+    async def expect_signal(
+        self, sender: str, name: str, timeout: float = DEFAULT_TIMEOUT
+    ) -> Signal:
+        """Take the first bodiless signal `name` from `sender` (a bare JID), in arrival order."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            for index, signal in enumerate(self.signals):
+                if signal.sender.split("/")[0] == sender and signal.name == name:
+                    del self.signals[index]
+                    return signal
+            self._signalled.clear()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await self._signalled.wait()
+            except TimeoutError:
+                raise AssertionError(
+                    f"{self.jid}: no {name} from {sender} within {timeout:g} s;"
+                    f" signals not taken: {self.signals}"
+                ) from None
 
     def assert_no_more(self) -> None:
         """Fail when a message arrived that no `expect` took, listing what arrived."""

@@ -108,6 +108,8 @@ async def test_disco_info_names_the_commands_feature(desk: Desk) -> None:
     for jid in (desk.desk_jid(), desk.chat_jid(1)):
         info = await disco.get_info(jid=jid, timeout=10)
         assert COMMANDS_NS in info["disco_info"]["features"]
+        relayed = ("http://jabber.org/protocol/chatstates", "urn:xmpp:receipts")
+        assert set(relayed) <= set(info["disco_info"]["features"])  # clients send them
         node = await disco.get_info(jid=jid, node=COMMANDS_NS, timeout=10)
         assert ("automation", "command-list") in {
             (category, kind) for category, kind, _, _ in node["disco_info"]["identities"]

@@ -11,7 +11,17 @@ from component.desk.helpdesk import HelpDesk
 from component.desk.ports import PresenceType
 from component.desk.state import PRESENCE_SETTLE_SECONDS, DeskState
 from component.directory import Directory
-from component.models import Chat, Message, Operator, Show, Site, VisitorKind
+from component.models import (
+    NO_RECEIPTS,
+    Chat,
+    Message,
+    Operator,
+    Receipt,
+    Show,
+    Site,
+    Typing,
+    VisitorKind,
+)
 from component.xmpp.jids import normalize_bare_jid
 from component.xmpp.visitors import XmppVisitors
 
@@ -24,17 +34,39 @@ class Sent:
     recipient: str
     body: str
     nick: str | None = None
+    typing: Typing | None = None
+    ask: frozenset[Receipt] = NO_RECEIPTS
+    id: str = ""
 
 
 @dataclass
 class FakeOut:
     messages: list[Sent] = field(default_factory=list)
     presences: list[tuple[str, str, PresenceType]] = field(default_factory=list)
+    states: list[tuple[str, str, Typing]] = field(default_factory=list)
+    receipts: list[tuple[str, str, str, Receipt]] = field(default_factory=list)
+    sent_count: int = 0
 
     def send_message(
-        self, sender: str, recipient: str, body: str, *, nick: str | None = None
-    ) -> None:
-        self.messages.append(Sent(sender, recipient, body, nick))
+        self,
+        sender: str,
+        recipient: str,
+        body: str,
+        *,
+        nick: str | None = None,
+        typing: Typing | None = None,
+        ask: frozenset[Receipt] = NO_RECEIPTS,
+    ) -> str:
+        self.sent_count += 1
+        message_id = f"out{self.sent_count}"
+        self.messages.append(Sent(sender, recipient, body, nick, typing, ask, message_id))
+        return message_id
+
+    def send_typing(self, sender: str, recipient: str, typing: Typing) -> None:
+        self.states.append((sender, recipient, typing))
+
+    def send_receipt(self, sender: str, recipient: str, message_id: str, kind: Receipt) -> None:
+        self.receipts.append((sender, recipient, message_id, kind))
 
     def send_presence(self, sender: str, recipient: str, kind: PresenceType) -> None:
         self.presences.append((sender, recipient, kind))
@@ -45,6 +77,33 @@ class FakeOut:
     def take(self) -> list[Sent]:
         taken, self.messages = self.messages, []
         return taken
+
+
+@dataclass
+class FakeWebVisitors:
+    """The VisitorTransport port as the web side will see it: what each chat's visitor gets."""
+
+    said: list[tuple[int, str]] = field(default_factory=list)
+    states: list[tuple[int, Typing]] = field(default_factory=list)
+    receipts: list[tuple[int, str, Receipt]] = field(default_factory=list)
+
+    def deliver(
+        self,
+        site: Site,
+        chat: Chat,
+        body: str,
+        *,
+        typing: Typing | None = None,
+        ask: frozenset[Receipt] = NO_RECEIPTS,
+    ) -> str:
+        self.said.append((chat.number, body))
+        return ""
+
+    def typing(self, site: Site, chat: Chat, state: Typing) -> None:
+        self.states.append((chat.number, state))
+
+    def receipt(self, site: Site, chat: Chat, visitor_message_id: str, kind: Receipt) -> None:
+        self.receipts.append((chat.number, visitor_message_id, kind))
 
 
 @dataclass
@@ -88,6 +147,7 @@ class World:
     out: FakeOut
     archive: FakeArchive
     clock: Clock
+    web: FakeWebVisitors
 
     def online(self, jid: str, show: str = "available", *, slugs: tuple[str, ...] = ()) -> None:
         """The operator's server tells each desk they subscribed to (or only `slugs`)."""
@@ -111,14 +171,14 @@ class World:
 def make_world(
     operators: tuple[Operator, ...] = (ALICE, BOB, MALLORY), max_body: int = 100
 ) -> World:
-    out, archive, clock = FakeOut(), FakeArchive(), Clock()
+    out, archive, clock, web = FakeOut(), FakeArchive(), Clock(), FakeWebVisitors()
     addresses = Addresses(DOMAIN)
     desk = HelpDesk(
         DeskState(
             addresses=addresses,
             archive=archive,
             out=out,
-            visitors={VisitorKind.XMPP: XmppVisitors(out, addresses)},
+            visitors={VisitorKind.XMPP: XmppVisitors(out, addresses), VisitorKind.WEB: web},
             clock=clock,
             rng=random.Random(7),
             max_body_chars=max_body,
@@ -130,4 +190,4 @@ def make_world(
     clock.advance(PRESENCE_SETTLE_SECONDS)
     desk.on_tick()
     out.presences.clear()
-    return World(desk, out, archive, clock)
+    return World(desk, out, archive, clock, web)

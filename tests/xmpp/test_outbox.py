@@ -7,7 +7,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from component.desk.ports import PresenceType
+from component.models import Receipt, Typing
 from component.xmpp.outbox import SlixmppOut
+from component.xmpp.stanzas import CHATSTATES_NS, MARKERS_NS, RECEIPTS_NS
 
 
 class FakeStream:
@@ -58,3 +60,58 @@ def test_held_while_disconnected_then_sent_in_order() -> None:
     out.disconnected()
     out.send_message("a@d", "b@x", "later")
     assert len(stream.written) == 3
+
+
+def test_a_relayed_message_carries_the_chat_state_and_asks_for_receipts() -> None:
+    stream = FakeStream()
+    out = SlixmppOut(stream)
+    out.connected()
+    both = frozenset({Receipt.DELIVERED, Receipt.READ})
+    message_id = out.send_message("acme.1@d", "op@x", "hi", typing=Typing.COMPOSING, ask=both)
+    element = parse(stream.written[0])
+    assert element.get("id") == message_id
+    assert element.find(f"{{{CHATSTATES_NS}}}composing") is not None
+    assert element.find(f"{{{RECEIPTS_NS}}}request") is not None
+    assert element.find(f"{{{MARKERS_NS}}}markable") is not None
+    out.send_message("acme.1@d", "op@x", "plain")
+    plain = parse(stream.written[1])
+    assert [child.tag for child in plain] == ["body"]
+
+
+def test_message_ids_differ_between_runs_of_the_component() -> None:
+    first, second = SlixmppOut(FakeStream()), SlixmppOut(FakeStream())
+    assert first.send_message("a@d", "b@x", "m") != second.send_message("a@d", "b@x", "m")
+
+
+def test_a_chat_state_alone_is_a_bodiless_message_not_stored_offline() -> None:
+    stream = FakeStream()
+    out = SlixmppOut(stream)
+    out.connected()
+    out.send_typing("acme@d", "v@x", Typing.PAUSED)
+    element = parse(stream.written[0])
+    assert (element.get("from"), element.get("to"), element.get("type")) == (
+        "acme@d",
+        "v@x",
+        "chat",
+    )
+    assert element.find("body") is None
+    assert element.find(f"{{{CHATSTATES_NS}}}paused") is not None
+    assert element.find("{urn:xmpp:hints}no-store") is not None
+
+
+@pytest.mark.parametrize(
+    ("kind", "tag"),
+    [
+        (Receipt.DELIVERED, f"{{{RECEIPTS_NS}}}received"),
+        (Receipt.READ, f"{{{MARKERS_NS}}}displayed"),
+    ],
+)
+def test_a_receipt_names_the_acknowledged_message(kind: Receipt, tag: str) -> None:
+    stream = FakeStream()
+    out = SlixmppOut(stream)
+    out.connected()
+    out.send_receipt("acme@d", "v@x", "v'1", kind)
+    element = parse(stream.written[0])
+    assert (element.get("from"), element.get("to")) == ("acme@d", "v@x")
+    acked = element.find(tag)
+    assert acked is not None and acked.get("id") == "v'1"
