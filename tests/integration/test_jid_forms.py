@@ -11,7 +11,8 @@ from tests.integration.helpdesk_fixtures import Desk
 
 async def test_component_jid_with_capitals_in_the_config_still_relays_chats(desk: Desk) -> None:
     domain = desk.ejabberd.component_domain
-    data = dataclasses.asdict(desk.config)
+    data = dataclasses.asdict(desk.config, dict_factory=dict)
+    data["http"]["trusted_proxies"] = list(data["http"]["trusted_proxies"])  # as YAML gives it
     data["xmpp"]["component_jid"] = domain.title()  # Helpdesk.Localhost
     desk.config = parse_config(data, {})
     alice_jid = desk.user("alice")
