@@ -187,6 +187,7 @@ class HelpDesk:
         if not self.state.connected:
             return
         now = self.state.clock()
+        self.roster.on_tick(now)  # the desks' status, and subscription requests asked again
         if self.state.settle_until is not None:
             if now < self.state.settle_until:
                 return
