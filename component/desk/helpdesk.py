@@ -334,6 +334,7 @@ class HelpDesk:
         if site is None or self.state.directory.operator(site.id, jid) is None:
             return
         now = self.state.clock()
+        self.roster.resource_available(site, jid, resource)  # before the table knows it
         self.state.presence.set_available(
             jid, resource, show, status, priority, client_idle_since, now, site=site.id
         )

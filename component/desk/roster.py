@@ -75,10 +75,21 @@ class DeskRoster:
         if operator is None or operator.subscribed == granted:
             return
         self._desk.directory.update_operator(replace(operator, subscribed=granted))
+        if granted:  # their client may have dropped the desk's presence sent before it knew it
+            self._show(self._desk.site(slug), jid)
         now = self._desk.clock() if granted else None
         self._desk.archive.add_operator_update(
             OperatorUpdate(operator.site_id, jid, subscribed_at=now, unsubscribed=not granted)
         )
+
+    def resource_available(self, site: Site, jid: str, resource: str) -> None:
+        """An operator's resource the desk did not know yet: show it the desk.
+
+        A client that approved the desk without subscribing back (Converse.js does) is never
+        sent the desk's presence by its server: the desk answers each new resource itself.
+        """
+        if resource not in self._desk.presence.resources_of(jid, site.id):
+            self._show(site, f"{jid}/{resource}" if resource else jid)
 
     def probed(self, jid: str, slug: str) -> None:
         if self._member(jid, slug) is not None:

@@ -12,7 +12,7 @@ from component.desk import roster
 from component.desk.commands import operator_wrote_chat
 from component.desk.ports import PresenceType
 from component.directory import Directory
-from component.models import VisitorKind
+from component.models import Show, VisitorKind
 from tests.unit.fakes import ACME, ALICE, BOB, GLOBEX, MALLORY, World, make_world
 
 HOUR = 3600.0
@@ -27,6 +27,7 @@ def busy_world() -> World:
     world = make_world((replace(ALICE, max_chats=1), replace(BOB, max_chats=1), MALLORY))
     world.online(ALICE.jid)
     world.online(BOB.jid)
+    world.out.statuses.clear()
     return world
 
 
@@ -103,6 +104,28 @@ def test_answers_to_probes_and_subscriptions_carry_the_current_status() -> None:
         (world.desk_jid(), ALICE.jid, "1 visitor waiting"),
         (world.desk_jid(), BOB.jid, "1 visitor waiting"),
     ]
+
+
+def test_each_new_resource_of_an_operator_is_shown_the_desk_once() -> None:
+    world = make_world()
+    world.desk.presence_available(ALICE.jid, "acme", "laptop", Show.AVAILABLE, "", 0, None)
+    world.desk.presence_available(ALICE.jid, "acme", "laptop", Show.AWAY, "", 0, None)
+    world.desk.presence_available(ALICE.jid, "acme", "phone", Show.AVAILABLE, "", 0, None)
+    world.desk.presence_unavailable(ALICE.jid, "acme", "phone")
+    world.desk.presence_available(ALICE.jid, "acme", "phone", Show.AVAILABLE, "", 0, None)
+    desk = world.desk_jid()
+    assert world.out.statuses == [
+        (desk, f"{ALICE.jid}/laptop", "No one waiting"),
+        (desk, f"{ALICE.jid}/phone", "No one waiting"),
+        (desk, f"{ALICE.jid}/phone", "No one waiting"),
+    ]
+
+
+def test_an_approval_is_answered_with_the_desk_available() -> None:
+    world = make_world((replace(ALICE, subscribed=False),))
+    world.desk.roster.granted(ALICE.jid, "acme", granted=True)
+    world.desk.roster.granted(ALICE.jid, "acme", granted=False)
+    assert world.out.statuses == [(world.desk_jid(), ALICE.jid, "No one waiting")]
 
 
 def test_no_status_is_sent_while_disconnected() -> None:
