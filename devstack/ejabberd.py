@@ -70,8 +70,10 @@ modules:
 {client_modules}"""
 
 # What real clients expect beyond the tests' needs: Converse.js waits for a block list forever
-# without XEP-0191 (mod_blocking needs mod_privacy); carbons and vCards spare them errors.
+# without XEP-0191 (mod_blocking needs mod_privacy); profanity runs no /cmd unless the server
+# itself offers ad-hoc commands (mod_adhoc); carbons and vCards spare them errors.
 _CLIENT_MODULES = """\
+  mod_adhoc: {}
   mod_blocking: {}
   mod_carboncopy: {}
   mod_privacy: {}
