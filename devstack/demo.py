@@ -144,7 +144,8 @@ def instructions(
         "   says how many visitors wait.",
         f"2. As the visitor, write to {desk} (profanity: /msg {desk} Hello).",
         f"3. The chat reaches an operator from demo.1@{component}: answer there;",
-        "   /help there lists the chat commands.",
+        "   /help there lists the chat commands, also ad-hoc commands (profanity: /cmd list",
+        "   and /cmd exec info in the chat's window).",
         "Ctrl-C stops HelperChat and the demo servers; data stays in the demo directory.",
         "",
     ]

@@ -27,6 +27,7 @@ def test_instructions_say_what_to_type_into_profanity_and_gajim() -> None:
     assert "http://127.0.0.1:8000/alice.html" in text and "http://127.0.0.1:8000/bob.html" in text
     assert "bob@localhost      password pb2" in text
     assert "ws://127.0.0.1:5280/ws" in text and "demo@helpdesk.localhost" in text
+    assert "/cmd exec info" in text
 
 
 def test_without_a_console_the_instructions_say_why_and_keep_the_xmpp_part() -> None:
