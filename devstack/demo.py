@@ -19,11 +19,12 @@ from typing import Any
 
 from devstack.__main__ import _load, up
 from devstack.ejabberd import EjabberdPorts
-from devstack.ports import port_or_free
+from devstack.ports import free_port, port_or_free
 from devstack.webclient import StaticServer, fetch_converse, write_pages
 
 OPERATORS = (("alice", "Alice", "10"), ("bob", "Bob", "5"))
 CONSOLE_PORT = 8000
+HELPERCHAT_HTTP_PORT = 8080
 
 
 def _secrets(base: Path) -> dict[str, str]:
@@ -37,7 +38,7 @@ def _secrets(base: Path) -> dict[str, str]:
     return made
 
 
-def _write_config(base: Path, stack: dict[str, Any], db_password: str) -> Path:
+def _write_config(base: Path, stack: dict[str, Any], db_password: str, http_port: int) -> Path:
     config = base / "config.yaml"
     config.write_text(
         "# Written by the demo: HelperChat on the throwaway servers in this directory.\n"
@@ -54,6 +55,9 @@ def _write_config(base: Path, stack: dict[str, Any], db_password: str) -> Path:
         "  database: helperchat\n"
         "component:\n"
         "  reload_interval: 2.0\n"
+        "http:\n"
+        f"  host: {stack['host']}\n"
+        f"  port: {http_port}\n"
     )
     config.chmod(0o600)
     return config
@@ -78,7 +82,8 @@ def prepare(base: Path, usual_ports: bool = True) -> tuple[Path, dict[str, Any],
     passwords = _secrets(base)
     ports = EjabberdPorts.usual() if usual_ports else None
     stack = up(base, "helperchat", "helperchat", passwords["db"], tls=True, ports=ports)
-    config = _write_config(base, stack, passwords["db"])
+    http_port = port_or_free(HELPERCHAT_HTTP_PORT) if usual_ports else free_port()
+    config = _write_config(base, stack, passwords["db"], http_port)
     helperchat(config, "db", "init")
     if "demo\t" not in helperchat(config, "site", "list"):
         helperchat(config, "site", "add", "demo", "--name", "Demo shop")
