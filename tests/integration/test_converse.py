@@ -1,5 +1,5 @@
 """Converse.js in Chromium as an operator: logs in over WebSocket, accepts the desk's request,
-receives a chat and answers it. A screenshot per step goes to
+receives a chat and answers it, and sees the visitor typing. A screenshot per step goes to
 test-artifacts/converse/."""
 
 from collections.abc import AsyncIterator
@@ -141,15 +141,11 @@ async def test_a_converse_operator_accepts_the_desk_and_answers_a_chat(
     assert cleo.errors == []
 
 
-@pytest.mark.skip(reason="follow-up: needs the chat-state relay (XEP-0085) of the states branch")
 async def test_a_converse_operator_sees_the_visitor_typing(tls_desk: Desk, cleo: Console) -> None:
     cleo.shots = artifacts_dir("converse-typing")
     await accept_the_desk(tls_desk, cleo)
     visitor = await open_a_chat(tls_desk, cleo)
-    visitor.send_raw(
-        f"<message to='{tls_desk.desk_jid()}' type='chat'>"
-        "<composing xmlns='http://jabber.org/protocol/chatstates'/></message>"
-    )
+    visitor.send_typing(tls_desk.desk_jid(), "composing")
     await cleo.page.get_by_text("is typing").first.wait_for()
     await cleo.shot("6-typing")
     assert cleo.errors == []
