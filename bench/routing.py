@@ -122,7 +122,9 @@ class _NullPorts:
     ) -> None:
         pass
 
-    def send_presence(self, sender: str, recipient: str, kind: PresenceType) -> None:
+    def send_presence(
+        self, sender: str, recipient: str, kind: PresenceType, *, status: str = ""
+    ) -> None:
         pass
 
     def deliver(self, site: Site, chat: Chat, body: str) -> None:

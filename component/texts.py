@@ -58,6 +58,13 @@ def nick(site: Site, chat: Chat) -> str:
     return f"{chat.visitor_name} ({site.slug})"
 
 
+def desk_status(waiting: int) -> str:
+    """The desk's presence status for its operators: how many visitors wait in its queue."""
+    if waiting == 0:
+        return "No one waiting"
+    return f"{waiting} visitor{'' if waiting == 1 else 's'} waiting"
+
+
 def chat_header(site: Site, chat: Chat, first: Message, now: float) -> str:
     return (
         f"New chat {site.slug}.{chat.number} from {chat.visitor_name} ({chat.visitor})\n"

@@ -22,11 +22,24 @@ def _load(base: Path) -> tuple[MariaDB, Ejabberd, dict[str, Any]]:
         ej.ports = EjabberdPorts(**state["ejabberd_ports"])
         ej.component_domain = state["component_domain"]
         ej.component_secret = state["component_secret"]
+    ej.tls = bool(state.get("tls", False))
     return db, ej, state
 
 
-def up(base: Path, database: str | None, user: str | None, password: str | None) -> None:
-    """Start whatever of the stack in `base` is not running; print its addresses as JSON."""
+def up(
+    base: Path,
+    database: str | None,
+    user: str | None,
+    password: str | None,
+    *,
+    tls: bool = False,
+    ports: EjabberdPorts | None = None,
+) -> dict[str, Any]:
+    """Start whatever of the stack in `base` is not running; its addresses (kept in stack.json).
+
+    A new stack's ejabberd takes `ports` (default: free ones); a saved stack keeps its own.
+    `tls` makes c2s offer STARTTLS (kept once set).
+    """
     base.mkdir(parents=True, exist_ok=True)
     db, ej, state = _load(base.resolve())
     try:
@@ -34,8 +47,8 @@ def up(base: Path, database: str | None, user: str | None, password: str | None)
             db.start(db.base_dir, port=db.port or None)
         if not ej.running():
             secret = ej.component_secret or None
-            ports = ej.ports if ej.ports.c2s else None
-            ej.start(ej.base_dir, ej.component_domain, secret, ports)
+            saved = ej.ports if ej.ports.c2s else None
+            ej.start(ej.base_dir, ej.component_domain, secret, saved or ports, tls or ej.tls)
         if database:
             db.create_database(database, user or database, password or database)
     except BaseException:
@@ -50,12 +63,14 @@ def up(base: Path, database: str | None, user: str | None, password: str | None)
         "http_port": ej.http_port,
         "component_domain": ej.component_domain,
         "component_secret": ej.component_secret,
+        "tls": ej.tls,
+        "cert_file": str(ej.cert_file) if ej.tls else None,
         "ejabberd_ports": dataclasses.asdict(ej.ports),
         "mariadb_port": db.port,
         "mariadb_socket": str(db.base_dir / "mysql.sock"),
     }
     (base / "stack.json").write_text(json.dumps(state, indent=2) + "\n")
-    print(json.dumps(state))
+    return state
 
 
 def down(base: Path) -> None:
@@ -72,10 +87,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", help="up: also create this database, with a user")
     parser.add_argument("--db-user", help="user for --database (default: its name)")
     parser.add_argument("--db-password", help="password for --db-user (default: the db name)")
+    parser.add_argument("--tls", action="store_true", help="up: c2s offers STARTTLS")
     args = parser.parse_args(argv)
     try:
         if args.action == "up":
-            up(args.dir, args.database, args.db_user, args.db_password)
+            state = up(args.dir, args.database, args.db_user, args.db_password, tls=args.tls)
+            print(json.dumps(state))
         else:
             down(args.dir)
     except (OSError, RuntimeError, ValueError) as error:

@@ -1,20 +1,30 @@
-"""`python -m devstack.demo DIR`: HelperChat for real on a local ejabberd and MariaDB.
+"""`python -m devstack.demo [DIR]`: HelperChat for real on a local ejabberd and MariaDB.
 
-Starts (or reuses) the throwaway servers kept in DIR, creates the database, a `demo` site with two
-operators and a visitor account, prints how to connect, then runs `helperchat run` in the
-foreground. Ctrl-C stops HelperChat and the servers it started; the data stays in DIR.
+Starts (or reuses) the throwaway servers kept in DIR, ejabberd with STARTTLS (real clients insist
+on it) on the usual ports where free, creates the database, a `demo` site with two operators and a
+visitor account, serves Converse.js as a browser console for each operator, prints how to connect,
+then runs `helperchat run` in the foreground. Ctrl-C stops HelperChat and the servers it started;
+the data stays in DIR.
 """
 
+import argparse
 import json
 import secrets
+import signal
 import subprocess
 import sys
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from devstack.__main__ import _load, up
+from devstack.ejabberd import EjabberdPorts
+from devstack.ports import free_port, port_or_free
+from devstack.webclient import StaticServer, fetch_converse, write_pages
 
 OPERATORS = (("alice", "Alice", "10"), ("bob", "Bob", "5"))
+CONSOLE_PORT = 8000
+HELPERCHAT_HTTP_PORT = 8080
 
 
 def _secrets(base: Path) -> dict[str, str]:
@@ -28,7 +38,7 @@ def _secrets(base: Path) -> dict[str, str]:
     return made
 
 
-def _write_config(base: Path, stack: dict[str, Any], db_password: str) -> Path:
+def _write_config(base: Path, stack: dict[str, Any], db_password: str, http_port: int) -> Path:
     config = base / "config.yaml"
     config.write_text(
         "# Written by the demo: HelperChat on the throwaway servers in this directory.\n"
@@ -45,6 +55,9 @@ def _write_config(base: Path, stack: dict[str, Any], db_password: str) -> Path:
         "  database: helperchat\n"
         "component:\n"
         "  reload_interval: 2.0\n"
+        "http:\n"
+        f"  host: {stack['host']}\n"
+        f"  port: {http_port}\n"
     )
     config.chmod(0o600)
     return config
@@ -62,14 +75,15 @@ def helperchat(config: Path, *args: str, check: bool = True) -> str:
     return done.stdout
 
 
-def prepare(base: Path) -> tuple[Path, dict[str, Any], dict[str, str]]:
+def prepare(base: Path, usual_ports: bool = True) -> tuple[Path, dict[str, Any], dict[str, str]]:
     """Servers up, schema, site, operators and accounts in place; returns the config file."""
     base.mkdir(parents=True, exist_ok=True)
     base.chmod(0o755)
     passwords = _secrets(base)
-    up(base, "helperchat", "helperchat", passwords["db"])
-    stack: dict[str, Any] = json.loads((base / "stack.json").read_text())
-    config = _write_config(base, stack, passwords["db"])
+    ports = EjabberdPorts.usual() if usual_ports else None
+    stack = up(base, "helperchat", "helperchat", passwords["db"], tls=True, ports=ports)
+    http_port = port_or_free(HELPERCHAT_HTTP_PORT) if usual_ports else free_port()
+    config = _write_config(base, stack, passwords["db"], http_port)
     helperchat(config, "db", "init")
     if "demo\t" not in helperchat(config, "site", "list"):
         helperchat(config, "site", "add", "demo", "--name", "Demo shop")
@@ -86,44 +100,102 @@ def prepare(base: Path) -> tuple[Path, dict[str, Any], dict[str, str]]:
     return config, stack, passwords
 
 
-def instructions(stack: dict[str, Any], passwords: dict[str, str]) -> str:
-    domain, server = stack["xmpp_domain"], f"{stack['host']}:{stack['c2s_port']}"
-    desk = f"demo@{stack['component_domain']}"
+def start_console(
+    base: Path, stack: dict[str, Any], passwords: dict[str, str], port: int
+) -> tuple[StaticServer | None, str]:
+    """Converse.js pages for the operators, served on `port`; (None, why) when there are none."""
+    try:
+        dist = fetch_converse(base / "cache")
+    except (OSError, RuntimeError) as error:
+        return None, f"No browser console: {error}"
+    if dist is None:
+        return None, "No browser console: npm is not installed (apt-get install npm)."
+    websocket = f"ws://{stack['host']}:{stack['http_port']}/ws"
+    accounts = {f"{user}@{stack['xmpp_domain']}": passwords[user] for user, _, _ in OPERATORS}
+    write_pages(base / "web", dist, websocket, accounts)
+    return StaticServer(base / "web", stack["host"], port).start(), ""
+
+
+def instructions(
+    stack: dict[str, Any], passwords: dict[str, str], console: str | None, note: str = ""
+) -> str:
+    """What the demo prints: accounts, the browser console, profanity and Gajim, what to do."""
+    domain, host, port = stack["xmpp_domain"], stack["host"], stack["c2s_port"]
+    desk, component = f"demo@{stack['component_domain']}", stack["component_domain"]
     lines = [
         "",
         "HelperChat demo is starting.",
-        f"XMPP server: {server} (plain connection, no TLS: tell your client to allow it)",
+        f"XMPP server: {host} port {port} (STARTTLS, a self-signed certificate for {domain})",
         "Accounts:",
         f"  operator Alice (priority 10)  alice@{domain}    password {passwords['alice']}",
         f"  operator Bob   (priority 5)   bob@{domain}      password {passwords['bob']}",
         f"  visitor                       visitor@{domain}  password {passwords['visitor']}",
-        f"Log in as an operator and accept the contact request from {desk} (the desk).",
-        f"Log in as the visitor and write to {desk}: the chat reaches the operator",
-        f"from demo.1@{stack['component_domain']}; answer there. /help lists the commands.",
+        "",
+    ]
+    if console:
+        lines += ["Operator console in the browser (Converse.js; each page logs its operator in):"]
+        lines += [f"  {name:6} {console}/{user}.html" for user, name, _ in OPERATORS]
+    else:
+        lines += [note]
+    lines += [
+        "",
+        "profanity: start `profanity`, type this line and then the password:",
+        f"  /connect alice@{domain} server {host} port {port} tls trust",
+        f"Gajim: Accounts > Add Account, log in as alice@{domain} with its password; under",
+        f"  Advanced set host {host}, port {port}, STARTTLS; trust the certificate when asked.",
+        f"Other web clients: XMPP over WebSocket at ws://{host}:{stack['http_port']}/ws",
+        "",
+        f"1. As an operator, accept the contact request from {desk} (the desk); its status",
+        "   says how many visitors wait.",
+        f"2. As the visitor, write to {desk} (profanity: /msg {desk} Hello).",
+        f"3. The chat reaches an operator from demo.1@{component}: answer there;",
+        "   /help there lists the chat commands, also ad-hoc commands (profanity: /cmd list",
+        "   and /cmd exec info in the chat's window).",
         "Ctrl-C stops HelperChat and the demo servers; data stays in the demo directory.",
         "",
     ]
     return "\n".join(lines)
 
 
-def main() -> int:
-    base = Path(sys.argv[1] if len(sys.argv) > 1 else ".demo").resolve()
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack.demo", description=__doc__)
+    parser.add_argument("dir", nargs="?", default=".demo", type=Path)
+    parser.add_argument("--free-ports", action="store_true", help="not the usual ports")
+    args = parser.parse_args(argv)
+    base: Path = args.dir.resolve()
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    console: StaticServer | None = None
     try:
-        config, stack, passwords = prepare(base)
+        config, stack, passwords = prepare(base, usual_ports=not args.free_ports)
+        web_port = 0 if args.free_ports else port_or_free(CONSOLE_PORT)
+        console, note = start_console(base, stack, passwords, web_port)
     except (OSError, RuntimeError, ValueError) as error:
         print(f"demo: {error}", file=sys.stderr)
+        _stop_servers(base)
         return 1
-    print(instructions(stack, passwords), flush=True)
+    url = console.url if console else None
+    print(instructions(stack, passwords, url, note), flush=True)
     run = subprocess.Popen([sys.executable, "-m", "component", "-c", str(config), "run"])
     try:
         return run.wait()
     except KeyboardInterrupt:
+        run.terminate()
         return run.wait()
     finally:
-        print("demo: stopping the servers", flush=True)
-        db, ejabberd, _ = _load(base)
-        ejabberd.stop()
-        db.stop()
+        if console is not None:
+            console.stop()
+        _stop_servers(base)
+
+
+def _stop_servers(base: Path) -> None:
+    print("demo: stopping the servers", flush=True)
+    db, ejabberd, _ = _load(base)
+    ejabberd.stop()
+    db.stop()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,9 @@
-"""A throwaway ejabberd in a caller's directory, on free 127.0.0.1 ports (stdlib only)."""
+"""A throwaway ejabberd in a caller's directory, on free 127.0.0.1 ports (stdlib only).
+
+Plain c2s by default (the project's tests); with `tls` it offers STARTTLS with a self-signed
+certificate made in its directory, as real clients (profanity, Gajim, go-sendxmpp) insist on it.
+Its HTTP listener serves the admin API on /api and XMPP over WebSocket on /ws (web clients).
+"""
 
 import json
 import os
@@ -14,15 +19,16 @@ from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 
-from devstack.ports import free_ports
+from devstack.ports import free_ports, port_or_free
 from devstack.process import find_pids, read_from, require_binary, tail, terminate, wait_until_ready
+from devstack.tls import self_signed
 
 DEFAULT_COMPONENT_DOMAIN = "helpdesk.localhost"
 
 _CONFIG = """\
 hosts: [localhost]
 loglevel: info
-disable_sasl_mechanisms: ["digest-md5", "x-oauth2"]
+{certfiles}disable_sasl_mechanisms: ["digest-md5", "x-oauth2"]
 shaper_rules:
   c2s_shaper: none
   s2s_shaper: none
@@ -32,7 +38,7 @@ listen:
   - port: {c2s}
     ip: "127.0.0.1"
     module: ejabberd_c2s
-    starttls: false
+    starttls: {starttls}
     shaper: none
   - port: {component}
     ip: "127.0.0.1"
@@ -46,6 +52,7 @@ listen:
     module: ejabberd_http
     request_handlers:
       /api: mod_http_api
+      /ws: ejabberd_http_ws
 api_permissions:
   "loopback may call everything":
     who:
@@ -60,6 +67,17 @@ modules:
   mod_ping: {{}}
   mod_roster: {{}}
   mod_stream_mgmt: {{}}
+{client_modules}"""
+
+# What real clients expect beyond the tests' needs: Converse.js waits for a block list forever
+# without XEP-0191 (mod_blocking needs mod_privacy); profanity runs no /cmd unless the server
+# itself offers ad-hoc commands (mod_adhoc); carbons and vCards spare them errors.
+_CLIENT_MODULES = """\
+  mod_adhoc: {}
+  mod_blocking: {}
+  mod_carboncopy: {}
+  mod_privacy: {}
+  mod_vcard: {}
 """
 
 _CTL_CONFIG = """\
@@ -85,6 +103,11 @@ class EjabberdPorts:
         """Four distinct ports that were free a moment ago."""
         return cls(*free_ports(4))
 
+    @classmethod
+    def usual(cls) -> "EjabberdPorts":
+        """The usual ports (5222 clients, 5347 components, 5280 HTTP) where free, else free ones."""
+        return cls(port_or_free(5222), port_or_free(5347), port_or_free(5280), free_ports(1)[0])
+
 
 class Ejabberd:
     """One ejabberd node run by `ejabberdctl` entirely from its own directory, as user ejabberd."""
@@ -97,6 +120,7 @@ class Ejabberd:
         self.ports = EjabberdPorts(0, 0, 0, 0)
         self.component_domain = DEFAULT_COMPONENT_DOMAIN
         self.component_secret = ""
+        self.tls = False
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -120,15 +144,25 @@ class Ejabberd:
     def log_file(self) -> Path:
         return self.base_dir / "log" / "ejabberd.log"
 
+    @property
+    def cert_file(self) -> Path:
+        """The self-signed certificate c2s offers with `tls` (clients may trust it as a CA)."""
+        return self.base_dir / "tls" / "cert.pem"
+
     def start(
         self,
         base_dir: str | PathLike[str],
         component_domain: str = DEFAULT_COMPONENT_DOMAIN,
         component_secret: str | None = None,
         ports: EjabberdPorts | None = None,
+        tls: bool = False,
     ) -> None:
-        """Write the config into `base_dir`, run ejabberd there and wait until it accepts."""
+        """Write the config into `base_dir`, run ejabberd there and wait until it accepts.
+
+        With `tls`, c2s offers STARTTLS (not required) with the certificate `cert_file`.
+        """
         self.base_dir = Path(base_dir).resolve()
+        self.tls = tls
         self.component_domain = component_domain
         self.component_secret = component_secret or secrets.token_hex(16)
         self.ports = ports or EjabberdPorts.free()
@@ -157,8 +191,15 @@ class Ejabberd:
         (self.base_dir / "log").mkdir(parents=True, exist_ok=True)
         _check_reachable(self.base_dir, user.pw_uid)
         (self.base_dir / "db").mkdir(exist_ok=True)
+        certfiles = ""
+        if self.tls:
+            pem = self_signed(self.cert_file.parent)
+            certfiles = "certfiles:\n" + "".join(f"  - {json.dumps(str(p))}\n" for p in pem)
         (self.base_dir / "ejabberd.yml").write_text(
             _CONFIG.format(
+                certfiles=certfiles,
+                starttls=json.dumps(self.tls),
+                client_modules=_CLIENT_MODULES if self.tls else "",
                 c2s=self.ports.c2s,
                 component=self.ports.component,
                 http=self.ports.http,
@@ -216,7 +257,9 @@ class Ejabberd:
     def restart(self) -> None:
         """Stop, then start again from the same directory on the same ports."""
         self.stop()
-        self.start(self.base_dir, self.component_domain, self.component_secret, self.ports)
+        self.start(
+            self.base_dir, self.component_domain, self.component_secret, self.ports, self.tls
+        )
 
     def register_user(self, user: str, password: str, exist_ok: bool = False) -> None:
         """Register user@localhost through mod_http_api (`exist_ok` tolerates an existing one)."""

@@ -187,6 +187,7 @@ class HelpDesk:
         if not self.state.connected:
             return
         now = self.state.clock()
+        self.roster.on_tick(now)  # the desks' status, and subscription requests asked again
         if self.state.settle_until is not None:
             if now < self.state.settle_until:
                 return
@@ -333,6 +334,7 @@ class HelpDesk:
         if site is None or self.state.directory.operator(site.id, jid) is None:
             return
         now = self.state.clock()
+        self.roster.resource_available(site, jid, resource)  # before the table knows it
         self.state.presence.set_available(
             jid, resource, show, status, priority, client_idle_since, now, site=site.id
         )

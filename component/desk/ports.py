@@ -37,7 +37,10 @@ class XmppOut(Protocol):
         """Send a chat message (with a chat state, asking for `ask`); returns its id."""
         ...
 
-    def send_presence(self, sender: str, recipient: str, kind: PresenceType) -> None: ...
+    def send_presence(
+        self, sender: str, recipient: str, kind: PresenceType, *, status: str = ""
+    ) -> None:
+        """A presence of `kind`; `status` is its human-readable text (empty: none)."""
 
     def send_typing(self, sender: str, recipient: str, typing: Typing) -> None:
         """A chat state alone, without a body."""

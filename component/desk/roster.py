@@ -1,22 +1,39 @@
 """The desks' side of the roster contract (SPEC §2): presence subscriptions with the site's
-operators, answers to their probes, and the desks' own presence. Strangers get no access.
+operators, answers to their probes, and the desks' own presence, whose status tells how many
+visitors wait. Requests nobody approved are asked again now and then. Strangers get no access.
 
 Must not import any adapter library.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
+from component import texts
 from component.archive import OperatorUpdate
 from component.desk.ports import PresenceType
 from component.desk.state import DeskState
 from component.models import Operator, Site
 
+log = logging.getLogger(__name__)
+
+REASK_SECONDS = 600.0
+"""An operator who has not approved the desk's subscription is asked again after this long
+(a request sent before their account existed, or while they were offline, can be lost)."""
+MAX_ASKS_PER_HOUR = 4
+"""No operator is asked more often than this in any hour."""
+REASK_SCAN_SECONDS = 10.0
+"""How often the timer looks for operators to ask again."""
+_HOUR = 3600.0
+
 
 class DeskRoster:
     def __init__(self, state: DeskState) -> None:
         self._desk = state
+        self._shown: dict[int, str] = {}  # site id -> the status its operators were last sent
+        self._asked: dict[tuple[int, str], list[float]] = {}  # (site, jid) -> asks this hour
+        self._next_scan = 0.0
 
     def greet(self, site: Site, op: Operator) -> None:
         """Show the desk as available to an operator; probe their presence, or ask for it.
@@ -24,16 +41,20 @@ class DeskRoster:
         No probe before they approved: Prosody answers such a probe with `unsubscribed` on their
         behalf, which cancels the pending request.
         """
-        desk_jid, out = self._desk.addresses.desk(site.slug), self._desk.out
-        out.send_presence(desk_jid, op.jid, PresenceType.AVAILABLE)
-        kind = PresenceType.PROBE if op.subscribed else PresenceType.SUBSCRIBE
-        out.send_presence(desk_jid, op.jid, kind)
+        status = self._show(site, op.jid)
+        self._shown.setdefault(site.id, status)  # a change meanwhile is sent by the next tick
+        if op.subscribed:
+            desk_jid = self._desk.addresses.desk(site.slug)
+            self._desk.out.send_presence(desk_jid, op.jid, PresenceType.PROBE)
+        else:
+            self._ask(site, op.jid)
 
     def release(self, site: Site, op: Operator) -> None:
         """An operator removed from a site: end both subscriptions."""
         desk_jid, out = self._desk.addresses.desk(site.slug), self._desk.out
         out.send_presence(desk_jid, op.jid, PresenceType.UNSUBSCRIBED)
         out.send_presence(desk_jid, op.jid, PresenceType.UNSUBSCRIBE)
+        self._asked.pop((site.id, op.jid), None)
 
     def requested(self, jid: str, slug: str) -> None:
         """Someone asks to see the desk's presence: granted to the site's operators only."""
@@ -42,10 +63,11 @@ class DeskRoster:
         if operator is None:
             out.send_presence(desk_jid, jid, PresenceType.UNSUBSCRIBED)
             return
+        site = self._desk.site(slug)
         out.send_presence(desk_jid, jid, PresenceType.SUBSCRIBED)
-        out.send_presence(desk_jid, jid, PresenceType.AVAILABLE)
+        self._show(site, jid)
         if not operator.subscribed:
-            out.send_presence(desk_jid, jid, PresenceType.SUBSCRIBE)
+            self._ask(site, jid)
 
     def granted(self, jid: str, slug: str, granted: bool) -> None:
         """The operator approved (or revoked) the desk's subscription to their presence."""
@@ -53,16 +75,67 @@ class DeskRoster:
         if operator is None or operator.subscribed == granted:
             return
         self._desk.directory.update_operator(replace(operator, subscribed=granted))
+        if granted:  # their client may have dropped the desk's presence sent before it knew it
+            self._show(self._desk.site(slug), jid)
         now = self._desk.clock() if granted else None
         self._desk.archive.add_operator_update(
             OperatorUpdate(operator.site_id, jid, subscribed_at=now, unsubscribed=not granted)
         )
 
+    def resource_available(self, site: Site, jid: str, resource: str) -> None:
+        """An operator's resource the desk did not know yet: show it the desk.
+
+        A client that approved the desk without subscribing back (Converse.js does) is never
+        sent the desk's presence by its server: the desk answers each new resource itself.
+        """
+        if resource not in self._desk.presence.resources_of(jid, site.id):
+            self._show(site, f"{jid}/{resource}" if resource else jid)
+
     def probed(self, jid: str, slug: str) -> None:
         if self._member(jid, slug) is not None:
-            self._desk.out.send_presence(
-                self._desk.addresses.desk(slug), jid, PresenceType.AVAILABLE
-            )
+            self._show(self._desk.site(slug), jid)
+
+    def on_tick(self, now: float) -> None:
+        """Timer (while connected): send each desk's status where its text changed; ask again
+        whoever has not approved the desk's subscription, when it is time."""
+        for site in self._desk.directory.sites():
+            status = texts.desk_status(len(self._desk.chats.queued(site.id)))
+            if self._shown.get(site.id) != status:
+                self._shown[site.id] = status
+                for op in self._desk.directory.operators(site.id):
+                    self._show(site, op.jid, status)
+        if now >= self._next_scan:
+            self._next_scan = now + REASK_SCAN_SECONDS
+            self._ask_again(now)
+
+    def _show(self, site: Site, jid: str, status: str | None = None) -> str:
+        """Send the desk's available presence, with its status, to one operator."""
+        if status is None:
+            status = texts.desk_status(len(self._desk.chats.queued(site.id)))
+        desk_jid = self._desk.addresses.desk(site.slug)
+        self._desk.out.send_presence(desk_jid, jid, PresenceType.AVAILABLE, status=status)
+        return status
+
+    def _ask(self, site: Site, jid: str) -> None:
+        """Ask an operator for their presence; the time is kept for `_ask_again`."""
+        desk_jid = self._desk.addresses.desk(site.slug)
+        self._desk.out.send_presence(desk_jid, jid, PresenceType.SUBSCRIBE)
+        self._asked.setdefault((site.id, jid), []).append(self._desk.clock())
+
+    def _ask_again(self, now: float) -> None:
+        """Operators who have not approved: asked once more if their last ask is old enough and
+        they were not asked too often this hour. Forgets whoever approved or left."""
+        asked, self._asked = self._asked, {}
+        for site in self._desk.directory.sites():
+            for op in self._desk.directory.operators(site.id):
+                if op.subscribed:
+                    continue
+                recent = [t for t in asked.get((site.id, op.jid), []) if now - t < _HOUR]
+                self._asked[(site.id, op.jid)] = recent
+                due = not recent or now - recent[-1] >= REASK_SECONDS
+                if due and len(recent) < MAX_ASKS_PER_HOUR:
+                    log.info("asking %s again to approve the desk %s", op.jid, site.slug)
+                    self._ask(site, op.jid)
 
     def _member(self, jid: str, slug: str) -> Operator | None:
         site = self._desk.directory.site(slug)

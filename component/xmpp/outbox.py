@@ -85,9 +85,15 @@ class SlixmppOut:
             "</message>"
         )
 
-    def send_presence(self, sender: str, recipient: str, kind: PresenceType) -> None:
+    def send_presence(
+        self, sender: str, recipient: str, kind: PresenceType, *, status: str = ""
+    ) -> None:
         ptype = "" if kind is PresenceType.AVAILABLE else f" type='{kind.value}'"
-        self._write(f"<presence from={quoteattr(sender)} to={quoteattr(recipient)}{ptype}/>")
+        head = f"<presence from={quoteattr(sender)} to={quoteattr(recipient)}{ptype}"
+        if status:
+            self._write(f"{head}><status>{xml_text(status)}</status></presence>")
+        else:
+            self._write(f"{head}/>")
 
     def connected(self) -> None:
         """The stream is up: write what waited, in order."""

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -77,7 +78,10 @@ class _Bodiless(MatcherBase):
 class Client:
     """A logged-in account that records every message and presence it receives."""
 
-    def __init__(self, jid: str, password: str, host: str, port: int) -> None:
+    def __init__(
+        self, jid: str, password: str, host: str, port: int, ca_certs: Path | None = None
+    ) -> None:
+        """`ca_certs`: the server's certificate, trusted for STARTTLS when the server offers it."""
         self.jid = jid
         self.host, self.port = host, port
         self.xmpp = ClientXMPP(
@@ -88,6 +92,8 @@ class Client:
             },
         )
         self.xmpp.enable_direct_tls = False
+        if ca_certs is not None:
+            self.xmpp.ca_certs = str(ca_certs)
         self.xmpp.register_plugin("xep_0030")
         self.xmpp.register_plugin("xep_0172")
         self.xmpp.register_plugin("xep_0004")

@@ -95,7 +95,8 @@ class Desk:
 
     async def client(self, jid: str, show: str = "") -> Client:
         await self.register(jid)
-        client = Client(jid, "secret", self.ejabberd.host, self.ejabberd.c2s_port)
+        cert = self.ejabberd.cert_file if getattr(self.ejabberd, "tls", False) else None
+        client = Client(jid, "secret", self.ejabberd.host, self.ejabberd.c2s_port, cert)
         self.clients.append(client)
         return await client.start(show)
 
@@ -186,4 +187,12 @@ async def desk_world(xmpp_server: Any, mariadb: Any, tag: str) -> AsyncIterator[
 async def desk(ejabberd: Any, mariadb: Any) -> AsyncIterator[Desk]:
     """Schema, site `acme` (Acme Inc.), no operators yet, component not started."""
     async with desk_world(ejabberd, mariadb, f"{next(_counter)}x{secrets.token_hex(2)}") as world:
+        yield world
+
+
+@pytest.fixture
+async def tls_desk(ejabberd_tls: Any, mariadb: Any) -> AsyncIterator[Desk]:
+    """The same as `desk`, on the ejabberd that offers STARTTLS (third-party clients need it)."""
+    tag = f"{next(_counter)}t{secrets.token_hex(2)}"
+    async with desk_world(ejabberd_tls, mariadb, tag) as world:
         yield world

@@ -58,6 +58,16 @@ def ejabberd(stack_dir: Path) -> Iterator[Ejabberd]:
 
 
 @pytest.fixture(scope="session")
+def ejabberd_tls(stack_dir: Path) -> Iterator[Ejabberd]:
+    """A second ejabberd whose c2s offers STARTTLS (self-signed, `cert_file`), for real clients."""
+    require_servers("ejabberdctl", "openssl")
+    server = Ejabberd()
+    server.start(stack_dir / "ejabberd-tls", tls=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def prosody(stack_dir: Path) -> Iterator[Prosody]:
     """A running Prosody for the whole session, with the component domain helpdesk.localhost."""
     require_servers("prosody", "prosodyctl")

@@ -1,6 +1,8 @@
 """The devstack servers really work: XMPP logins, messages, the component handshake, restarts."""
 
 import asyncio
+import socket
+import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,6 +15,7 @@ import pytest
 from slixmpp import JID, ClientXMPP, ComponentXMPP
 
 from devstack import Ejabberd, EjabberdPorts, MariaDB
+from tests.integration.clients import Client
 
 pytestmark = pytest.mark.integration
 
@@ -158,3 +161,45 @@ def test_mariadb_port_clash_fails_fast_with_the_error_log(
     with pytest.raises(RuntimeError, match=r"(?s)did not start.*Bind on TCP/IP port"):
         other.start(stack_dir / "mariadb-clash", port=mariadb.port)
     assert not other.running()
+
+
+def stream_features(server: Ejabberd) -> str:
+    """What c2s offers a new client stream, before any login."""
+    with socket.create_connection((server.host, server.c2s_port), timeout=5) as sock:
+        sock.sendall(
+            b"<?xml version='1.0'?><stream:stream to='localhost' xmlns='jabber:client'"
+            b" xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>"
+        )
+        data = b""
+        while b"</stream:features>" not in data:
+            chunk = sock.recv(4096)
+            assert chunk, f"stream closed: {data!r}"
+            data += chunk
+    return data.decode()
+
+
+def test_c2s_is_plain_by_default_and_offers_starttls_with_tls(
+    ejabberd: Ejabberd, ejabberd_tls: Ejabberd
+) -> None:
+    assert "starttls" not in stream_features(ejabberd)
+    assert "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>" in stream_features(ejabberd_tls)
+    names = subprocess.run(
+        ["openssl", "x509", "-noout", "-ext", "subjectAltName", "-in", str(ejabberd_tls.cert_file)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "DNS:localhost, DNS:*.localhost" in names
+
+
+async def test_a_client_trusting_the_certificate_logs_in_over_starttls(
+    ejabberd_tls: Ejabberd,
+) -> None:
+    user, _ = register_pair(ejabberd_tls)
+    host, port = ejabberd_tls.host, ejabberd_tls.c2s_port
+    client = Client(f"{user}@localhost", "secret", host, port, ejabberd_tls.cert_file)
+    await client.start()
+    try:
+        assert client.xmpp.transport.get_extra_info("ssl_object") is not None
+    finally:
+        await client.stop()

@@ -46,6 +46,8 @@ class FakeOut:
     states: list[tuple[str, str, Typing]] = field(default_factory=list)
     receipts: list[tuple[str, str, str, Receipt]] = field(default_factory=list)
     sent_count: int = 0
+    statuses: list[tuple[str, str, str]] = field(default_factory=list)
+    """(sender, recipient, status text) of every available presence, in order."""
 
     def send_message(
         self,
@@ -68,8 +70,12 @@ class FakeOut:
     def send_receipt(self, sender: str, recipient: str, message_id: str, kind: Receipt) -> None:
         self.receipts.append((sender, recipient, message_id, kind))
 
-    def send_presence(self, sender: str, recipient: str, kind: PresenceType) -> None:
+    def send_presence(
+        self, sender: str, recipient: str, kind: PresenceType, *, status: str = ""
+    ) -> None:
         self.presences.append((sender, recipient, kind))
+        if kind is PresenceType.AVAILABLE:
+            self.statuses.append((sender, recipient, status))
 
     def to(self, recipient: str) -> list[Sent]:
         return [m for m in self.messages if m.recipient == recipient]
@@ -190,4 +196,5 @@ def make_world(
     clock.advance(PRESENCE_SETTLE_SECONDS)
     desk.on_tick()
     out.presences.clear()
+    out.statuses.clear()
     return World(desk, out, archive, clock, web)

@@ -227,6 +227,8 @@ def test_granted_subscription_is_recorded_once_and_probes_answered_for_operators
     world.desk.roster.granted(VISITOR, "acme", granted=True)
     assert [u.jid for u in world.archive.operators] == [ALICE.jid]
     assert world.archive.operators[0].subscribed_at == world.clock.now
+    assert world.out.presences == [(world.desk_jid(), ALICE.jid, PresenceType.AVAILABLE)]
+    world.out.presences.clear()
     world.desk.roster.probed(ALICE.jid, "acme")
     world.desk.roster.probed(VISITOR, "acme")
     assert world.out.presences == [(world.desk_jid(), ALICE.jid, PresenceType.AVAILABLE)]

@@ -49,6 +49,15 @@ def test_presence(kind: PresenceType, ptype: str | None) -> None:
     assert (element.tag, element.get("from"), element.get("type")) == ("presence", "acme@d", ptype)
 
 
+def test_presence_status_is_escaped() -> None:
+    stream = FakeStream()
+    out = SlixmppOut(stream)
+    out.connected()
+    out.send_presence("acme@d", "op@x", PresenceType.AVAILABLE, status="3 <waiting> & \x01")
+    element = parse(stream.written[0])
+    assert element.get("type") is None and element.findtext("status") == "3 <waiting> & \ufffd"
+
+
 def test_held_while_disconnected_then_sent_in_order() -> None:
     stream = FakeStream()
     out = SlixmppOut(stream, max_pending=3)
