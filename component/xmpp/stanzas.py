@@ -23,6 +23,9 @@ _ACKS = {
     f"{{{MARKERS_NS}}}displayed": Receipt.READ,
 }
 _EXTRA_TAGS = _TYPING.keys() | _ASKS.keys() | _ACKS.keys()
+MAX_ID_CHARS = 256
+"""Longer message ids are neither remembered nor looked up: clients use UUID-sized ids, and the
+ack maps must not hold what a stranger makes as big as a stanza."""
 
 IDLE_TAG = "{urn:xmpp:idle:1}idle"
 NICK_TAG = "{http://jabber.org/protocol/nick}nick"
@@ -83,10 +86,10 @@ def extras_of(xml: Any) -> Extras | None:
             extras.typing = _TYPING[tag]
         elif tag in _ASKS:
             asked.add(_ASKS[tag])
-        elif child.get("id"):
-            extras.acks.append((child.get("id"), _ACKS[tag]))
+        elif 0 < len(acked := child.get("id", "")) <= MAX_ID_CHARS:
+            extras.acks.append((acked, _ACKS[tag]))
     message_id = xml.get("id", "")
-    if asked and message_id:
+    if asked and 0 < len(message_id) <= MAX_ID_CHARS:
         extras.request = AckRequest(message_id, frozenset(asked))
     return extras
 
