@@ -2,16 +2,15 @@
 
 The relay's hot path writes serialised stanzas directly (much cheaper than slixmpp stanza
 objects). While the stream is down they wait here, in order, and are written once it is back.
-Message ids carry a tag of this run, so an acknowledgement of a message sent before a restart
-can never name a message sent after it.
+Message ids are random (72 bits): an acknowledgement of a message sent before a restart can never
+name a message sent after it, and no recipient learns from them how much others were sent.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
+import os
 import re
-import secrets
 from collections import deque
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -36,6 +35,10 @@ _ACKS = {
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+def _new_id() -> str:
+    return f"hc{os.urandom(9).hex()}"
+
+
 def xml_text(value: str) -> str:
     return escape(_NOT_XML.sub("\ufffd", value))
 
@@ -43,8 +46,6 @@ def xml_text(value: str) -> str:
 class SlixmppOut:
     def __init__(self, stream: Any, max_pending: int = 100_000) -> None:
         self._stream = stream
-        self._ids = itertools.count(1)
-        self._id_prefix = f"hc{secrets.token_hex(3)}-"
         self._pending: deque[str] = deque()
         self._max_pending = max_pending
         self.ready = False
@@ -59,7 +60,7 @@ class SlixmppOut:
         typing: Typing | None = None,
         ask: frozenset[Receipt] = NO_RECEIPTS,
     ) -> str:
-        message_id = f"{self._id_prefix}{next(self._ids)}"
+        message_id = _new_id()
         extra = f'<nick xmlns="{NICK_NS}">{xml_text(nick)}</nick>' if nick else ""
         if typing is not None:
             extra += f"<{typing.value} xmlns='{CHATSTATES_NS}'/>"
@@ -74,14 +75,14 @@ class SlixmppOut:
     def send_typing(self, sender: str, recipient: str, typing: Typing) -> None:
         self._write(
             f"<message from={quoteattr(sender)} to={quoteattr(recipient)} type='chat'"
-            f" id='{self._id_prefix}{next(self._ids)}'>"
+            f" id='{_new_id()}'>"
             f"<{typing.value} xmlns='{CHATSTATES_NS}'/>{NO_STORE}</message>"
         )
 
     def send_receipt(self, sender: str, recipient: str, message_id: str, kind: Receipt) -> None:
         self._write(
             f"<message from={quoteattr(sender)} to={quoteattr(recipient)} type='chat'"
-            f" id='{self._id_prefix}{next(self._ids)}'>{_ACKS[kind]}{quoteattr(message_id)}/>"
+            f" id='{_new_id()}'>{_ACKS[kind]}{quoteattr(message_id)}/>"
             "</message>"
         )
 
