@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 LIFETIME_SECONDS = 600.0
 CAPACITY = 1000
+PER_ACCOUNT = 10
+"""Sessions one account (bare JID, all its resources) may hold: its oldest goes first, so no one
+can push everyone else's sessions out of the store."""
 
 
 class UnknownSession(LookupError):
@@ -52,6 +55,10 @@ class Sessions:
         key = (owner, target, node)
         if key in self._by_key:
             self.end(self._by_key[key])
+        account = owner.partition("/")[0]
+        own = [s.id for s in self._by_id.values() if s.owner.partition("/")[0] == account]
+        for old in own[: max(0, len(own) - PER_ACCOUNT + 1)]:
+            self.end(old)
         while len(self._by_id) >= self._capacity:
             self.end(next(iter(self._by_id)))
         expires_at = self._clock() + self._lifetime

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-import pytest
-
 from component.xmpp.adhoc_sessions import Sessions
 from component.xmpp.outbox import SlixmppOut
 from component.xmpp.stanzas import extras_of
@@ -31,11 +29,6 @@ def test_a_receipt_request_with_an_over_long_id_is_not_remembered() -> None:
     assert extras is None or extras.request is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="adhoc sessions: the capacity is shared by all owners, so one operator (of any site) "
-    "starting sessions from many resources evicts everyone else's open session",
-)
 def test_one_requesters_sessions_cannot_push_out_another_requesters_session() -> None:
     sessions = Sessions(capacity=1000)
     bobs = sessions.start("bob@globex.test/work", "globex.1@help.test", "transfer", "q")
