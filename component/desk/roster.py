@@ -25,6 +25,11 @@ MAX_ASKS_PER_HOUR = 4
 """No operator is asked more often than this in any hour."""
 REASK_SCAN_SECONDS = 10.0
 """How often the timer looks for operators to ask again."""
+REFUSED_BACKOFF_SECONDS = 86_400.0
+"""An operator who said no (`unsubscribed`) is not asked again by the timer for this long; a
+reconnect still greets, and so asks, everyone (the way back if the no came from their server)."""
+STATUS_MIN_SECONDS = 5.0
+"""A desk's status goes to its operators at most this often, however fast the queue changes."""
 _HOUR = 3600.0
 
 
@@ -32,7 +37,9 @@ class DeskRoster:
     def __init__(self, state: DeskState) -> None:
         self._desk = state
         self._shown: dict[int, str] = {}  # site id -> the status its operators were last sent
+        self._shown_at: dict[int, float] = {}  # site id -> when the status was last sent
         self._asked: dict[tuple[int, str], list[float]] = {}  # (site, jid) -> asks this hour
+        self._refused: dict[tuple[int, str], float] = {}  # (site, jid) -> when they said no
         self._next_scan = 0.0
 
     def greet(self, site: Site, op: Operator) -> None:
@@ -55,6 +62,7 @@ class DeskRoster:
         out.send_presence(desk_jid, op.jid, PresenceType.UNSUBSCRIBED)
         out.send_presence(desk_jid, op.jid, PresenceType.UNSUBSCRIBE)
         self._asked.pop((site.id, op.jid), None)
+        self._refused.pop((site.id, op.jid), None)
 
     def requested(self, jid: str, slug: str) -> None:
         """Someone asks to see the desk's presence: granted to the site's operators only."""
@@ -72,7 +80,14 @@ class DeskRoster:
     def granted(self, jid: str, slug: str, granted: bool) -> None:
         """The operator approved (or revoked) the desk's subscription to their presence."""
         operator = self._member(jid, slug)
-        if operator is None or operator.subscribed == granted:
+        if operator is None:
+            return
+        key = (operator.site_id, jid)
+        if granted:
+            self._refused.pop(key, None)
+        else:
+            self._refused[key] = self._desk.clock()
+        if operator.subscribed == granted:
             return
         self._desk.directory.update_operator(replace(operator, subscribed=granted))
         if granted:  # their client may have dropped the desk's presence sent before it knew it
@@ -100,8 +115,9 @@ class DeskRoster:
         whoever has not approved the desk's subscription, when it is time."""
         for site in self._desk.directory.sites():
             status = texts.desk_status(len(self._desk.chats.queued(site.id)))
-            if self._shown.get(site.id) != status:
-                self._shown[site.id] = status
+            recently = now - self._shown_at.get(site.id, -STATUS_MIN_SECONDS) < STATUS_MIN_SECONDS
+            if self._shown.get(site.id) != status and not recently:
+                self._shown[site.id], self._shown_at[site.id] = status, now
                 for op in self._desk.directory.operators(site.id):
                     self._show(site, op.jid, status)
         if now >= self._next_scan:
@@ -126,8 +142,13 @@ class DeskRoster:
         """Operators who have not approved: asked once more if their last ask is old enough and
         they were not asked too often this hour. Forgets whoever approved or left."""
         asked, self._asked = self._asked, {}
+        refused, self._refused = self._refused, {}
         for site in self._desk.directory.sites():
             for op in self._desk.directory.operators(site.id):
+                said_no = refused.get((site.id, op.jid))
+                if said_no is not None and now - said_no < REFUSED_BACKOFF_SECONDS:
+                    self._refused[(site.id, op.jid)] = said_no
+                    continue
                 if op.subscribed:
                     continue
                 recent = [t for t in asked.get((site.id, op.jid), []) if now - t < _HOUR]

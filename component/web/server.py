@@ -11,6 +11,7 @@ import socket
 from aiohttp import web
 
 from component.config import HttpConfig
+from component.web.protocol_log import protocol_logger
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,12 @@ class HttpServer:
     async def start(self) -> None:
         """Listen on host:port; HttpStartError when that is impossible."""
         # access_log=None: component.web.access_log writes the one line per request
-        runner = web.AppRunner(self._app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
+        runner = web.AppRunner(
+            self._app,
+            access_log=None,
+            shutdown_timeout=SHUTDOWN_TIMEOUT,
+            logger=protocol_logger(),
+        )
         await runner.setup()
         try:
             await web.TCPSite(runner, self._host, self._port).start()

@@ -11,6 +11,7 @@ from component import texts
 from component.desk import roster
 from component.desk.commands import operator_wrote_chat
 from component.desk.ports import PresenceType
+from component.desk.roster import STATUS_MIN_SECONDS
 from component.directory import Directory
 from component.models import Show, VisitorKind
 from tests.unit.fakes import ACME, ALICE, BOB, GLOBEX, MALLORY, World, make_world
@@ -77,9 +78,13 @@ def test_status_follows_the_queue_length_on_the_tick_only_when_its_text_changes(
     assert world.out.statuses == []  # a message is no change of the queue
     visitor_writes(world, "four@v.test")
     world.desk.on_tick()
+    assert world.out.statuses == []  # changed, but the last update is not 5 s old yet
+    world.clock.advance(STATUS_MIN_SECONDS)
+    world.desk.on_tick()
     assert {text for _, _, text in world.out.statuses} == {"2 visitors waiting"}
     world.out.statuses.clear()
     operator_wrote_chat(world.desk, ALICE.jid, "acme", 1, "/close")
+    world.clock.advance(STATUS_MIN_SECONDS)
     world.desk.on_tick()
     assert world.out.statuses == waiting_one
 

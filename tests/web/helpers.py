@@ -12,6 +12,7 @@ from component.config import HttpConfig
 from component.metrics import Metrics
 from component.web.app import build_app
 from component.web.health import Health
+from component.web.protocol_log import protocol_logger
 
 
 class FakeDatabase:
@@ -45,6 +46,6 @@ def make_app(
 async def serve(app: web.Application) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     server = TestServer(app, host="127.0.0.1")
     # access_log=None as HttpServer runs it: aiohttp's own access log would print raw paths
-    await server.start_server(access_log=None)
+    await server.start_server(access_log=None, logger=protocol_logger())
     async with TestClient(server) as client:
         yield client

@@ -1,4 +1,4 @@
-"""Review 2 of issue 7, XMPP adapter: defects proven by tests that fail today (xfail strict)."""
+"""Ids from outside are bounded, ids sent out tell nothing, sessions are per account."""
 
 from __future__ import annotations
 
