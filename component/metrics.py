@@ -9,7 +9,7 @@ site slugs, two directions, route patterns (never raw paths), a fixed set of met
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
@@ -51,6 +51,7 @@ class Metrics:
             "site",
             "direction",
         )
+        self._message_counters: dict[tuple[str, str], Any] = {}
         self._http = self._counter(
             "http_requests",
             "HTTP requests answered, by route pattern (unmatched: no route), method and status.",
@@ -81,7 +82,12 @@ class Metrics:
         self._closed.labels(site).inc()
 
     def count_message(self, site: str, direction: str) -> None:
-        self._messages.labels(site, direction).inc()
+        child = self._message_counters.get((site, direction))
+        if child is None:  # sites x 2 directions: bounded; labels() costs µs on the hot path
+            child = self._message_counters[(site, direction)] = self._messages.labels(
+                site, direction
+            )
+        child.inc()
 
     def count_http_request(self, route: str, method: str, status: int) -> None:
         self._http.labels(route, method, str(status)).inc()

@@ -59,8 +59,13 @@ def use_case(
 
     @wraps(method)
     def run(desk: HelpDesk, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with desk.one_use_case():
+        desk._depth += 1  # one_use_case() inlined: this wraps the relay's hot path
+        try:
             return method(desk, *args, **kwargs)
+        finally:
+            desk._depth -= 1
+            if desk._depth == 0 and desk.state.freed:
+                desk._rebalance_freed()
 
     return run
 
@@ -83,7 +88,7 @@ class HelpDesk:
             yield
         finally:
             self._depth -= 1
-            if self._depth == 0:
+            if self._depth == 0 and self.state.freed:
                 self._rebalance_freed()
 
     @property
