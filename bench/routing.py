@@ -26,7 +26,19 @@ from component.desk.helpdesk import HelpDesk
 from component.desk.ports import PresenceType
 from component.desk.state import DeskState
 from component.directory import Directory
-from component.models import Chat, Message, Operator, Show, Site, Strategy, Tier, VisitorKind
+from component.models import (
+    NO_RECEIPTS,
+    Chat,
+    Message,
+    Operator,
+    Receipt,
+    Show,
+    Site,
+    Strategy,
+    Tier,
+    Typing,
+    VisitorKind,
+)
 from component.routing import Candidate, RouteOptions, SiteRouter, route_chat
 from component.xmpp.jids import normalize_bare_jid
 
@@ -118,8 +130,21 @@ class _NullPorts:
     accepting = True
 
     def send_message(
-        self, sender: str, recipient: str, body: str, *, nick: str | None = None
-    ) -> None:
+        self,
+        sender: str,
+        recipient: str,
+        body: str,
+        *,
+        nick: str | None = None,
+        typing: Typing | None = None,
+        ask: frozenset[Receipt] = NO_RECEIPTS,
+    ) -> str:
+        return ""
+
+    def send_typing(self, sender: str, recipient: str, typing: Typing) -> None:
+        pass
+
+    def send_receipt(self, sender: str, recipient: str, message_id: str, kind: Receipt) -> None:
         pass
 
     def send_presence(
@@ -127,7 +152,21 @@ class _NullPorts:
     ) -> None:
         pass
 
-    def deliver(self, site: Site, chat: Chat, body: str) -> None:
+    def deliver(
+        self,
+        site: Site,
+        chat: Chat,
+        body: str,
+        *,
+        typing: Typing | None = None,
+        ask: frozenset[Receipt] = NO_RECEIPTS,
+    ) -> str:
+        return ""
+
+    def typing(self, site: Site, chat: Chat, state: Typing) -> None:
+        pass
+
+    def receipt(self, site: Site, chat: Chat, visitor_message_id: str, kind: Receipt) -> None:
         pass
 
     def add_chat(self, chat: Chat) -> None:
