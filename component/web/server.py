@@ -11,7 +11,7 @@ import socket
 from aiohttp import web
 
 from component.config import HttpConfig
-from component.web.protocol_log import protocol_logger
+from component.web.protocol_log import answer_malformed_requests_in_json, protocol_logger
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,8 @@ class HttpServer:
             logger=protocol_logger(),
         )
         await runner.setup()
+        if runner.server is not None:
+            answer_malformed_requests_in_json(runner.server)
         try:
             await web.TCPSite(runner, self._host, self._port).start()
         except OSError as exc:

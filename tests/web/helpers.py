@@ -12,7 +12,7 @@ from component.config import HttpConfig
 from component.metrics import Metrics
 from component.web.app import build_app
 from component.web.health import Health
-from component.web.protocol_log import protocol_logger
+from component.web.protocol_log import answer_malformed_requests_in_json, protocol_logger
 
 
 class FakeDatabase:
@@ -47,5 +47,7 @@ async def serve(app: web.Application) -> AsyncIterator[TestClient[web.Request, w
     server = TestServer(app, host="127.0.0.1")
     # access_log=None as HttpServer runs it: aiohttp's own access log would print raw paths
     await server.start_server(access_log=None, logger=protocol_logger())
+    assert server.runner is not None and server.runner.server is not None
+    answer_malformed_requests_in_json(server.runner.server)  # as HttpServer does
     async with TestClient(server) as client:
         yield client

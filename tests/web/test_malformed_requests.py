@@ -1,4 +1,4 @@
-"""Requests aiohttp cannot parse: no secrets or tracebacks in the logs."""
+"""Requests aiohttp cannot parse: the JSON error body, and no secrets or tracebacks in logs."""
 
 from __future__ import annotations
 
@@ -45,11 +45,6 @@ async def test_a_malformed_request_puts_no_header_value_in_the_logs(
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a request aiohttp cannot parse gets a text/plain 400 echoing the raw line, not the "
-    "JSON error body every other answer has (SPEC 7.1)",
-)
 async def test_a_malformed_request_gets_the_json_error_body() -> None:
     async with serve(make_app()) as client:
         answer = await raw_exchange(client.server.host, client.server.port, MALFORMED[0])
