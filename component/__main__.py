@@ -15,12 +15,19 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 
 from component import app
-from component.admin import Admin, operator_changes, site_changes
+from component.admin import Admin, operator_changes, site_changes, web_changes
 from component.config import Config, ConfigError, load_config
 from component.errors import InvalidInput
-from component.models import Operator, Site, Strategy
+from component.models import Lang, Operator, Site, Strategy
+from component.site_show import site_show_lines
+from component.site_web import MAX_AVATAR_BYTES, NONE
 from component.storage import Database, StorageError, open_database
-from component.storage.directory import DirectoryRepository, DuplicateError, NotFoundError
+from component.storage.directory import (
+    DirectoryRepository,
+    DuplicateError,
+    NotFoundError,
+    SiteChanges,
+)
 from component.storage.schema import (
     current_version,
     init_schema,
@@ -38,7 +45,7 @@ EXIT_BAD_INPUT = 2
 MIGRATION_TIMEOUT_SECONDS = 3600.0
 
 # The options of `site set` / `operator set`, at least one of which must be given.
-SITE_SET_OPTIONS = (
+SITE_ROUTING_OPTIONS = (
     "name",
     "strategy",
     "answer_timeout",
@@ -46,6 +53,7 @@ SITE_SET_OPTIONS = (
     "target_operator",
     "max_chats",
 )
+SITE_SET_OPTIONS = (*SITE_ROUTING_OPTIONS, "origins", "lang", "visitor_choice", "welcome", "avatar")
 OPERATOR_SET_OPTIONS = ("name", "priority", "max_chats", "enabled")
 
 
@@ -79,6 +87,10 @@ def _site_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     add.add_argument("slug")
     add.add_argument("--name", required=True)
     site.add_parser("list", help="list sites with their settings")
+    show = site.add_parser("show", help="every setting, the API key and the widget snippet")
+    show.add_argument("slug")
+    rotate = site.add_parser("rotate-key", help="replace the site's API key, print the new one")
+    rotate.add_argument("slug")
     change = site.add_parser("set", help="change a site's settings (only the options given)")
     change.add_argument("slug")
     change.add_argument("--name")
@@ -91,7 +103,20 @@ def _site_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     change.add_argument(
         "--max-chats", type=int, metavar="N", help="default per operator, 0 = unlimited"
     )
+    _site_web_options(change)
     change.set_defaults(set_parser=change, set_options=SITE_SET_OPTIONS)
+
+
+def _site_web_options(change: argparse.ArgumentParser) -> None:
+    change.add_argument(
+        "--origins", metavar="URL,...", help="allowed web origins (CORS), none clears them"
+    )
+    change.add_argument("--lang", metavar="|".join(Lang), help="the widget's language")
+    change.add_argument("--visitor-choice", choices=("on", "off"), help="visitors pick operators")
+    change.add_argument("--welcome", metavar="TEXT", help="up to 500 characters, '' for none")
+    change.add_argument(
+        "--avatar", metavar="FILE|none", help="PNG, JPEG or SVG up to 256 KiB; none removes it"
+    )
 
 
 def _operator_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -165,15 +190,20 @@ def _admin(db: Database) -> Admin:
     return Admin(DirectoryRepository(db), _normalize_and_tell)
 
 
-async def _site(args: argparse.Namespace, db: Database) -> None:
+async def _site(args: argparse.Namespace, db: Database, config: Config) -> None:
     admin = _admin(db)
     if args.action == "add":
         site = await admin.add_site(args.slug, args.name)
         print(f"site {site.slug} added ({site.name})")
     elif args.action == "set":
-        given = {option: getattr(args, option) for option in SITE_SET_OPTIONS}
+        given = {option: getattr(args, option) for option in SITE_ROUTING_OPTIONS}
         changes = site_changes(_normalize_and_tell, **given)
+        changes.update(_web_changes(args))
         print(_site_line(await admin.set_site(args.slug, changes)))
+    elif args.action == "show":
+        print("\n".join(site_show_lines(await admin.show_site(args.slug), config.http.public_url)))
+    elif args.action == "rotate-key":
+        print(f"new API key of {args.slug}: {await admin.rotate_key(args.slug)}")
     else:
         for site in await admin.list_sites():
             print(_site_line(site))
@@ -197,6 +227,30 @@ async def _operator(args: argparse.Namespace, db: Database) -> None:
     else:
         for op in await admin.list_operators(args.slug):
             print(_operator_line(op))
+
+
+def _web_changes(args: argparse.Namespace) -> SiteChanges:
+    """The web options of `site set`, validated; the avatar file is read here."""
+    clear_avatar = args.avatar is not None and args.avatar.strip().lower() in NONE
+    avatar = None if args.avatar is None or clear_avatar else _read_avatar(args.avatar)
+    choice = None if args.visitor_choice is None else args.visitor_choice == "on"
+    return web_changes(
+        origins=args.origins,
+        lang=args.lang,
+        visitor_choice=choice,
+        welcome=args.welcome,
+        avatar=avatar,
+        clear_avatar=clear_avatar,
+    )
+
+
+def _read_avatar(path: str) -> bytes:
+    """The file's bytes, at most one more than an avatar may have (enough to refuse it)."""
+    try:
+        with open(path, "rb") as image:
+            return image.read(MAX_AVATAR_BYTES + 1)
+    except OSError as exc:
+        raise InvalidInput(f"cannot read avatar {path}: {exc.strerror or exc}") from None
 
 
 def _site_line(site: Site) -> str:
@@ -256,7 +310,7 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         return asyncio.run(_check(config))
     if args.command == "db" and args.action == "migrate":
         config = _for_migrating(config)
-    handlers = {"db": lambda db: _db(args, db), "site": lambda db: _site(args, db)}
+    handlers = {"db": lambda db: _db(args, db), "site": lambda db: _site(args, db, config)}
     handlers["operator"] = lambda db: _operator(args, db)
     asyncio.run(_with_db(config, handlers[args.command]))
     return 0

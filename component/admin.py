@@ -6,12 +6,14 @@ in (component.xmpp.jids.normalize_bare_jid): this module must not import slixmpp
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 
 from component.addresses import is_bare_jid
 from component.errors import InvalidInput
 from component.models import SLUG_PATTERN, Operator, Site, Strategy
 from component.names import MAX_NAME_CHARS, clean_name
+from component.site_web import checked_avatar, checked_lang, checked_origins, checked_welcome
 from component.storage.directory import (
     DirectoryRepository,
     NotFoundError,
@@ -107,6 +109,39 @@ def site_changes(
     return changes
 
 
+def web_changes(
+    *,
+    origins: str | None = None,
+    lang: str | None = None,
+    visitor_choice: bool | None = None,
+    welcome: str | None = None,
+    avatar: bytes | None = None,
+    clear_avatar: bool = False,
+) -> SiteChanges:
+    """Validated web settings: origins as typed ("none" clears), an avatar's bytes (or clear it)."""
+    changes = SiteChanges()
+    if origins is not None:
+        changes["origins"] = checked_origins(origins)
+    if lang is not None:
+        changes["lang"] = checked_lang(lang)
+    if visitor_choice is not None:
+        changes["visitor_choice"] = visitor_choice
+    if welcome is not None:
+        changes["welcome"] = checked_welcome(welcome)
+    if avatar is not None:
+        image = checked_avatar(avatar)
+        changes["avatar"], changes["avatar_type"] = image.data, image.content_type
+        changes["avatar_etag"] = image.etag
+    elif clear_avatar:
+        changes["avatar"] = changes["avatar_type"] = changes["avatar_etag"] = None
+    return changes
+
+
+def new_api_key() -> str:
+    """A site API key: 256 random bits, URL-safe text."""
+    return secrets.token_urlsafe(32)
+
+
 def operator_changes(
     *,
     name: str | None = None,
@@ -132,12 +167,33 @@ def _optional_jid(value: str, normalize: JidNormalizer) -> str | None:
 
 
 class Admin:
-    def __init__(self, repo: DirectoryRepository, normalize_jid: JidNormalizer) -> None:
+    def __init__(
+        self,
+        repo: DirectoryRepository,
+        normalize_jid: JidNormalizer,
+        make_key: Callable[[], str] = new_api_key,
+    ) -> None:
         self._repo = repo
         self._normalize_jid = normalize_jid
+        self._make_key = make_key
 
     async def add_site(self, slug: str, name: str) -> Site:
-        return await self._repo.add_site(checked_slug(slug), checked_name(name))
+        return await self._repo.add_site(checked_slug(slug), checked_name(name), self._make_key())
+
+    async def show_site(self, slug: str) -> Site:
+        """The site with every setting; one made before schema version 3 gets its API key now."""
+        site = await self._repo.get_site(checked_slug(slug))
+        if site.settings.api_key is not None:
+            return site
+        await self._repo.set_api_key(site.id, self._make_key(), only_if_none=True)
+        return await self._repo.get_site(site.slug)
+
+    async def rotate_key(self, slug: str) -> str:
+        """Replace the site's API key; returns the new one."""
+        site = await self._repo.get_site(checked_slug(slug))
+        key = self._make_key()
+        await self._repo.set_api_key(site.id, key)
+        return key
 
     async def list_sites(self) -> list[Site]:
         return await self._repo.list_sites()

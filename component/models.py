@@ -58,13 +58,29 @@ class Sender(StrEnum):
     SYSTEM = "system"
 
 
+class Lang(StrEnum):
+    """The languages the widget and the desk's texts come in."""
+
+    EN = "en"
+    RU = "ru"
+
+
 @dataclass(frozen=True, slots=True)
 class SiteSettings:
+    """A site's settings; the web ones (origins on) come with schema version 3."""
+
     strategy: Strategy = Strategy.PRIORITY
     answer_timeout: float = 60.0
     default_operator: str | None = None
     target_operator: str | None = None
     max_chats: int = 0
+    origins: tuple[str, ...] = ()  # allowed CORS origins, `scheme://host[:port]`
+    lang: Lang = Lang.EN
+    visitor_choice: bool = False
+    welcome: str = ""
+    avatar_type: str | None = None  # the image itself stays in the database
+    avatar_etag: str | None = None
+    api_key: str | None = field(default=None, repr=False)  # signs identities, authorizes notify
 
 
 @dataclass(frozen=True, slots=True)

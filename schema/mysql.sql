@@ -1,4 +1,4 @@
--- HelperChat schema, version 2. MariaDB >= 10.5 / MySQL >= 8, utf8mb4, InnoDB.
+-- HelperChat schema, version 3. MariaDB >= 10.5 / MySQL >= 8, utf8mb4, InnoDB.
 -- Applied by `helperchat db init`; statements are separated by lines holding only ";".
 -- Times are DATETIME(6) in UTC.
 
@@ -17,6 +17,14 @@ CREATE TABLE sites (
     target_operator VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
     max_chats INT UNSIGNED NOT NULL DEFAULT 0,
     created_at DATETIME(6) NOT NULL,
+    origins VARCHAR(4100) CHARACTER SET ascii NOT NULL DEFAULT '',
+    lang VARCHAR(8) CHARACTER SET ascii NOT NULL DEFAULT 'en',
+    visitor_choice BOOLEAN NOT NULL DEFAULT FALSE,
+    welcome VARCHAR(500) NOT NULL DEFAULT '',
+    avatar MEDIUMBLOB NULL,
+    avatar_type VARCHAR(32) CHARACTER SET ascii NULL,
+    avatar_etag VARCHAR(64) CHARACTER SET ascii NULL,
+    api_key VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
     UNIQUE KEY sites_slug (slug)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
 ;

@@ -8,11 +8,12 @@ from typing import TypedDict
 
 import pymysql
 
-from component.models import Operator, Site, SiteSettings, Strategy
+from component.models import Lang, Operator, Site, SiteSettings, Strategy
 from component.storage.database import Database, Row, StorageError, from_db_time, to_db_time
 
 _SITE_COLUMNS = (
-    "id, slug, name, strategy, answer_timeout, default_operator, target_operator, max_chats"
+    "id, slug, name, strategy, answer_timeout, default_operator, target_operator, max_chats,"
+    " origins, lang, visitor_choice, welcome, avatar_type, avatar_etag, api_key"
 )
 _OPERATOR_COLUMNS = (
     "site_id, jid, name, priority, max_chats, is_admin, enabled, paused, subscribed_at,"
@@ -29,6 +30,13 @@ class SiteChanges(TypedDict, total=False):
     default_operator: str | None
     target_operator: str | None
     max_chats: int
+    origins: tuple[str, ...]
+    lang: Lang
+    visitor_choice: bool
+    welcome: str
+    avatar: bytes | None
+    avatar_type: str | None
+    avatar_etag: str | None
 
 
 class OperatorChanges(TypedDict, total=False):
@@ -48,6 +56,13 @@ _SITE_SETTABLE = {
     "default_operator": "default_operator",
     "target_operator": "target_operator",
     "max_chats": "max_chats",
+    "origins": "origins",
+    "lang": "lang",
+    "visitor_choice": "visitor_choice",
+    "welcome": "welcome",
+    "avatar": "avatar",
+    "avatar_type": "avatar_type",
+    "avatar_etag": "avatar_etag",
 }
 _OPERATOR_SETTABLE = {
     "name": "name",
@@ -69,11 +84,11 @@ class DirectoryRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def add_site(self, slug: str, name: str) -> Site:
+    async def add_site(self, slug: str, name: str, api_key: str | None = None) -> Site:
         try:
             await self._db.execute(
-                "INSERT INTO sites (slug, name, created_at) VALUES (%s, %s, %s)",
-                (slug, name, to_db_time(time.time())),
+                "INSERT INTO sites (slug, name, api_key, created_at) VALUES (%s, %s, %s, %s)",
+                (slug, name, api_key, to_db_time(time.time())),
             )
         except StorageError as exc:
             if isinstance(exc.__cause__, pymysql.err.IntegrityError):
@@ -97,6 +112,13 @@ class DirectoryRepository:
         """Change the given settings of one site in a single UPDATE."""
         assignments, values = _set_clause(_SITE_SETTABLE, changes)
         await self._db.execute(f"UPDATE sites SET {assignments} WHERE id = %s", (*values, site_id))
+
+    async def set_api_key(self, site_id: int, api_key: str, *, only_if_none: bool = False) -> None:
+        """Store a new API key; with only_if_none, only for a site that has none yet."""
+        unset = " AND api_key IS NULL" if only_if_none else ""
+        await self._db.execute(
+            f"UPDATE sites SET api_key = %s WHERE id = %s{unset}", (api_key, site_id)
+        )
 
     async def add_operator(self, operator: Operator) -> None:
         try:
@@ -161,13 +183,29 @@ class DirectoryRepository:
 def _set_clause(
     settable: Mapping[str, str], changes: Mapping[str, object]
 ) -> tuple[str, list[object]]:
-    """`col = %s, ...` and its values; columns come from `settable` only."""
+    """`col = %s, ...` and its values; columns come from `settable` only.
+
+    Bytes go as hex text into `UNHEX(%s)`: aiomysql 0.3 cannot escape a bytes parameter under
+    PyMySQL >= 1.1 (its `escape_bytes_prefixed` import is a placeholder string there).
+    """
     unknown = set(changes) - set(settable)
     if unknown or not changes:
         raise ValueError(f"nothing to update or not settable: {sorted(unknown)}")
-    columns = [settable[key] for key in changes]
-    values = [str(v) if isinstance(v, Strategy) else v for v in changes.values()]
-    return ", ".join(f"{column} = %s" for column in columns), values
+    values = [_db_value(value) for value in changes.values()]
+    assignments = [
+        f"{settable[key]} = {'UNHEX(%s)' if isinstance(value, bytes) else '%s'}"
+        for key, value in changes.items()
+    ]
+    return ", ".join(assignments), [v.hex() if isinstance(v, bytes) else v for v in values]
+
+
+def _db_value(value: object) -> object:
+    """Enums as their text, origins one per line; everything else as it is."""
+    if isinstance(value, Strategy | Lang):
+        return str(value)
+    if isinstance(value, tuple):
+        return "\n".join(value)
+    return value
 
 
 def _site(row: Row) -> Site:
@@ -177,6 +215,13 @@ def _site(row: Row) -> Site:
         default_operator=row[5],
         target_operator=row[6],
         max_chats=int(row[7]),
+        origins=tuple(row[8].split("\n")) if row[8] else (),
+        lang=Lang(row[9]),
+        visitor_choice=bool(row[10]),
+        welcome=row[11],
+        avatar_type=row[12],
+        avatar_etag=row[13],
+        api_key=row[14],
     )
     return Site(id=int(row[0]), slug=row[1], name=row[2], settings=settings)
 
