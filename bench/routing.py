@@ -169,6 +169,9 @@ class _NullPorts:
     def receipt(self, site: Site, chat: Chat, visitor_message_id: str, kind: Receipt) -> None:
         pass
 
+    def closed(self, site: Site, chat: Chat) -> None:
+        pass
+
     def add_chat(self, chat: Chat) -> None:
         pass
 

@@ -193,3 +193,10 @@ def transfer_choice(operator: Operator, shown: str, namesake: bool) -> str:
     """An operator as offered in the transfer form: name (JID only when names clash) and show."""
     who = f"{operator.name} <{operator.jid}>" if namesake else operator.name
     return f"{who} ({shown})"
+
+
+SYSTEM_VISITOR_CLOSED = "Chat closed by the visitor."
+
+
+def visitor_closed(site: Site, chat: Chat) -> str:
+    return f"The visitor closed chat {site.slug}.{chat.number}."

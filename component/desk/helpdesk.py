@@ -28,6 +28,7 @@ from component.errors import ChatClosed, NotYourChat, UnknownChat
 from component.models import (
     AckRequest,
     ChatState,
+    Message,
     Operator,
     Sender,
     Show,
@@ -217,8 +218,10 @@ class HelpDesk:
         *,
         typing: Typing | None = None,
         ack: AckRequest | None = None,
-    ) -> None:
-        """`typing` rides along with the words; `ack`: what the visitor asks to be told of them."""
+    ) -> Message:
+        """`typing` rides along with the words; `ack`: what the visitor asks to be told of them.
+
+        Returns the archived message (its chat number and seq)."""
         site = self.state.site(slug)
         body = self.state.checked_body(body)
         now = self.state.clock()
@@ -231,13 +234,33 @@ class HelpDesk:
             if ack is not None:
                 entry.acks.waiting.put(first.seq, ack)
             self.dispatch.route_new(site, entry, now)
-            return
+            return first
         message = self.state.record(entry, Sender.VISITOR, visitor, body, now)
         operator = entry.chat.operator
         if entry.chat.state is ChatState.ASSIGNED and self.state.is_member(site, operator):
             relay_to_operator(self.state, site, entry, operator or "", body, ack, typing=typing)
         elif ack is not None and not entry.handed:  # goes with the backlog, once assigned
             entry.acks.waiting.put(message.seq, ack)
+        return message
+
+    @use_case
+    def visitor_closed(self, slug: str, visitor: str) -> None:
+        """The visitor ended their chat (the web widget's close); its operator is told."""
+        site = self.state.site(slug)
+        entry = self.state.chats.of_visitor(site.id, visitor)
+        if entry is None:
+            return  # closed already: closing twice is no error
+        now = self.state.clock()
+        self.state.record(entry, Sender.SYSTEM, visitor, texts.SYSTEM_VISITOR_CLOSED, now)
+        operator = entry.chat.operator if entry.chat.state is ChatState.ASSIGNED else None
+        closed = transition(entry.chat, ChatState.CLOSED, now)
+        self.state.set_state(entry, closed)
+        self.state.archive.add_chat(closed)
+        if operator is not None and self.state.is_member(site, operator):
+            chat_jid = self.state.addresses.chat(site.slug, closed.number)
+            self.state.out.send_message(chat_jid, operator, texts.visitor_closed(site, closed))
+            self.state.refresh(operator)
+        log.info("chat %s.%d closed by its visitor", site.slug, closed.number)
 
     # -- operators ---------------------------------------------------------------------------
 

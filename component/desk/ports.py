@@ -74,6 +74,10 @@ class VisitorTransport(Protocol):
         """The operator's client got (delivered) or showed (read) the visitor's message."""
         ...
 
+    def closed(self, site: Site, chat: Chat) -> None:
+        """The chat ended (closed, or passed on offline): nothing more reaches its visitor."""
+        ...
+
 
 class ArchiveSink(Protocol):
     """Where the use cases append archive rows without waiting (see archive.ArchiveWriter).

@@ -34,3 +34,6 @@ class XmppVisitors:
     def receipt(self, site: Site, chat: Chat, visitor_message_id: str, kind: Receipt) -> None:
         desk = self._addresses.desk(site.slug)
         self._out.send_receipt(desk, chat.visitor, visitor_message_id, kind)
+
+    def closed(self, site: Site, chat: Chat) -> None:
+        """XMPP visitors were told in words; a later message opens a new chat."""

@@ -92,6 +92,7 @@ class FakeWebVisitors:
     said: list[tuple[int, str]] = field(default_factory=list)
     states: list[tuple[int, Typing]] = field(default_factory=list)
     receipts: list[tuple[int, str, Receipt]] = field(default_factory=list)
+    ended: list[int] = field(default_factory=list)
 
     def deliver(
         self,
@@ -110,6 +111,9 @@ class FakeWebVisitors:
 
     def receipt(self, site: Site, chat: Chat, visitor_message_id: str, kind: Receipt) -> None:
         self.receipts.append((chat.number, visitor_message_id, kind))
+
+    def closed(self, site: Site, chat: Chat) -> None:
+        self.ended.append(chat.number)
 
 
 @dataclass
