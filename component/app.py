@@ -22,15 +22,18 @@ from component.desk.state import DeskState
 from component.directory import Directory
 from component.metered import MeteredArchive
 from component.metrics import Metrics
-from component.models import VisitorKind
+from component.models import Chat, Message, Site, VisitorKind
 from component.site_stats import site_stats
 from component.storage import Database, StorageError, open_database
 from component.storage.archive import ArchiveRepository
 from component.storage.directory import DirectoryRepository
 from component.storage.schema import require_current_schema
+from component.storage.web_chats import WebChatRepository
 from component.web.app import build_app
 from component.web.health import Health
 from component.web.server import HttpServer
+from component.web.visitor_api import VisitorApi
+from component.web.visitors import WebVisitors
 from component.xmpp.component import HelperChatComponent
 from component.xmpp.jids import normalize_bare_jid
 from component.xmpp.visitors import XmppVisitors
@@ -69,6 +72,7 @@ class Application:
         self.writer: ArchiveWriter | None = None
         self.metrics = Metrics()
         self.desk: HelpDesk | None = None
+        self.web_visitors = WebVisitors(time.time)
         self.http: HttpServer | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -111,7 +115,10 @@ class Application:
                 addresses=self.component.addresses,
                 archive=archive,
                 out=out,
-                visitors={VisitorKind.XMPP: XmppVisitors(out, self.component.addresses)},
+                visitors={
+                    VisitorKind.XMPP: XmppVisitors(out, self.component.addresses),
+                    VisitorKind.WEB: self.web_visitors,
+                },
                 clock=time.time,
                 rng=random.Random(),
                 max_body_chars=self.config.limits.max_body_chars,
@@ -128,9 +135,22 @@ class Application:
         """The web side: /healthz, /metrics; per-site gauges are read from the desk when scraped."""
         self.metrics.watch_sites(lambda: site_stats(desk.directory, desk.chats, desk.presence))
         health = Health(self.component.connected_event.is_set, db.ping)
-        web_app = build_app(self.config.http, health=health, metrics=self.metrics)
+        web_app = build_app(
+            self.config.http,
+            health=health,
+            metrics=self.metrics,
+            visitor_api=self._visitor_api(db, desk),
+        )
         self.http = HttpServer(web_app, self.config.http)
         await self.http.start()
+
+    def _visitor_api(self, db: Database, desk: HelpDesk) -> VisitorApi:
+        """The web chats' transport learns each delivered message's seq from the open chat."""
+        self.web_visitors.latest = lambda chat: _latest(desk, chat)
+        self.web_visitors.operator_name = lambda site, jid: _operator_name(desk, site, jid)
+        writer = self.writer
+        assert writer is not None
+        return VisitorApi(desk, self.web_visitors, WebChatRepository(db), writer.flush)
 
     async def _reload_loop(self, repo: DirectoryRepository) -> None:
         """Re-read sites and operators so command-line changes apply without a restart."""
@@ -169,6 +189,16 @@ class Application:
         if self.db is not None:
             await self.db.close()
         log.info("stopped")
+
+
+def _latest(desk: HelpDesk, chat: Chat) -> Message | None:
+    entry = desk.chats.get(chat.site_id, chat.number)
+    return entry.transcript[-1] if entry is not None and entry.transcript else None
+
+
+def _operator_name(desk: HelpDesk, site: Site, jid: str) -> str:
+    operator = desk.directory.operator(site.id, jid)
+    return operator.name if operator is not None else ""
 
 
 async def run(config: Config) -> None:

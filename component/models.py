@@ -172,3 +172,16 @@ class AckRequest:
 
     id: str
     kinds: frozenset[Receipt]
+
+
+@dataclass(frozen=True, slots=True)
+class WebChat:
+    """A chat started on the web: its token's SHA-256 (hex) and what the visitor told of them."""
+
+    site_id: int
+    number: int
+    token_hash: str = field(repr=False)
+    email: str = ""
+    page: str = ""
+    referrer: str = ""
+    lang: str = ""

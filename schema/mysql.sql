@@ -1,4 +1,4 @@
--- HelperChat schema, version 3. MariaDB >= 10.5 / MySQL >= 8, utf8mb4, InnoDB.
+-- HelperChat schema, version 4. MariaDB >= 10.5 / MySQL >= 8, utf8mb4, InnoDB.
 -- Applied by `helperchat db init`; statements are separated by lines holding only ";".
 -- Times are DATETIME(6) in UTC.
 
@@ -73,6 +73,20 @@ CREATE TABLE messages (
     body MEDIUMTEXT NOT NULL,
     PRIMARY KEY (site_id, chat_number, seq),
     CONSTRAINT messages_chat FOREIGN KEY (site_id, chat_number)
+        REFERENCES chats (site_id, number) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+;
+CREATE TABLE web_chats (
+    site_id INT UNSIGNED NOT NULL,
+    chat_number INT UNSIGNED NOT NULL,
+    token_hash CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    email VARCHAR(254) NOT NULL DEFAULT '',
+    page VARCHAR(2000) NOT NULL DEFAULT '',
+    referrer VARCHAR(2000) NOT NULL DEFAULT '',
+    lang VARCHAR(16) CHARACTER SET ascii NOT NULL DEFAULT '',
+    PRIMARY KEY (site_id, chat_number),
+    UNIQUE KEY web_chats_token (token_hash),
+    CONSTRAINT web_chats_chat FOREIGN KEY (site_id, chat_number)
         REFERENCES chats (site_id, number) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
 ;

@@ -14,9 +14,17 @@ from component.web.errors import error_middleware
 from component.web.health import Health
 from component.web.keys import HEALTH, METRICS, MetricsPage
 from component.web.proxies import networks
+from component.web.visitor_api import VisitorApi
+from component.web.visitor_api import add_routes as visitor_routes
 
 
-def build_app(config: HttpConfig, *, health: Health, metrics: MetricsPage) -> web.Application:
+def build_app(
+    config: HttpConfig,
+    *,
+    health: Health,
+    metrics: MetricsPage,
+    visitor_api: VisitorApi | None = None,
+) -> web.Application:
     app = web.Application(
         middlewares=[
             access_middleware(networks(config.trusted_proxies), metrics.count_http_request),
@@ -27,4 +35,6 @@ def build_app(config: HttpConfig, *, health: Health, metrics: MetricsPage) -> we
     app[HEALTH] = health
     app[METRICS] = metrics
     ops.add_routes(app)
+    if visitor_api is not None:
+        visitor_routes(app, visitor_api)
     return app

@@ -15,6 +15,7 @@ from aiohttp.typedefs import Handler
 
 from component.errors import (
     ArchiveFull,
+    ChatClosed,
     EmptyMessage,
     HelpDeskError,
     InvalidInput,
@@ -54,6 +55,7 @@ class ApiError(Exception):
 _DOMAIN: dict[type[HelpDeskError], tuple[int, str]] = {
     UnknownSite: (404, "unknown_site"),
     UnknownChat: (404, "unknown_chat"),
+    ChatClosed: (409, "closed"),
     NotAllowed: (403, "forbidden"),
     EmptyMessage: (400, "empty_message"),
     MessageTooLong: (413, "too_large"),

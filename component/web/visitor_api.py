@@ -1,0 +1,131 @@
+"""The visitor API's chat endpoints (§7.1): start a chat, write, type, wait for events, close.
+
+Each handler checks its input (visitor_input.py), calls one desk use case, answers in JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from aiohttp import web
+
+from component.chats import OpenChat
+from component.desk.helpdesk import HelpDesk
+from component.errors import ChatClosed
+from component.models import ChatState, Site, VisitorKind, WebChat
+from component.tokens import new_token, new_visitor_id, token_hash, token_matches
+from component.web import visitor_input as check
+from component.web.bodies import json_object
+from component.web.errors import ApiError
+from component.web.visitors import WebVisitors
+
+
+class WebChatStore(Protocol):
+    async def add_web_chat(self, chat: WebChat) -> None: ...
+
+    async def token_hash_of(self, site_id: int, number: int) -> str | None: ...
+
+    async def is_known_hash(self, token_hash: str) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class VisitorApi:
+    """What the handlers use: the desk, the web transport, the token store."""
+
+    desk: HelpDesk
+    visitors: WebVisitors
+    store: WebChatStore
+    flush_archive: Callable[[], Awaitable[None]]  # a chat's row is stored before its token's
+
+    async def start(self, slug: str, start: check.StartChat) -> dict[str, object]:
+        token, visitor = new_token(), new_visitor_id()
+        message = self.desk.visitor_wrote(slug, visitor, VisitorKind.WEB, start.name, start.text)
+        self.visitors.visitor_said(message)
+        site = self.desk.state.site(slug)
+        answer = self.describe(site, self.desk.chats.get(site.id, message.chat_number))
+        await self.flush_archive()
+        number, hashed = message.chat_number, token_hash(token)
+        await self.store.add_web_chat(
+            WebChat(site.id, number, hashed, start.email, start.page, start.referrer, start.lang)
+        )
+        return {"chat": f"{slug}.{message.chat_number}", "token": token, **answer}
+
+    def describe(self, site: Site, entry: OpenChat | None) -> dict[str, object]:
+        """The chat's state for its visitor: queued (and where), assigned (to whom), offline."""
+        if entry is None or entry.chat.state is ChatState.QUEUED:
+            position = entry.told_position if entry is not None else 0
+            return {"state": "queued", **({"position": position} if position else {})}
+        operator = self.desk.directory.operator(site.id, entry.chat.operator or "")
+        online = self.desk.state.is_online(site, entry.chat.operator)
+        named = {"operator": {"name": operator.name, "avatar": None}} if operator else {}
+        return {"state": "assigned" if online else "offline", **named}
+
+    async def open_chat(self, request: web.Request) -> tuple[Site, OpenChat | None]:
+        """The chat of the path when the request's token is its own (401, 403 otherwise)."""
+        slug, number = check.chat_id(request)
+        token = check.bearer(request)
+        site = self.desk.state.site(slug)
+        stored = await self.store.token_hash_of(site.id, number)
+        if stored is None or not token_matches(token, stored):
+            if await self.store.is_known_hash(token_hash(token)):
+                raise ApiError(403, "forbidden", "this token belongs to another chat")
+            raise ApiError(401, "unauthorized", "a valid token is needed")
+        return site, self.desk.chats.get(site.id, number)
+
+
+API = web.AppKey("visitor_api", VisitorApi)
+
+
+async def start_chat(request: web.Request) -> web.Response:
+    start = check.start_chat(await json_object(request))
+    answer = await request.app[API].start(request.match_info["slug"], start)
+    return web.json_response(answer, status=201)
+
+
+async def post_message(request: web.Request) -> web.Response:
+    api = request.app[API]
+    site, entry = await api.open_chat(request)
+    text = check.message(await json_object(request))
+    if entry is None:
+        raise ChatClosed("this chat is closed; start a new one")
+    chat = entry.chat
+    message = api.desk.visitor_wrote(site.slug, chat.visitor, chat.visitor_kind, "", text)
+    api.visitors.visitor_said(message)
+    return web.json_response({"seq": message.seq}, status=202)
+
+
+async def post_typing(request: web.Request) -> web.Response:
+    api = request.app[API]
+    site, entry = await api.open_chat(request)
+    state = check.typing(await json_object(request))
+    if entry is not None:  # signals are dropped quietly, as they are for XMPP visitors
+        api.desk.signals.visitor_typing(site.slug, entry.chat.visitor, state)
+    return web.Response(status=204)
+
+
+async def get_events(request: web.Request) -> web.Response:
+    api = request.app[API]
+    site, _ = await api.open_chat(request)
+    after, wait = check.after_and_wait(request.query)
+    number = check.chat_id(request)[1]
+    events = await api.visitors.wait((site.id, number), after, wait)
+    return web.json_response({"events": [e.to_json() for e in events]})
+
+
+async def close_chat(request: web.Request) -> web.Response:
+    api = request.app[API]
+    site, entry = await api.open_chat(request)
+    if entry is not None:  # closing a closed chat again changes nothing
+        api.desk.visitor_closed(site.slug, entry.chat.visitor)
+    return web.Response(status=204)
+
+
+def add_routes(app: web.Application, api: VisitorApi) -> None:
+    app[API] = api
+    app.router.add_post("/api/v1/sites/{slug}/chats", start_chat)
+    app.router.add_post("/api/v1/chats/{chat}/messages", post_message)
+    app.router.add_post("/api/v1/chats/{chat}/typing", post_typing)
+    app.router.add_get("/api/v1/chats/{chat}/events", get_events)
+    app.router.add_post("/api/v1/chats/{chat}/close", close_chat)

@@ -1,0 +1,101 @@
+"""The visitor API's input, checked into plain values before anything reaches the desk (§7.1)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from component.models import Typing
+from component.web.errors import ApiError
+
+MAX_WAIT_SECONDS = 30.0
+_CHAT_ID = re.compile(r"([a-z0-9-]{1,32})\.([1-9][0-9]{0,9})")
+_FIELD_CHARS = {"name": 200, "email": 254, "page": 2000, "referrer": 2000, "lang": 16}
+TYPING_STATES = (Typing.COMPOSING, Typing.PAUSED, Typing.ACTIVE)
+
+
+@dataclass(frozen=True, slots=True)
+class StartChat:
+    text: str
+    name: str = ""
+    email: str = ""
+    page: str = ""
+    referrer: str = ""
+    lang: str = ""
+
+
+def start_chat(body: Mapping[str, object]) -> StartChat:
+    _only(body, {"text", *_FIELD_CHARS})
+    extra = {key: _string(body, key, limit) for key, limit in _FIELD_CHARS.items() if key in body}
+    return StartChat(text=text(body), **extra)
+
+
+def text(body: Mapping[str, object]) -> str:
+    """The `text` field: a string (the desk checks it is not empty and not too long)."""
+    if "text" not in body:
+        raise ApiError(400, "invalid", "`text` is required")
+    return _string(body, "text", None)
+
+
+def message(body: Mapping[str, object]) -> str:
+    _only(body, {"text"})
+    return text(body)
+
+
+def typing(body: Mapping[str, object]) -> Typing:
+    _only(body, {"state"})
+    state = body.get("state")
+    if state not in [t.value for t in TYPING_STATES]:
+        raise ApiError(400, "invalid", "`state` is composing, paused or active")
+    return Typing(str(state))
+
+
+def chat_id(request: web.Request) -> tuple[str, int]:
+    """`{chat}` of the path: `<site>.<number>`; anything else is no chat here."""
+    found = _CHAT_ID.fullmatch(request.match_info["chat"])
+    if found is None:
+        raise ApiError(404, "unknown_chat", "there is no such chat")
+    return found[1], int(found[2])
+
+
+def bearer(request: web.Request) -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthorized", "send the chat's token as `Authorization: Bearer`")
+    return token.strip()
+
+
+def after_and_wait(query: Mapping[str, str]) -> tuple[int, float]:
+    _only(query, {"after", "wait"})
+    after = _number(query, "after", 0, 2**32)
+    wait = _number(query, "wait", 0, MAX_WAIT_SECONDS)
+    return int(after), wait
+
+
+def _only(body: Mapping[str, object], known: set[str]) -> None:
+    unknown = sorted(set(body) - known)
+    if unknown:
+        raise ApiError(400, "invalid", f"unknown field: {unknown[0]}")
+
+
+def _string(body: Mapping[str, object], key: str, limit: int | None) -> str:
+    value = body[key]
+    if not isinstance(value, str):
+        raise ApiError(400, "invalid", f"`{key}` must be a string")
+    if limit is not None and len(value) > limit:
+        raise ApiError(400, "invalid", f"`{key}` is longer than {limit} characters")
+    return value
+
+
+def _number(query: Mapping[str, str], key: str, low: float, high: float) -> float:
+    raw = query.get(key, "0")
+    try:
+        value = float(raw) if key == "wait" else int(raw)
+    except ValueError:
+        raise ApiError(400, "invalid", f"`{key}` must be a number") from None
+    if not low <= value <= high:
+        raise ApiError(400, "invalid", f"`{key}` must be between {low:g} and {high:g}")
+    return value
