@@ -13,9 +13,7 @@ def svg(inner: str) -> bytes:
     return SVG.format(inner).encode()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="review3: only <style>'s text before its first child is read"
-)
+@pytest.mark.xfail(strict=True, reason="review3: only the text before <style>'s first child")
 def test_style_text_after_a_child_element_is_checked_too() -> None:
     # A <style>'s CSS is all its text nodes; ElementTree keeps the part after <a/> as a.tail.
     assert svg_problem(svg("<style><a/>@import url(https://evil.example/x.css);</style>"))
