@@ -16,7 +16,7 @@ async def json_object(request: web.Request) -> dict[str, object]:
     raw = await request.read()  # raises HTTPRequestEntityTooLarge past client_max_size
     try:
         value = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # too deep: RecursionError
         raise ApiError(400, "bad_json", "the body is not valid UTF-8 JSON") from None
     if not isinstance(value, dict):
         raise ApiError(400, "bad_json", "the body must be a JSON object")

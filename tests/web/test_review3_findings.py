@@ -127,7 +127,6 @@ async def raw_get(client: Client, path: str, header: bytes) -> bytes:
     return answer
 
 
-@pytest.mark.xfail(strict=True, reason="review3: json.loads' RecursionError escapes as a 500")
 async def test_a_deeply_nested_body_is_bad_json_not_a_500() -> None:
     async with running(make_stack()) as client:
         answer = await client.post(
