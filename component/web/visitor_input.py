@@ -63,7 +63,7 @@ def chat_id(request: web.Request) -> tuple[str, int]:
 
 def bearer(request: web.Request) -> str:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    if scheme.lower() != "bearer" or not token.strip() or not token.isascii():
         raise ApiError(401, "unauthorized", "send the chat's token as `Authorization: Bearer`")
     return token.strip()
 
