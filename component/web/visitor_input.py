@@ -13,6 +13,7 @@ from component.web.errors import ApiError
 
 MAX_WAIT_SECONDS = 30.0
 _CHAT_ID = re.compile(r"([a-z0-9-]{1,32})\.([1-9][0-9]{0,9})")
+_DIGITS = re.compile(r"[0-9]{1,10}")
 _FIELD_CHARS = {"name": 200, "email": 254, "page": 2000, "referrer": 2000, "lang": 16}
 TYPING_STATES = (Typing.COMPOSING, Typing.PAUSED, Typing.ACTIVE)
 
@@ -92,6 +93,8 @@ def _string(body: Mapping[str, object], key: str, limit: int | None) -> str:
 
 def _number(query: Mapping[str, str], key: str, low: float, high: float) -> float:
     raw = query.get(key, "0")
+    if key != "wait" and not _DIGITS.fullmatch(raw):
+        raise ApiError(400, "invalid", f"`{key}` must be a number")
     try:
         value = float(raw) if key == "wait" else int(raw)
     except ValueError:
