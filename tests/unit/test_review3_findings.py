@@ -13,13 +13,11 @@ def svg(inner: str) -> bytes:
     return SVG.format(inner).encode()
 
 
-@pytest.mark.xfail(strict=True, reason="review3: only the text before <style>'s first child")
 def test_style_text_after_a_child_element_is_checked_too() -> None:
     # A <style>'s CSS is all its text nodes; ElementTree keeps the part after <a/> as a.tail.
     assert svg_problem(svg("<style><a/>@import url(https://evil.example/x.css);</style>"))
 
 
-@pytest.mark.xfail(strict=True, reason="review3: CSS escapes hide @import and url( from the check")
 @pytest.mark.parametrize(
     "inner",
     [
@@ -33,6 +31,5 @@ def test_css_escapes_do_not_hide_an_outside_fetch(inner: str) -> None:
     assert svg_problem(svg(inner))
 
 
-@pytest.mark.xfail(strict=True, reason="review3: image-set() takes a plain string URL, no url(")
 def test_image_set_with_an_outside_url_is_refused() -> None:
     assert svg_problem(svg("<rect style=\"cursor: image-set('https://evil.example/c.png' 1x)\"/>"))
