@@ -11,6 +11,7 @@ from typing import Protocol
 
 from aiohttp import web
 
+from component.chat_events import Event
 from component.chats import OpenChat
 from component.desk.helpdesk import HelpDesk
 from component.errors import ChatClosed
@@ -29,6 +30,10 @@ class WebChatStore(Protocol):
 
     async def is_known_hash(self, token_hash: str) -> bool: ...
 
+    async def closed_chat(self, site_id: int, number: int) -> tuple[int, float] | None:
+        """(last archived seq, closed at) of a closed chat; None while it is open or unknown."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class VisitorApi:
@@ -45,11 +50,17 @@ class VisitorApi:
         self.visitors.visitor_said(message)
         site = self.desk.state.site(slug)
         answer = self.describe(site, self.desk.chats.get(site.id, message.chat_number))
-        await self.flush_archive()
         number, hashed = message.chat_number, token_hash(token)
-        await self.store.add_web_chat(
-            WebChat(site.id, number, hashed, start.email, start.page, start.referrer, start.lang)
-        )
+        try:
+            await self.flush_archive()
+            await self.store.add_web_chat(
+                WebChat(
+                    site.id, number, hashed, start.email, start.page, start.referrer, start.lang
+                )
+            )
+        except BaseException:
+            self.desk.visitor_closed(slug, visitor)  # nobody could ever write to it or close it
+            raise
         return {"chat": f"{slug}.{message.chat_number}", "token": token, **answer}
 
     def describe(self, site: Site, entry: OpenChat | None) -> dict[str, object]:
@@ -107,11 +118,24 @@ async def post_typing(request: web.Request) -> web.Response:
 
 async def get_events(request: web.Request) -> web.Response:
     api = request.app[API]
-    site, _ = await api.open_chat(request)
+    site, entry = await api.open_chat(request)
     after, wait = check.after_and_wait(request.query)
     number = check.chat_id(request)[1]
+    if entry is None and api.visitors.events.log((site.id, number)) is None:
+        return web.json_response({"events": await _closed_from_archive(api, site, number, after)})
     events = await api.visitors.wait((site.id, number), after, wait)
     return web.json_response({"events": [e.to_json() for e in events]})
+
+
+async def _closed_from_archive(
+    api: VisitorApi, site: Site, number: int, after: int
+) -> list[dict[str, object]]:
+    """A closed chat whose log is gone (grace over, or a restart): its `closed` event, with the
+    seq a rebuild from the archive gives it, so a returning widget learns the chat is over."""
+    closed = await api.store.closed_chat(site.id, number)
+    if closed is None or closed[0] + 1 <= after:
+        return []
+    return [Event(closed[0] + 1, "closed", closed[1], {}).to_json()]
 
 
 async def close_chat(request: web.Request) -> web.Response:

@@ -7,6 +7,7 @@ from typing import Any
 
 import aiohttp
 
+from component.storage.web_chats import WebChatRepository
 from tests.integration.helpdesk_fixtures import Desk
 from tests.integration.test_http import url
 
@@ -93,6 +94,11 @@ async def test_a_web_visitor_and_an_operator_talk_both_ways_then_the_visitor_clo
     assert (await call(desk, "POST", f"/api/v1/chats/{chat}/close", token))[0] == 204
     hashes = await desk.rows("SELECT token_hash FROM web_chats ORDER BY chat_number")
     assert len(hashes) == 2 and token not in str(hashes)
+    await desk.flush_archive()  # once the in-memory log is gone, the archive says it is closed
+    acme = desk.service.state.site("acme")
+    last_seq, _ = await WebChatRepository(desk.db).closed_chat(acme.id, 1) or (0, 0.0)
+    assert last_seq + 1 == closed[0]["seq"]
+    assert await WebChatRepository(desk.db).closed_chat(acme.id, 2) is None  # still open
 
 
 async def test_the_operators_close_and_typing_reach_the_web_visitor(desk: Desk) -> None:

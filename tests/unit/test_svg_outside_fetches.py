@@ -1,4 +1,4 @@
-"""Review 3: SVG avatars that still fetch from outside the image (svg_check bypasses)."""
+"""SVG avatars that would still fetch from outside the image are refused."""
 
 from __future__ import annotations
 
