@@ -6,6 +6,9 @@ error answers too, so a widget can read them), then the error mapping.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from aiohttp import web
 
 from component.config import HttpConfig
@@ -16,6 +19,7 @@ from component.web.errors import error_middleware
 from component.web.health import Health
 from component.web.keys import HEALTH, METRICS, MetricsPage
 from component.web.proxies import networks
+from component.web.ratelimits import RATE_LIMITS, RateLimits
 from component.web.visitor_api import VisitorApi
 from component.web.visitor_api import add_routes as visitor_routes
 
@@ -26,7 +30,9 @@ def build_app(
     health: Health,
     metrics: MetricsPage,
     visitor_api: VisitorApi | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> web.Application:
+    """`clock` times the rate limits (monotonic seconds)."""
     origins = _origins_of(visitor_api)
     app = web.Application(
         middlewares=[
@@ -38,6 +44,7 @@ def build_app(
     )
     app[HEALTH] = health
     app[METRICS] = metrics
+    app[RATE_LIMITS] = RateLimits(config.rate_limits, clock)
     ops.add_routes(app)
     if visitor_api is not None:
         visitor_routes(app, visitor_api)

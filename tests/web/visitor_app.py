@@ -64,5 +64,11 @@ def visitor_world(config: HttpConfig | None = None) -> VisitorWorld:
 
     api = VisitorApi(world.desk, WebVisitors(world.clock), store, flush)
     health = Health(lambda: True, FakeDatabase().ping)
-    app = build_app(config or HttpConfig(), health=health, metrics=Metrics(), visitor_api=api)
+    app = build_app(
+        config or HttpConfig(),
+        health=health,
+        metrics=Metrics(),
+        visitor_api=api,
+        clock=world.clock,  # the rate limits' time too
+    )
     return VisitorWorld(world, store, app)
