@@ -152,6 +152,29 @@ class ComponentConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RateConfig:
+    """`count` events per `per_seconds`, in a burst or spread out (a token bucket)."""
+
+    count: int = field(metadata=_meta(_positive))
+    per_seconds: float = field(metadata=_meta(_positive))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RateLimitsConfig:
+    chats_per_ip: RateConfig = field(default_factory=lambda: RateConfig(count=5, per_seconds=600.0))
+    chats_per_site: RateConfig = field(
+        default_factory=lambda: RateConfig(count=120, per_seconds=60.0)
+    )
+    messages_per_ip: RateConfig = field(
+        default_factory=lambda: RateConfig(count=60, per_seconds=60.0)
+    )
+    messages_per_chat: RateConfig = field(
+        default_factory=lambda: RateConfig(count=30, per_seconds=60.0)
+    )
+    max_ips: int = field(default=100_000, metadata=_meta(_positive))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class HttpConfig:
     host: str = field(default="127.0.0.1", metadata=_meta(_non_empty))
     port: int = field(default=8080, metadata=_meta(_port))
@@ -161,6 +184,7 @@ class HttpConfig:
     )
     cors_max_age: int = field(default=600, metadata=_meta(_not_negative))
     max_body_bytes: int = field(default=65536, metadata=_meta(_positive))
+    rate_limits: RateLimitsConfig = field(default_factory=RateLimitsConfig)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,19 +1,25 @@
-"""Builds the aiohttp Application: typed keys, the two middlewares, the routes.
+"""Builds the aiohttp Application: typed keys, the middlewares, the routes.
 
-Middlewares, outermost first: the access log (it sees the final status), then the error mapping.
+Middlewares, outermost first: the access log (it sees the final status), CORS (its headers go on
+error answers too, so a widget can read them), then the error mapping.
 """
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
 
 from aiohttp import web
 
 from component.config import HttpConfig
 from component.web import ops
 from component.web.access_log import access_middleware
+from component.web.cors import OriginsOf, add_preflight_routes, cors_middleware
 from component.web.errors import error_middleware
 from component.web.health import Health
 from component.web.keys import HEALTH, METRICS, MetricsPage
 from component.web.proxies import networks
+from component.web.ratelimits import RATE_LIMITS, RateLimits
 from component.web.visitor_api import VisitorApi
 from component.web.visitor_api import add_routes as visitor_routes
 
@@ -24,17 +30,31 @@ def build_app(
     health: Health,
     metrics: MetricsPage,
     visitor_api: VisitorApi | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> web.Application:
+    """`clock` times the rate limits (monotonic seconds)."""
+    origins = _origins_of(visitor_api)
     app = web.Application(
         middlewares=[
             access_middleware(networks(config.trusted_proxies), metrics.count_http_request),
+            cors_middleware(origins, config.cors_max_age),
             error_middleware,
         ],
         client_max_size=config.max_body_bytes,
     )
     app[HEALTH] = health
     app[METRICS] = metrics
+    app[RATE_LIMITS] = RateLimits(config.rate_limits, clock)
     ops.add_routes(app)
     if visitor_api is not None:
         visitor_routes(app, visitor_api)
+    add_preflight_routes(app)
     return app
+
+
+def _origins_of(api: VisitorApi | None) -> OriginsOf:
+    def origins_of(slug: str) -> tuple[str, ...]:
+        site = None if api is None else api.desk.directory.site(slug)
+        return () if site is None else site.settings.origins
+
+    return origins_of

@@ -1,6 +1,8 @@
 """The visitor API's chat endpoints (§7.1): start a chat, write, type, wait for events, close.
 
 Each handler checks its input (visitor_input.py), calls one desk use case, answers in JSON.
+Starting a chat and writing are rate limited (ratelimits.py) after the input is checked and
+before the desk is called, so a refused request changes nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from component.tokens import new_token, new_visitor_id, token_hash, token_matche
 from component.web import visitor_input as check
 from component.web.bodies import json_object
 from component.web.errors import ApiError
+from component.web.keys import CLIENT_IP
+from component.web.ratelimits import RATE_LIMITS
 from component.web.visitors import WebVisitors
 
 
@@ -90,8 +94,11 @@ API = web.AppKey("visitor_api", VisitorApi)
 
 
 async def start_chat(request: web.Request) -> web.Response:
+    api, slug = request.app[API], request.match_info["slug"]
     start = check.start_chat(await json_object(request))
-    answer = await request.app[API].start(request.match_info["slug"], start)
+    site = api.desk.state.site(slug)  # an unknown site is 404 before anything is counted
+    request.app[RATE_LIMITS].start_chat(request[CLIENT_IP], site.id)
+    answer = await api.start(slug, start)
     return web.json_response(answer, status=201)
 
 
@@ -102,6 +109,7 @@ async def post_message(request: web.Request) -> web.Response:
     if entry is None:
         raise ChatClosed("this chat is closed; start a new one")
     chat = entry.chat
+    request.app[RATE_LIMITS].send_message(request[CLIENT_IP], (site.id, chat.number))
     message = api.desk.visitor_wrote(site.slug, chat.visitor, chat.visitor_kind, "", text)
     api.visitors.visitor_said(message)
     return web.json_response({"seq": message.seq}, status=202)

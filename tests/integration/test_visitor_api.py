@@ -162,3 +162,28 @@ async def test_bad_requests_get_the_json_errors_of_the_contract(desk: Desk) -> N
     assert got == 403  # the token is another chat's
     got, _ = await call(desk, "GET", "/api/v1/chats/acme.99/events", "no-such-token")
     assert got == 401
+
+
+async def test_cors_over_the_real_stack_only_the_sites_stored_origins(desk: Desk) -> None:
+    await desk.admin.set_site("acme", {"origins": ("https://shop.example",)})
+    await desk.admin.add_site("globex", "Globex")
+    await desk.start_component()
+    shop, evil = {"Origin": "https://shop.example"}, {"Origin": "https://evil.example"}
+
+    async with aiohttp.ClientSession() as http:
+        async with http.options(url(desk, "/api/v1/sites/acme/chats"), headers=shop) as r:
+            assert r.status == 204 and r.headers["Access-Control-Allow-Methods"] == "POST"
+            assert r.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+            assert r.headers["Access-Control-Max-Age"] == str(desk.config.http.cors_max_age)
+        async with http.post(
+            url(desk, "/api/v1/sites/acme/chats"), json={"text": "hi"}, headers=shop
+        ) as r:
+            assert r.status == 201 and r.headers["Access-Control-Allow-Origin"] == shop["Origin"]
+        async with http.post(
+            url(desk, "/api/v1/sites/acme/chats"), json={"text": "hi"}, headers=evil
+        ) as r:
+            assert r.status == 403 and "Access-Control-Allow-Origin" not in r.headers
+        async with http.options(url(desk, "/api/v1/sites/globex/chats"), headers=shop) as r:
+            assert r.status == 403  # acme's origin is not globex's
+    await desk.flush_archive()
+    assert await desk.rows("SELECT COUNT(*) FROM web_chats") == [(1,)]

@@ -411,33 +411,51 @@ def test_example_needs_its_env_vars() -> None:
     ]
 
 
-def _example_keys() -> dict[tuple[str, str], list[str]]:
-    """(section, key) -> the comment lines just above it, read from the example's text."""
-    keys: dict[tuple[str, str], list[str]] = {}
-    section, comments = "", list[str]()
+Key = tuple[str, ...]
+
+
+def _example_keys() -> dict[Key, list[str]]:
+    """Key path -> the comment lines just above it, read from the example's text (any depth)."""
+    keys: dict[Key, list[str]] = {}
+    path: list[str] = []
+    comments: list[str] = []
     for line in EXAMPLE.read_text(encoding="utf-8").splitlines():
-        if match := re.match(r"([a-z_]+):\s*$", line):
-            section, comments = match.group(1), []
-        elif match := re.match(r"  ([a-z_]+):", line):
-            keys[(section, match.group(1))] = comments
+        if match := re.match(r"( *)([a-z_]+):", line):
+            depth = len(match.group(1)) // 2
+            path = [*path[:depth], match.group(2)]
+            if depth > 0:
+                keys[tuple(path)] = comments
             comments = []
         elif line.strip().startswith("#"):
             comments.append(line)
     return keys
 
 
-def _dataclass_keys() -> set[tuple[str, str]]:
-    """(section, key) for every field of every section dataclass, found by walking Config."""
+def _fields_of(cls: type[Any], prefix: Key) -> dict[Key, bool]:
+    """Key path -> whether it is a leaf, for every field of `cls` and of its nested sections."""
+    found: dict[Key, bool] = {}
+    hints = get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        key, hint = (*prefix, f.name), hints[f.name]
+        nested = isinstance(hint, type) and dataclasses.is_dataclass(hint)
+        found[key] = not nested
+        if nested:
+            found.update(_fields_of(hint, key))
+    return found
+
+
+def _dataclass_keys() -> set[Key]:
+    """Every key path below the sections, found by walking Config."""
     sections = get_type_hints(Config)
     return {
-        (section.name, f.name)
+        key
         for section in dataclasses.fields(Config)
-        for f in dataclasses.fields(sections[section.name])
+        for key in _fields_of(sections[section.name], (section.name,))
     }
 
 
 def test_walk_finds_every_section() -> None:
-    assert {section for section, _ in _dataclass_keys()} == {
+    assert {key[0] for key in _dataclass_keys()} == {
         "xmpp",
         "mysql",
         "archive",
@@ -446,6 +464,7 @@ def test_walk_finds_every_section() -> None:
         "log",
         "http",
     }
+    assert ("http", "rate_limits", "chats_per_ip", "count") in _dataclass_keys()
 
 
 def test_example_documents_every_field() -> None:
@@ -454,8 +473,8 @@ def test_example_documents_every_field() -> None:
     assert documented - fields == set(), "keys in config.example.yaml that no field reads"
 
 
-@pytest.mark.parametrize(("section", "key"), sorted(_example_keys()))
-def test_example_comment_gives_default_and_example(section: str, key: str) -> None:
-    comment = " ".join(_example_keys()[(section, key)])
-    assert "Example:" in comment, f"{section}.{key}: no example in its comment"
-    assert "Default:" in comment or "Required" in comment, f"{section}.{key}: no default"
+@pytest.mark.parametrize("key", sorted(_example_keys()), ids=".".join)
+def test_example_comment_gives_default_and_example(key: Key) -> None:
+    comment = " ".join(_example_keys()[key])
+    assert "Example:" in comment, f"{'.'.join(key)}: no example in its comment"
+    assert "Default:" in comment or "Required" in comment, f"{'.'.join(key)}: no default"

@@ -1,0 +1,63 @@
+"""The visitor API's rate limits (§7.1): chats started and messages sent, per client address and
+per site or chat, as configured under http.rate_limits. A refused request gets 429 with
+Retry-After and changes nothing: it is checked before the desk is called, and a request one limit
+refuses takes no token from the others.
+
+An IPv6 client is counted by its /64 (one subscriber's usual allocation), so walking through the
+addresses of one network does not multiply its allowance.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Hashable, Sequence
+
+from aiohttp import web
+
+from component.config import RateConfig, RateLimitsConfig
+from component.ratelimit import Buckets, Rate, acquire, retry_after
+from component.web.errors import ApiError
+
+
+def client_key(ip: str) -> str:
+    """The key a client address is counted under: itself, or its /64 for IPv6."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+class RateLimits:
+    def __init__(self, config: RateLimitsConfig, clock: Callable[[], float]) -> None:
+        def buckets(rate: RateConfig) -> Buckets:
+            return Buckets(Rate(rate.count, rate.per_seconds), config.max_ips)
+
+        self._clock = clock
+        self.chats_per_ip = buckets(config.chats_per_ip)
+        self.chats_per_site = buckets(config.chats_per_site)
+        self.messages_per_ip = buckets(config.messages_per_ip)
+        self.messages_per_chat = buckets(config.messages_per_chat)
+
+    def start_chat(self, ip: str, site_id: int) -> None:
+        """Count a chat started from `ip` on the site; ApiError 429 when over a limit."""
+        self._acquire([(self.chats_per_ip, client_key(ip)), (self.chats_per_site, site_id)])
+
+    def send_message(self, ip: str, chat: tuple[int, int]) -> None:
+        """Count a message from `ip` in the chat; ApiError 429 when over a limit."""
+        self._acquire([(self.messages_per_ip, client_key(ip)), (self.messages_per_chat, chat)])
+
+    def _acquire(self, limits: Sequence[tuple[Buckets, Hashable]]) -> None:
+        wait = acquire(limits, self._clock())
+        if wait > 0:
+            raise ApiError(
+                429,
+                "rate_limited",
+                "too many requests; try again later",
+                retry_after=retry_after(wait),
+            )
+
+
+RATE_LIMITS = web.AppKey("rate_limits", RateLimits)

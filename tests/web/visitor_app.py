@@ -1,0 +1,74 @@
+"""The visitor API over fakes: a HelpDesk of tests/unit/fakes.py, a token store in memory."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from component.config import HttpConfig
+from component.directory import Directory
+from component.metrics import Metrics
+from component.models import WebChat
+from component.web.app import build_app
+from component.web.health import Health
+from component.web.visitor_api import VisitorApi
+from component.web.visitors import WebVisitors
+from tests.unit.fakes import ACME, ALICE, BOB, GLOBEX, MALLORY, World, make_world
+from tests.web.helpers import FakeDatabase
+
+ACME_ORIGIN = "https://shop.acme.test"
+GLOBEX_ORIGIN = "https://globex.test"
+
+
+@dataclass
+class FakeWebChatStore:
+    chats: list[WebChat] = field(default_factory=list)
+
+    async def add_web_chat(self, chat: WebChat) -> None:
+        self.chats.append(chat)
+
+    async def token_hash_of(self, site_id: int, number: int) -> str | None:
+        found = [c.token_hash for c in self.chats if (c.site_id, c.number) == (site_id, number)]
+        return found[0] if found else None
+
+    async def is_known_hash(self, token_hash: str) -> bool:
+        return any(c.token_hash == token_hash for c in self.chats)
+
+
+@dataclass
+class VisitorWorld:
+    world: World
+    store: FakeWebChatStore
+    app: web.Application
+
+
+def visitor_world(config: HttpConfig | None = None) -> VisitorWorld:
+    """acme allows ACME_ORIGIN, globex GLOBEX_ORIGIN; Alice (acme) is online."""
+    world = make_world()
+    sites = [
+        dataclasses.replace(
+            ACME, settings=dataclasses.replace(ACME.settings, origins=(ACME_ORIGIN,))
+        ),
+        dataclasses.replace(
+            GLOBEX, settings=dataclasses.replace(GLOBEX.settings, origins=(GLOBEX_ORIGIN,))
+        ),
+    ]
+    world.desk.apply_directory(Directory(sites, (ALICE, BOB, MALLORY)))
+    world.online(ALICE.jid)
+    store = FakeWebChatStore()
+
+    async def flush() -> None:
+        return None
+
+    api = VisitorApi(world.desk, WebVisitors(world.clock), store, flush)
+    health = Health(lambda: True, FakeDatabase().ping)
+    app = build_app(
+        config or HttpConfig(),
+        health=health,
+        metrics=Metrics(),
+        visitor_api=api,
+        clock=world.clock,  # the rate limits' time too
+    )
+    return VisitorWorld(world, store, app)
