@@ -14,8 +14,13 @@ async def json_object(request: web.Request) -> dict[str, object]:
     if request.content_type != "application/json":
         raise ApiError(415, "unsupported_media_type", "send a JSON body (application/json)")
     raw = await request.read()  # raises HTTPRequestEntityTooLarge past client_max_size
+    return parse_object(raw)
+
+
+def parse_object(raw: bytes | str) -> dict[str, object]:
+    """A JSON object of a body or a WebSocket frame; ApiError 400 `bad_json` otherwise."""
     try:
-        value = json.loads(raw.decode("utf-8"))
+        value = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
     except (UnicodeDecodeError, ValueError, RecursionError):  # too deep: RecursionError
         raise ApiError(400, "bad_json", "the body is not valid UTF-8 JSON") from None
     if not isinstance(value, dict):

@@ -17,13 +17,13 @@ from component.chat_events import Event
 from component.chats import OpenChat
 from component.desk.helpdesk import HelpDesk
 from component.errors import ChatClosed
-from component.models import ChatState, Site, VisitorKind, WebChat
+from component.models import ChatState, Site, Typing, VisitorKind, WebChat
 from component.tokens import new_token, new_visitor_id, token_hash, token_matches
 from component.web import visitor_input as check
 from component.web.bodies import json_object
 from component.web.errors import ApiError
 from component.web.keys import CLIENT_IP
-from component.web.ratelimits import RATE_LIMITS
+from component.web.ratelimits import RATE_LIMITS, RateLimits
 from component.web.visitors import WebVisitors
 
 
@@ -80,7 +80,10 @@ class VisitorApi:
     async def open_chat(self, request: web.Request) -> tuple[Site, OpenChat | None]:
         """The chat of the path when the request's token is its own (401, 403 otherwise)."""
         slug, number = check.chat_id(request)
-        token = check.bearer(request)
+        return await self.authorize(slug, number, check.bearer(request))
+
+    async def authorize(self, slug: str, number: int, token: str) -> tuple[Site, OpenChat | None]:
+        """The chat when `token` is its own: ApiError 401, or 403 for another chat's token."""
         site = self.desk.state.site(slug)
         stored = await self.store.token_hash_of(site.id, number)
         if stored is None or not token_matches(token, stored):
@@ -88,6 +91,32 @@ class VisitorApi:
                 raise ApiError(403, "forbidden", "this token belongs to another chat")
             raise ApiError(401, "unauthorized", "a valid token is needed")
         return site, self.desk.chats.get(site.id, number)
+
+    def write(
+        self, site: Site, entry: OpenChat | None, limits: RateLimits, ip: str, text: str
+    ) -> int:
+        """The visitor's message (checked text) into the open chat, rate limited; its seq."""
+        if entry is None:
+            raise ChatClosed("this chat is closed; start a new one")
+        chat = entry.chat
+        limits.send_message(ip, (site.id, chat.number))
+        message = self.desk.visitor_wrote(site.slug, chat.visitor, chat.visitor_kind, "", text)
+        self.visitors.visitor_said(message)
+        return message.seq
+
+    def typing(self, site: Site, entry: OpenChat | None, state: Typing) -> None:
+        if entry is not None:  # signals are dropped quietly, as they are for XMPP visitors
+            self.desk.signals.visitor_typing(site.slug, entry.chat.visitor, state)
+
+    async def closed_from_archive(
+        self, site: Site, number: int, after: int
+    ) -> list[dict[str, object]]:
+        """A closed chat whose log is gone (grace over, or a restart): its `closed` event, with
+        the seq a rebuild from the archive gives it, so a returning widget learns it is over."""
+        closed = await self.store.closed_chat(site.id, number)
+        if closed is None or closed[0] + 1 <= after:
+            return []
+        return [Event(closed[0] + 1, "closed", closed[1], {}).to_json()]
 
 
 API = web.AppKey("visitor_api", VisitorApi)
@@ -106,21 +135,14 @@ async def post_message(request: web.Request) -> web.Response:
     api = request.app[API]
     site, entry = await api.open_chat(request)
     text = check.message(await json_object(request))
-    if entry is None:
-        raise ChatClosed("this chat is closed; start a new one")
-    chat = entry.chat
-    request.app[RATE_LIMITS].send_message(request[CLIENT_IP], (site.id, chat.number))
-    message = api.desk.visitor_wrote(site.slug, chat.visitor, chat.visitor_kind, "", text)
-    api.visitors.visitor_said(message)
-    return web.json_response({"seq": message.seq}, status=202)
+    seq = api.write(site, entry, request.app[RATE_LIMITS], request[CLIENT_IP], text)
+    return web.json_response({"seq": seq}, status=202)
 
 
 async def post_typing(request: web.Request) -> web.Response:
     api = request.app[API]
     site, entry = await api.open_chat(request)
-    state = check.typing(await json_object(request))
-    if entry is not None:  # signals are dropped quietly, as they are for XMPP visitors
-        api.desk.signals.visitor_typing(site.slug, entry.chat.visitor, state)
+    api.typing(site, entry, check.typing(await json_object(request)))
     return web.Response(status=204)
 
 
@@ -130,20 +152,9 @@ async def get_events(request: web.Request) -> web.Response:
     after, wait = check.after_and_wait(request.query)
     number = check.chat_id(request)[1]
     if entry is None and api.visitors.events.log((site.id, number)) is None:
-        return web.json_response({"events": await _closed_from_archive(api, site, number, after)})
+        return web.json_response({"events": await api.closed_from_archive(site, number, after)})
     events = await api.visitors.wait((site.id, number), after, wait)
     return web.json_response({"events": [e.to_json() for e in events]})
-
-
-async def _closed_from_archive(
-    api: VisitorApi, site: Site, number: int, after: int
-) -> list[dict[str, object]]:
-    """A closed chat whose log is gone (grace over, or a restart): its `closed` event, with the
-    seq a rebuild from the archive gives it, so a returning widget learns the chat is over."""
-    closed = await api.store.closed_chat(site.id, number)
-    if closed is None or closed[0] + 1 <= after:
-        return []
-    return [Event(closed[0] + 1, "closed", closed[1], {}).to_json()]
 
 
 async def close_chat(request: web.Request) -> web.Response:
