@@ -54,6 +54,47 @@ def typing(body: Mapping[str, object]) -> Typing:
     return Typing(str(state))
 
 
+@dataclass(frozen=True, slots=True)
+class Hello:
+    token: str
+    after: int
+
+
+def hello(frame: Mapping[str, object]) -> Hello:
+    """The WebSocket's first frame `{"type": "hello", "token", "after"?}` (after: 0 if absent)."""
+    _only(frame, {"type", "token", "after"})
+    if frame.get("type") != "hello":
+        raise ApiError(400, "invalid", "the first frame must be a hello")
+    token = frame.get("token")
+    if not isinstance(token, str) or not token.strip() or not token.isascii():
+        raise ApiError(401, "unauthorized", "send the chat's token in the hello")
+    after = frame.get("after", 0)
+    if type(after) is not int or not 0 <= after <= 2**32:
+        raise ApiError(400, "invalid", "`after` must be a whole number from 0")
+    return Hello(token.strip(), after)
+
+
+def frame_type(frame: Mapping[str, object]) -> str:
+    kind = frame.get("type")
+    if kind not in ("message", "typing", "page"):
+        raise ApiError(400, "invalid", "`type` is message, typing or page")
+    return str(kind)
+
+
+def without_type(frame: Mapping[str, object]) -> dict[str, object]:
+    """A client frame's fields but `type`, to check as the HTTP body of the same request."""
+    return {key: value for key, value in frame.items() if key != "type"}
+
+
+def page(body: Mapping[str, object]) -> tuple[str, str]:
+    """A `page` frame's `{"url", "title"?}`."""
+    _only(body, {"url", "title"})
+    if "url" not in body:
+        raise ApiError(400, "invalid", "`url` is required")
+    title = _string(body, "title", 200) if "title" in body else ""
+    return _string(body, "url", _FIELD_CHARS["page"]), title
+
+
 def chat_id(request: web.Request) -> tuple[str, int]:
     """`{chat}` of the path: `<site>.<number>`; anything else is no chat here."""
     found = _CHAT_ID.fullmatch(request.match_info["chat"])

@@ -5,7 +5,8 @@ the chat's long polls; the desk's archive seqs become the events' seqs.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from component.chat_events import ChatEvents, ChatKey, Event
 from component.models import NO_RECEIPTS, Chat, Message, Receipt, Sender, Site, Typing
@@ -14,12 +15,31 @@ LatestMessage = Callable[[Chat], Message | None]
 """The message the desk recorded last in an open chat (the one just delivered)."""
 OperatorName = Callable[[Site, str], str]
 
+SUBSCRIPTION_LIMIT = 256
+"""Wake-ups an open WebSocket may have pending; past it the socket is too slow and is closed."""
+
+
+class Subscription:
+    """One open WebSocket's wake-ups for its chat: None when the kept log changed (read it from
+    the log after what was sent), or a live event. Bounded: an overflow is flagged, not grown."""
+
+    def __init__(self, limit: int = SUBSCRIPTION_LIMIT) -> None:
+        self.queue: asyncio.Queue[Event | None] = asyncio.Queue(limit)
+        self.overflowed = False
+
+    def notify(self, live: Event | None) -> None:
+        try:
+            self.queue.put_nowait(live)
+        except asyncio.QueueFull:
+            self.overflowed = True
+
 
 class WebVisitors:
     def __init__(self, clock: Callable[[], float]) -> None:
         self.events = ChatEvents()
         self._clock = clock
         self._waiters: dict[ChatKey, set[asyncio.Future[Event | None]]] = {}
+        self._subscribers: dict[ChatKey, set[Subscription]] = {}
         self.latest: LatestMessage = lambda chat: None  # set once the desk exists
         self.operator_name: OperatorName = lambda site, jid: ""
 
@@ -81,6 +101,28 @@ class WebVisitors:
             self._forget(key, waiter)
         return self._after(key, after) or ([live] if live is not None else [])
 
+    @contextmanager
+    def subscribe(self, key: ChatKey, limit: int = SUBSCRIPTION_LIMIT) -> Iterator[Subscription]:
+        """Every wake-up of the chat until the block ends (then the subscription is gone)."""
+        subscription = Subscription(limit)
+        self._subscribers.setdefault(key, set()).add(subscription)
+        try:
+            yield subscription
+        finally:
+            subscribers = self._subscribers.get(key)
+            if subscribers is not None:
+                subscribers.discard(subscription)
+                if not subscribers:
+                    del self._subscribers[key]
+
+    def subscribed_chats(self) -> int:
+        """How many chats have an open subscription (for tests: none stays behind)."""
+        return len(self._subscribers)
+
+    def after(self, key: ChatKey, after: int) -> list[Event]:
+        """Kept events of the chat after `after`, in seq order (none when it has no log)."""
+        return self._after(key, after)
+
     def _after(self, key: ChatKey, after: int) -> list[Event]:
         log = self.events.log(key)
         return [] if log is None else log.after(after)
@@ -94,6 +136,8 @@ class WebVisitors:
         for waiter in self._waiters.pop(key, set()):
             if not waiter.done():
                 waiter.set_result(live)
+        for subscription in self._subscribers.get(key, ()):
+            subscription.notify(live)
 
     def _forget(self, key: ChatKey, waiter: asyncio.Future[Event | None]) -> None:
         waiters = self._waiters.get(key)

@@ -187,3 +187,60 @@ async def test_cors_over_the_real_stack_only_the_sites_stored_origins(desk: Desk
             assert r.status == 403  # acme's origin is not globex's
     await desk.flush_archive()
     assert await desk.rows("SELECT COUNT(*) FROM web_chats") == [(1,)]
+
+
+async def test_a_web_visitor_on_the_websocket_talks_with_a_real_operator_and_resumes(
+    desk: Desk,
+) -> None:
+    alice_jid = desk.user("alice")
+    await desk.add_operator("acme", alice_jid, "Alice")
+    await desk.start_component()
+    alice = await desk.operator_online(alice_jid)
+    _, started = await call(desk, "POST", "/api/v1/sites/acme/chats", body={"text": "hello"})
+    chat, token = started["chat"], started["token"]
+    await alice.expect_from(desk.chat_jid(1), "hello")
+    live = url(desk, f"/api/v1/chats/{chat}/live")
+
+    async def next_event(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
+        message = await ws.receive(10)
+        assert message.type is aiohttp.WSMsgType.TEXT, message
+        return dict(message.json())
+
+    seen: list[dict[str, Any]] = []
+    async with aiohttp.ClientSession() as http:
+        async with http.ws_connect(live) as ws:
+            await ws.send_json({"type": "hello", "token": token, "after": 0})
+            seen.append(await next_event(ws))
+            assert (seen[0]["seq"], seen[0]["text"]) == (1, "hello")
+            alice.send(desk.chat_jid(1), "hi, Alice here")
+            seen.append(await next_event(ws))
+            assert (seen[1]["from"], seen[1]["text"], seen[1]["operator"]) == (
+                "operator",
+                "hi, Alice here",
+                "Alice",
+            )
+            await ws.send_json({"type": "message", "text": "my parcel is late"})
+            seen.append(await next_event(ws))
+            assert (seen[2]["from"], seen[2]["text"]) == ("visitor", "my parcel is late")
+            await alice.expect_from(desk.chat_jid(1), "my parcel is late")
+            await ws.send_json({"type": "typing", "state": "composing"})
+            await alice.expect_signal(desk.chat_jid(1), "composing")
+
+        # while the widget is away, Alice writes twice; it comes back after what it saw
+        alice.send(desk.chat_jid(1), "let me check")
+        alice.send(desk.chat_jid(1), "it ships today")
+        for _ in range(50):
+            if len(await events(desk, chat, token, seen[-1]["seq"], wait=1)) >= 2:
+                break
+        async with http.ws_connect(live) as ws:
+            await ws.send_json({"type": "hello", "token": token, "after": seen[-1]["seq"]})
+            seen += [await next_event(ws), await next_event(ws)]
+            alice.send(desk.chat_jid(1), "/close")
+            while (message := await ws.receive(10)).type is aiohttp.WSMsgType.TEXT:
+                seen.append(message.json())
+            assert message.type is aiohttp.WSMsgType.CLOSE and ws.close_code == 1000
+
+    everything = await events(desk, chat, token, 0)
+    assert seen == everything  # nothing missed, nothing twice, in order
+    assert [e.get("text") for e in seen[3:5]] == ["let me check", "it ships today"]
+    assert seen[-1]["type"] == "closed"

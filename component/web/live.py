@@ -1,0 +1,177 @@
+"""`GET /api/v1/chats/{chat}/live`: the visitor API's WebSocket (§7.1).
+
+The handshake is checked like any /api/v1 request (the path's chat and site: 404; `Origin`: the
+CORS middleware, the site's own origins only). A browser cannot set headers on a WebSocket, so the
+token comes in the first frame, `{"type": "hello", "token", "after"}`, within HELLO_SECONDS; it is
+checked as the HTTP endpoints check it (VisitorApi.authorize). Then the server sends every kept
+event after `after`, in seq order, then the live ones as they come (a Subscription of WebVisitors;
+the kept log is the source of truth, read after the last seq sent, so nothing is sent twice and
+nothing is missed). After `closed` the server closes the socket.
+
+Client frames after the hello, checked as the HTTP bodies are and passed to the same steps:
+`message` (VisitorApi.write, rate limited like POST messages; its seq comes back as the visitor's
+own `message` event), `typing` (VisitorApi.typing), `page` (checked, then ignored for now). A bad
+frame gets `{"type": "error", "error": {"code", "message"}}` and the socket stays open.
+
+Close codes: 4400 bad hello, 4401 no or wrong token, 4403 another chat's token, 4408 no hello in
+time, 1013 the client reads too slowly (reconnect with `after`), 1000 the chat is closed,
+1011 a failure on our side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import WSMsgType, web
+
+from component.chat_events import ChatKey, Event
+from component.errors import HelpDeskError
+from component.models import Site
+from component.web import visitor_input as check
+from component.web.bodies import parse_object
+from component.web.errors import ApiError, from_domain
+from component.web.keys import CLIENT_IP
+from component.web.ratelimits import RATE_LIMITS
+from component.web.visitor_api import API, VisitorApi
+from component.web.visitors import SUBSCRIPTION_LIMIT, Subscription
+
+log = logging.getLogger(__name__)
+
+HELLO_SECONDS = 10.0
+HEARTBEAT_SECONDS = 30.0
+MAX_FRAME_BYTES = 64 * 1024
+QUEUE_LIMIT = SUBSCRIPTION_LIMIT  # wake-ups pending per socket before it counts as too slow
+
+BAD_FRAME, UNAUTHORIZED, FORBIDDEN, HELLO_TIMEOUT = 4400, 4401, 4403, 4408
+TOO_SLOW, CHAT_CLOSED, INTERNAL = 1013, 1000, 1011
+
+
+class _Close(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
+async def live(request: web.Request) -> web.StreamResponse:
+    api = request.app[API]
+    slug, number = check.chat_id(request)
+    api.desk.state.site(slug)  # an unknown site is 404 before the handshake
+    ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS, max_msg_size=MAX_FRAME_BYTES)
+    await ws.prepare(request)  # from here on, nothing may reach the error middleware
+    try:
+        await _session(request, ws, api, slug, number)
+    except _Close as close:
+        await ws.close(code=close.code, message=close.reason.encode())
+    except Exception:
+        log.exception("the live WebSocket of a chat failed")
+        await ws.close(code=INTERNAL, message=b"something went wrong on our side")
+    return ws
+
+
+async def _session(
+    request: web.Request, ws: web.WebSocketResponse, api: VisitorApi, slug: str, number: int
+) -> None:
+    hello = await _hello(ws)
+    try:
+        site, entry = await api.authorize(slug, number, hello.token)
+    except ApiError as error:
+        raise _Close(FORBIDDEN if error.status == 403 else UNAUTHORIZED, error.message) from None
+    key = (site.id, number)
+    if entry is None:  # closed already: what is left to see, from its log or the archive
+        if api.visitors.events.log(key) is None:
+            left = await api.closed_from_archive(site, number, hello.after)
+        else:
+            left = [event.to_json() for event in api.visitors.after(key, hello.after)]
+        for event in left:
+            await ws.send_json(event)
+        raise _Close(CHAT_CLOSED, "the chat is closed")
+    with api.visitors.subscribe(key, QUEUE_LIMIT) as subscription:
+        sender = asyncio.create_task(_send_events(ws, api, key, hello.after, subscription))
+        reader = asyncio.create_task(_read_frames(request, ws, api, site, number))
+        try:  # the first to end (socket gone, chat closed, a failure) ends the other
+            await asyncio.wait((sender, reader), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sender.cancel()
+            reader.cancel()
+            ended = await asyncio.gather(sender, reader, return_exceptions=True)
+    failures = [e for e in ended if isinstance(e, Exception) and not isinstance(e, ConnectionError)]
+    if failures:  # a client gone mid-send is no failure
+        raise failures[0]
+
+
+async def _hello(ws: web.WebSocketResponse) -> check.Hello:
+    try:
+        message = await ws.receive(timeout=HELLO_SECONDS)
+    except TimeoutError:
+        raise _Close(HELLO_TIMEOUT, "no hello in time") from None
+    if message.type is not WSMsgType.TEXT:
+        raise _Close(BAD_FRAME, "the first frame must be a JSON hello")
+    try:
+        return check.hello(parse_object(message.data))
+    except ApiError as error:
+        raise _Close(UNAUTHORIZED if error.status == 401 else BAD_FRAME, error.message) from None
+
+
+async def _send_events(
+    ws: web.WebSocketResponse, api: VisitorApi, key: ChatKey, after: int, sub: Subscription
+) -> None:
+    """Kept events after the last seq sent whenever the log changed, live ones between."""
+    sent = after
+    live: Event | None = None
+    while True:
+        for event in api.visitors.after(key, sent):
+            await ws.send_json(event.to_json())
+            sent = event.seq
+            if event.type == "closed":
+                await ws.close(code=CHAT_CLOSED, message=b"the chat is closed")
+                return
+        if live is not None:
+            await ws.send_json(live.to_json())
+        live = await sub.queue.get()
+        if sub.overflowed:
+            await ws.close(code=TOO_SLOW, message=b"too slow; reconnect with after")
+            return
+
+
+async def _read_frames(
+    request: web.Request, ws: web.WebSocketResponse, api: VisitorApi, site: Site, number: int
+) -> None:
+    async for message in ws:
+        if message.type is not WSMsgType.TEXT:
+            if message.type is WSMsgType.ERROR:
+                return
+            await _error(ws, ApiError(400, "bad_frame", "send JSON text frames"))
+            continue
+        try:
+            _frame(request, api, site, number, parse_object(message.data))
+        except ApiError as error:
+            await _error(ws, error)
+        except HelpDeskError as error:
+            await _error(ws, from_domain(error))
+
+
+def _frame(
+    request: web.Request, api: VisitorApi, site: Site, number: int, frame: dict[str, object]
+) -> None:
+    kind, body = check.frame_type(frame), check.without_type(frame)
+    entry = api.desk.chats.get(site.id, number)  # now: the chat may have closed or moved
+    if kind == "message":
+        text = check.message(body)
+        api.write(site, entry, request.app[RATE_LIMITS], request[CLIENT_IP], text)
+    elif kind == "typing":
+        api.typing(site, entry, check.typing(body))
+    else:
+        check.page(body)  # checked; not passed to the operator yet
+
+
+async def _error(ws: web.WebSocketResponse, error: ApiError) -> None:
+    body: dict[str, object] = {"code": error.code, "message": error.message}
+    if "Retry-After" in error.headers:
+        body["retry_after"] = int(error.headers["Retry-After"])
+    if not ws.closed:
+        await ws.send_json({"type": "error", "error": body})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/v1/chats/{chat}/live", live, allow_head=False)
