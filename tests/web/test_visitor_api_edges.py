@@ -6,7 +6,7 @@ import asyncio
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from component.desk.helpdesk import HelpDesk
 from component.desk.state import PRESENCE_SETTLE_SECONDS, DeskState
 from component.directory import Directory
 from component.metrics import Metrics
-from component.models import Chat, Message, Show, Site, VisitorKind, WebChat
+from component.models import Chat, Message, Show, Site, VisitorKind
 from component.web.app import build_app
 from component.web.health import Health
 from component.web.visitor_api import VisitorApi
@@ -28,47 +28,19 @@ from component.xmpp.jids import normalize_bare_jid
 from component.xmpp.visitors import XmppVisitors
 from tests.unit.fakes import ACME, ALICE, DOMAIN, GLOBEX, Clock, FakeArchive, FakeOut
 from tests.web.helpers import FakeDatabase, serve
-
-
-@dataclass
-class FakeWebChats:
-    rows: dict[tuple[int, int], WebChat] = field(default_factory=dict)
-    failure: Exception | None = None
-    archive: FakeArchive = field(default_factory=FakeArchive)
-
-    async def add_web_chat(self, chat: WebChat) -> None:
-        if self.failure is not None:
-            raise self.failure
-        self.rows[(chat.site_id, chat.number)] = chat
-
-    async def token_hash_of(self, site_id: int, number: int) -> str | None:
-        row = self.rows.get((site_id, number))
-        return row.token_hash if row is not None else None
-
-    async def is_known_hash(self, token_hash: str) -> bool:
-        return any(row.token_hash == token_hash for row in self.rows.values())
-
-    async def closed_chat(self, site_id: int, number: int) -> tuple[int, float] | None:
-        """As the repository answers it, from the fake archive the desk writes to."""
-        chats = [c for c in self.archive.chats if (c.site_id, c.number) == (site_id, number)]
-        if not chats or chats[-1].closed_at is None:
-            return None
-        seqs = [
-            m.seq for m in self.archive.messages if (m.site_id, m.chat_number) == (site_id, number)
-        ]
-        return max(seqs, default=0), chats[-1].closed_at
+from tests.web.visitor_app import FakeWebChatStore
 
 
 @dataclass
 class Stack:
     desk: HelpDesk
     visitors: WebVisitors
-    store: FakeWebChats
+    store: FakeWebChatStore
     clock: Clock
     app: web.Application
 
 
-def make_stack(store: FakeWebChats | None = None) -> Stack:
+def make_stack(store: FakeWebChatStore | None = None) -> Stack:
     out, archive, clock = FakeOut(), FakeArchive(), Clock()
     visitors = WebVisitors(clock)
     addresses = Addresses(DOMAIN)
@@ -98,7 +70,7 @@ def make_stack(store: FakeWebChats | None = None) -> Stack:
         return operator.name if operator is not None else ""
 
     visitors.latest, visitors.operator_name = latest, operator_name
-    store = store or FakeWebChats()
+    store = store or FakeWebChatStore()
     store.archive = archive
 
     async def flush() -> None:
@@ -171,7 +143,7 @@ async def test_after_is_plain_ascii_digits(after: str) -> None:
 
 
 async def test_a_chat_whose_token_could_not_be_stored_does_not_stay_open() -> None:
-    stack = make_stack(FakeWebChats(failure=RuntimeError("database gone")))
+    stack = make_stack(FakeWebChatStore(failure=RuntimeError("database gone")))
     stack.desk.presence_available(ALICE.jid, "acme", "res", Show.AVAILABLE, "", 0, None)
     async with running(stack) as client:
         answer = await client.post("/api/v1/sites/acme/chats", json={"text": "hello"})

@@ -15,7 +15,7 @@ from component.web.app import build_app
 from component.web.health import Health
 from component.web.visitor_api import VisitorApi
 from component.web.visitors import WebVisitors
-from tests.unit.fakes import ACME, ALICE, BOB, GLOBEX, MALLORY, World, make_world
+from tests.unit.fakes import ACME, ALICE, BOB, GLOBEX, MALLORY, FakeArchive, World, make_world
 from tests.web.helpers import FakeDatabase
 
 ACME_ORIGIN = "https://shop.acme.test"
@@ -24,9 +24,16 @@ GLOBEX_ORIGIN = "https://globex.test"
 
 @dataclass
 class FakeWebChatStore:
+    """The WebChatStore of component.web.visitor_api in memory; `closed_chat` reads `archive`,
+    the desk's fake archive, as the repository reads the database."""
+
     chats: list[WebChat] = field(default_factory=list)
+    archive: FakeArchive = field(default_factory=FakeArchive)
+    failure: Exception | None = None
 
     async def add_web_chat(self, chat: WebChat) -> None:
+        if self.failure is not None:
+            raise self.failure
         self.chats.append(chat)
 
     async def token_hash_of(self, site_id: int, number: int) -> str | None:
@@ -35,6 +42,14 @@ class FakeWebChatStore:
 
     async def is_known_hash(self, token_hash: str) -> bool:
         return any(c.token_hash == token_hash for c in self.chats)
+
+    async def closed_chat(self, site_id: int, number: int) -> tuple[int, float] | None:
+        key = (site_id, number)
+        rows = [c for c in self.archive.chats if (c.site_id, c.number) == key]
+        if not rows or rows[-1].closed_at is None:
+            return None
+        seqs = [m.seq for m in self.archive.messages if (m.site_id, m.chat_number) == key]
+        return max(seqs, default=0), rows[-1].closed_at
 
 
 @dataclass
@@ -57,7 +72,7 @@ def visitor_world(config: HttpConfig | None = None) -> VisitorWorld:
     ]
     world.desk.apply_directory(Directory(sites, (ALICE, BOB, MALLORY)))
     world.online(ALICE.jid)
-    store = FakeWebChatStore()
+    store = FakeWebChatStore(archive=world.archive)
 
     async def flush() -> None:
         return None
