@@ -12,7 +12,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from component.config import HttpConfig
-from component.web import live, ops
+from component.web import live, openapi, ops
 from component.web.access_log import access_middleware
 from component.web.cors import OriginsOf, add_preflight_routes, cors_middleware
 from component.web.errors import error_middleware
@@ -46,6 +46,7 @@ def build_app(
     app[METRICS] = metrics
     app[RATE_LIMITS] = RateLimits(config.rate_limits, clock)
     ops.add_routes(app)
+    openapi.add_routes(app)
     if visitor_api is not None:
         visitor_routes(app, visitor_api)
         live.add_routes(app)

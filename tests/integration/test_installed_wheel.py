@@ -98,6 +98,7 @@ def test_the_wheel_holds_the_package_and_its_schema_only(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "component/schema/mysql.sql" in names
     assert "component/schema/migrations/README.md" in names
+    assert "component/web/openapi.json" in names  # served at GET /api/v1/openapi.json
     shipped_migrations = {
         name.rsplit("/", 1)[1] for name in names if name.startswith("component/schema/migrations/")
     }
