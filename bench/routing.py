@@ -182,12 +182,10 @@ class _NullPorts:
         pass
 
 
-def busy_desk(open_chats: int, sites: int, operators_per_site: int) -> tuple[HelpDesk, str]:
-    """A connected desk with `open_chats` assigned chats over `sites` sites, and one operator
-    (returned) who belongs to every site."""
-    clock = [NOW]
+def _null_desk(clock: list[float]) -> HelpDesk:
+    """A HelpDesk over null ports whose clock reads `clock[0]`."""
     null = _NullPorts()
-    desk = HelpDesk(
+    return HelpDesk(
         DeskState(
             addresses=Addresses("help.example"),
             archive=null,
@@ -199,6 +197,13 @@ def busy_desk(open_chats: int, sites: int, operators_per_site: int) -> tuple[Hel
             jid_form=normalize_bare_jid,
         )
     )
+
+
+def busy_desk(open_chats: int, sites: int, operators_per_site: int) -> tuple[HelpDesk, str]:
+    """A connected desk with `open_chats` assigned chats over `sites` sites, and one operator
+    (returned) who belongs to every site."""
+    clock = [NOW]
+    desk = _null_desk(clock)
     star = "star@example.com"
     site_list = [Site(n, f"site{n}", f"Site {n}") for n in range(1, sites + 1)]
     operators = [Operator(site.id, star, "Star") for site in site_list]
@@ -237,19 +242,7 @@ def time_presence_with_stranded_chats(open_chats: int, calls: int) -> float:
     """Median µs for a show change of the one online operator (full) of a site where an offline
     operator holds `open_chats` chats nobody can take (a night of offline routing)."""
     clock = [NOW]
-    null = _NullPorts()
-    desk = HelpDesk(
-        DeskState(
-            addresses=Addresses("help.example"),
-            archive=null,
-            out=null,
-            visitors={VisitorKind.XMPP: null},
-            clock=lambda: clock[0],
-            rng=random.Random(1),
-            max_body_chars=1000,
-            jid_form=normalize_bare_jid,
-        )
-    )
+    desk = _null_desk(clock)
     site = Site(1, "night", "Night")
     day, night = "day@example.com", "night@example.com"
     desk.apply_directory(
