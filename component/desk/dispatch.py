@@ -57,7 +57,6 @@ class Dispatcher:
         chat = transition(entry.chat, ChatState.ASSIGNED, now, operator.jid)
         chat = replace(chat, route_reason=decision.explain())
         s.set_state(entry, chat)
-        s.archive.add_chat(chat)
         entry.answered, entry.waiting_since, entry.told_position = False, now, 0
         s.directory.record_assignment(site.id, operator.jid, now)
         s.archive.add_operator_update(OperatorUpdate(site.id, operator.jid, now))
@@ -145,7 +144,6 @@ class Dispatcher:
         log.info("chat %s.%d back in the queue: its operator left", site.slug, entry.chat.number)
         queued = transition(entry.chat, ChatState.QUEUED, now)
         s.set_state(entry, queued)
-        s.archive.add_chat(queued)
         entry.waiting_since = None
         position = [e.chat.number for e in s.chats.queued(site.id)].index(queued.number) + 1
         s.tell_visitor(site, entry, texts.visitor_requeued(position), now)

@@ -255,7 +255,6 @@ class HelpDesk:
         operator = entry.chat.operator if entry.chat.state is ChatState.ASSIGNED else None
         closed = transition(entry.chat, ChatState.CLOSED, now)
         self.state.set_state(entry, closed)
-        self.state.archive.add_chat(closed)
         if operator is not None and self.state.is_member(site, operator):
             chat_jid = self.state.addresses.chat(site.slug, closed.number)
             self.state.out.send_message(chat_jid, operator, texts.visitor_closed(site, closed))
@@ -323,7 +322,6 @@ class HelpDesk:
         self.state.tell_visitor(site, entry, texts.VISITOR_CLOSED, now)
         closed = transition(entry.chat, ChatState.CLOSED, now)
         self.state.set_state(entry, closed)
-        self.state.archive.add_chat(closed)
         chat_jid = self.state.addresses.chat(site.slug, number)
         self.state.out.send_message(chat_jid, operator.jid, texts.operator_closed(site, number))
         log.info("chat %s.%d closed by %s", site.slug, number, operator.jid)

@@ -118,12 +118,14 @@ class DeskState:
         self.visitors[entry.chat.visitor_kind].deliver(site, entry.chat, body)
 
     def set_state(self, entry: OpenChat, chat: Chat) -> None:
-        """The one place a chat changes state; a slot its operator loses is noted for the queue."""
+        """The one place a chat changes state: in the book and in the archive together; a slot its
+        operator loses is noted for the queue."""
         before = entry.chat
         site = self.directory.site_by_id_or_none(chat.site_id)
         if chat.state in (ChatState.CLOSED, ChatState.OFFLINE) and site is not None:
             self.visitors[chat.visitor_kind].closed(site, chat)  # while its transcript is here
         self.chats.set_state(entry, chat)
+        self.archive.add_chat(chat)
         held = before.state is ChatState.ASSIGNED
         if held and (chat.state is not ChatState.ASSIGNED or chat.operator != before.operator):
             self.freed.add(chat.site_id)
