@@ -2,9 +2,9 @@
 
 Starts (or reuses) the throwaway servers kept in DIR, ejabberd with STARTTLS (real clients insist
 on it) on the usual ports where free, creates the database, a `demo` site with two operators and a
-visitor account, serves Converse.js as a browser console for each operator, prints how to connect,
-then runs `helperchat run` in the foreground. Ctrl-C stops HelperChat and the servers it started;
-the data stays in DIR.
+visitor account, serves a demo shop page with the chat widget on it and Converse.js as a browser
+console for each operator, prints how to connect, then runs `helperchat run` in the foreground.
+Ctrl-C stops HelperChat and the servers it started; the data stays in DIR.
 """
 
 import argparse
@@ -20,9 +20,11 @@ from typing import Any
 from devstack.__main__ import _load, up
 from devstack.ejabberd import EjabberdPorts
 from devstack.ports import free_port, port_or_free
+from devstack.shop import SHOP_PAGE, snippet_from_site_show, write_shop
 from devstack.webclient import StaticServer, fetch_converse, write_pages
 
 OPERATORS = (("alice", "Alice", "10"), ("bob", "Bob", "5"))
+SHOP_NAME = "Demo shop"
 CONSOLE_PORT = 8000
 HELPERCHAT_HTTP_PORT = 8080
 
@@ -58,6 +60,7 @@ def _write_config(base: Path, stack: dict[str, Any], db_password: str, http_port
         "http:\n"
         f"  host: {stack['host']}\n"
         f"  port: {http_port}\n"
+        f"  public_url: http://{stack['host']}:{http_port}\n"
     )
     config.chmod(0o600)
     return config
@@ -86,7 +89,7 @@ def prepare(base: Path, usual_ports: bool = True) -> tuple[Path, dict[str, Any],
     config = _write_config(base, stack, passwords["db"], http_port)
     helperchat(config, "db", "init")
     if "demo\t" not in helperchat(config, "site", "list"):
-        helperchat(config, "site", "add", "demo", "--name", "Demo shop")
+        helperchat(config, "site", "add", "demo", "--name", SHOP_NAME)
     _, ejabberd, _ = _load(base.resolve())
     known = helperchat(config, "operator", "list", "demo")
     for user, name, priority in OPERATORS:
@@ -100,31 +103,48 @@ def prepare(base: Path, usual_ports: bool = True) -> tuple[Path, dict[str, Any],
     return config, stack, passwords
 
 
-def start_console(
-    base: Path, stack: dict[str, Any], passwords: dict[str, str], port: int
-) -> tuple[StaticServer | None, str]:
-    """Converse.js pages for the operators, served on `port`; (None, why) when there are none."""
+def start_web(
+    base: Path, stack: dict[str, Any], passwords: dict[str, str], config: Path, port: int
+) -> tuple[StaticServer, str]:
+    """The demo's web pages on `port`: the shop with the widget, and a Converse.js page per
+    operator when npm can fetch it; (the server, why there is no console or "")."""
+    web = base / "web"
+    server = StaticServer(web, stack["host"], port).start()
+    try:
+        origins = f"{server.url},http://localhost:{server.port}"
+        helperchat(config, "site", "set", "demo", "--origins", origins)
+        shown = helperchat(config, "site", "show", "demo")
+        write_shop(web, snippet_from_site_show(shown), SHOP_NAME)
+    except BaseException:
+        server.stop()
+        raise
     try:
         dist = fetch_converse(base / "cache")
     except (OSError, RuntimeError) as error:
-        return None, f"No browser console: {error}"
+        return server, f"No browser console: {error}"
     if dist is None:
-        return None, "No browser console: npm is not installed (apt-get install npm)."
+        return server, "No browser console: npm is not installed (apt-get install npm)."
     websocket = f"ws://{stack['host']}:{stack['http_port']}/ws"
     accounts = {f"{user}@{stack['xmpp_domain']}": passwords[user] for user, _, _ in OPERATORS}
-    write_pages(base / "web", dist, websocket, accounts)
-    return StaticServer(base / "web", stack["host"], port).start(), ""
+    write_pages(web, dist, websocket, accounts)
+    return server, ""
 
 
 def instructions(
-    stack: dict[str, Any], passwords: dict[str, str], console: str | None, note: str = ""
+    stack: dict[str, Any],
+    passwords: dict[str, str],
+    console: str | None,
+    note: str = "",
+    shop: str | None = None,
 ) -> str:
-    """What the demo prints: accounts, the browser console, profanity and Gajim, what to do."""
+    """What the demo prints: the shop page, accounts, the browser console, profanity and Gajim,
+    what to do."""
     domain, host, port = stack["xmpp_domain"], stack["host"], stack["c2s_port"]
     desk, component = f"demo@{stack['component_domain']}", stack["component_domain"]
     lines = [
         "",
         "HelperChat demo is starting.",
+        *([f"Demo shop with the chat widget (be the visitor here): {shop}", ""] if shop else []),
         f"XMPP server: {host} port {port} (STARTTLS, a self-signed certificate for {domain})",
         "Accounts:",
         f"  operator Alice (priority 10)  alice@{domain}    password {passwords['alice']}",
@@ -147,7 +167,8 @@ def instructions(
         "",
         f"1. As an operator, accept the contact request from {desk} (the desk); its status",
         "   says how many visitors wait.",
-        f"2. As the visitor, write to {desk} (profanity: /msg {desk} Hello).",
+        "2. As the visitor, open the demo shop and write in the chat window, or write to",
+        f"   {desk} from an XMPP client (profanity: /msg {desk} Hello).",
         f"3. The chat reaches an operator from demo.1@{component}: answer there;",
         "   /help there lists the chat commands, also ad-hoc commands (profanity: /cmd list",
         "   and /cmd exec info in the chat's window).",
@@ -168,17 +189,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     base: Path = args.dir.resolve()
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    console: StaticServer | None = None
     try:
         config, stack, passwords = prepare(base, usual_ports=not args.free_ports)
         web_port = 0 if args.free_ports else port_or_free(CONSOLE_PORT)
-        console, note = start_console(base, stack, passwords, web_port)
+        web, note = start_web(base, stack, passwords, config, web_port)
     except (OSError, RuntimeError, ValueError) as error:
         print(f"demo: {error}", file=sys.stderr)
         _stop_servers(base)
         return 1
-    url = console.url if console else None
-    print(instructions(stack, passwords, url, note), flush=True)
+    console = None if note else web.url
+    print(instructions(stack, passwords, console, note, f"{web.url}/{SHOP_PAGE}"), flush=True)
     run = subprocess.Popen([sys.executable, "-m", "component", "-c", str(config), "run"])
     try:
         return run.wait()
@@ -186,8 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         run.terminate()
         return run.wait()
     finally:
-        if console is not None:
-            console.stop()
+        web.stop()
         _stop_servers(base)
 
 

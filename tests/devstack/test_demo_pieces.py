@@ -6,8 +6,11 @@ import socket
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from devstack.demo import instructions
 from devstack.ports import port_or_free
+from devstack.shop import snippet_from_site_show, write_shop
 from devstack.webclient import StaticServer, converse_options, write_pages
 
 STACK = {
@@ -72,3 +75,30 @@ def test_pages_load_converse_as_a_module_and_log_the_operator_in(tmp_path: Path)
             assert b"converse.initialize" in answer.read()
     finally:
         server.stop()
+
+
+def test_the_shop_page_carries_the_snippet_site_show_prints(tmp_path: Path) -> None:
+    printed = (
+        "site: demo\nname: Demo shop\n"
+        'widget: <script src="http://127.0.0.1:8080/widget.js" data-site="demo" async></script>\n'
+    )
+    snippet = snippet_from_site_show(printed)
+    assert snippet == (
+        '<script src="http://127.0.0.1:8080/widget.js" data-site="demo" async></script>'
+    )
+    page = write_shop(tmp_path, snippet, "Tea & <Cups>").read_text()
+    assert page.count(snippet) == 1  # the tag itself, once; shown escaped in the footer
+    assert "<title>Tea &amp; &lt;Cups&gt;</title>" in page
+    assert "&lt;script src=" in page
+
+
+def test_without_a_public_url_the_shop_says_what_is_missing() -> None:
+    printed = "site: demo\nwidget: (set http.public_url in the configuration to get the snippet)\n"
+    with pytest.raises(RuntimeError, match="public_url"):
+        snippet_from_site_show(printed)
+
+
+def test_instructions_lead_with_the_shop_page() -> None:
+    text = instructions(STACK, PASSWORDS, None, "No console.", "http://127.0.0.1:8000/shop.html")
+    assert "be the visitor here): http://127.0.0.1:8000/shop.html" in text
+    assert "open the demo shop and write in the chat window" in text

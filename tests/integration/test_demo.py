@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from devstack.__main__ import _load
+from devstack.demo import helperchat
 from tests.integration.clients import Client
 from tests.integration.stack_fixtures import require_servers
 from tests.integration.thirdparty import ROOT, require_programs
@@ -67,6 +68,7 @@ async def test_the_demo_prints_how_to_connect_serves_the_console_and_stops(stack
         assert page_url is not None, printed
         page = await asyncio.to_thread(fetch, page_url.group(1))
         assert f'"websocket_url": "ws://127.0.0.1:{stack["http_port"]}/ws"' in page
+        await check_the_shop(printed, base)
 
         password = json.loads((base / "demo.json").read_text())["alice"]
         cert = base / "ejabberd" / "tls" / "cert.pem"
@@ -83,6 +85,21 @@ async def test_the_demo_prints_how_to_connect_serves_the_console_and_stops(stack
     assert "demo: stopping the servers" in rest.decode()
     db, ejabberd, _ = _load(base)
     assert not ejabberd.running() and not db.running()
+
+
+async def check_the_shop(printed: str, base: Path) -> None:
+    """The shop page carries the widget snippet `site show` prints, whose origin may call."""
+    shop_url = re.search(r"Demo shop with the chat widget \(be the visitor here\): (\S+)", printed)
+    assert shop_url is not None, printed
+    shop = await asyncio.to_thread(fetch, shop_url.group(1))
+    config = (base / "config.yaml").read_text()
+    public_url = re.search(r"public_url: (\S+)", config)
+    assert public_url is not None, config
+    snippet = f'<script src="{public_url.group(1)}/widget.js" data-site="demo" async></script>'
+    assert snippet in shop
+    shop_origin = shop_url.group(1).removesuffix("/shop.html")
+    site = await asyncio.to_thread(helperchat, base / "config.yaml", "site", "show", "demo")
+    assert f"origins: {shop_origin} " in site, site
 
 
 async def wait_for_desk(client: Client, desk: str, timeout: float = 20) -> None:
