@@ -171,6 +171,9 @@ class RateLimitsConfig:
     messages_per_chat: RateConfig = field(
         default_factory=lambda: RateConfig(count=30, per_seconds=60.0)
     )
+    requests_per_ip: RateConfig = field(
+        default_factory=lambda: RateConfig(count=600, per_seconds=60.0)
+    )
     max_ips: int = field(default=100_000, metadata=_meta(_positive))
 
 

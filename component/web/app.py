@@ -1,7 +1,8 @@
 """Builds the aiohttp Application: typed keys, the middlewares, the routes.
 
 Middlewares, outermost first: the access log (it sees the final status), CORS (its headers go on
-error answers too, so a widget can read them), then the error mapping.
+error answers too, so a widget can read them), the error mapping, then the per-address request
+limit (its 429 is an error like any other).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from component.web.errors import error_middleware
 from component.web.health import Health
 from component.web.keys import HEALTH, METRICS, MetricsPage
 from component.web.proxies import networks
-from component.web.ratelimits import RATE_LIMITS, RateLimits
+from component.web.ratelimits import RATE_LIMITS, RateLimits, requests_middleware
 from component.web.visitor_api import VisitorApi
 from component.web.visitor_api import add_routes as visitor_routes
 
@@ -39,6 +40,7 @@ def build_app(
             access_middleware(networks(config.trusted_proxies), metrics.count_http_request),
             cors_middleware(origins, config.cors_max_age),
             error_middleware,
+            requests_middleware,
         ],
         client_max_size=config.max_body_bytes,
     )

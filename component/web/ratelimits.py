@@ -1,5 +1,6 @@
 """The visitor API's rate limits (§7.1): chats started and messages sent, per client address and
-per site or chat, as configured under http.rate_limits. A refused request gets 429 with
+per site or chat, and every request to /api/v1 per client address (WebSocket handshakes, long
+polls, typing), as configured under http.rate_limits. A refused request gets 429 with
 Retry-After and changes nothing: it is checked before the desk is called, and a request one limit
 refuses takes no token from the others.
 
@@ -10,13 +11,17 @@ addresses of one network does not multiply its allowance.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 
 from aiohttp import web
 
 from component.config import RateConfig, RateLimitsConfig
 from component.ratelimit import Buckets, Rate, acquire, retry_after
 from component.web.errors import ApiError
+from component.web.keys import CLIENT_IP
+
+API_PREFIX = "/api/v1/"
+UNCOUNTED = frozenset({"/api/v1/openapi.json"})
 
 
 def client_key(ip: str) -> str:
@@ -40,6 +45,11 @@ class RateLimits:
         self.chats_per_site = buckets(config.chats_per_site)
         self.messages_per_ip = buckets(config.messages_per_ip)
         self.messages_per_chat = buckets(config.messages_per_chat)
+        self.requests_per_ip = buckets(config.requests_per_ip)
+
+    def request(self, ip: str) -> None:
+        """Count one request to the API from `ip`; ApiError 429 when over the limit."""
+        self._acquire([(self.requests_per_ip, client_key(ip))])
 
     def start_chat(self, ip: str, site_id: int) -> None:
         """Count a chat started from `ip` on the site; ApiError 429 when over a limit."""
@@ -61,3 +71,15 @@ class RateLimits:
 
 
 RATE_LIMITS = web.AppKey("rate_limits", RateLimits)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def requests_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every API request counts against its client's address (preflights and the OpenAPI
+    description excepted: a browser sends the one by itself, the other is a static document)."""
+    counted = request.path.startswith(API_PREFIX) and request.path not in UNCOUNTED
+    if counted and request.method != "OPTIONS":
+        request.app[RATE_LIMITS].request(request[CLIENT_IP])
+    return await handler(request)

@@ -6,7 +6,7 @@ from typing import Any
 
 from component.config import HttpConfig, RateConfig, RateLimitsConfig
 from tests.web.helpers import serve
-from tests.web.visitor_app import VisitorWorld, visitor_world
+from tests.web.visitor_app import ACME_ORIGIN, VisitorWorld, visitor_world
 
 START = "/api/v1/sites/acme/chats"
 
@@ -128,3 +128,34 @@ async def test_a_429_to_an_allowed_origin_exposes_retry_after() -> None:
         assert r.status == 429 and r.headers["Retry-After"] == "60"
         assert r.headers["Access-Control-Allow-Origin"] == origin["Origin"]
         assert r.headers["Access-Control-Expose-Headers"] == "Retry-After"
+
+
+async def test_every_api_request_counts_per_address_long_polls_and_websockets_included() -> None:
+    vw = limited(RateLimitsConfig(requests_per_ip=RateConfig(count=3, per_seconds=60)))
+    async with serve(vw.app) as client:
+        r = await client.post(START, json={"text": "hi"}, headers=ip("192.0.2.1"))
+        assert r.status == 201
+        chat, token = (await _json(r))["chat"], (await _json(r))["token"]
+        bearer = {"Authorization": f"Bearer {token}", **ip("192.0.2.1")}
+        r = await client.get(f"/api/v1/chats/{chat}/events?after=0", headers=bearer)
+        assert r.status == 200
+        r = await client.post(
+            f"/api/v1/chats/{chat}/typing", json={"state": "paused"}, headers=bearer
+        )
+        assert r.status == 204
+        r = await client.get(f"/api/v1/chats/{chat}/live", headers=bearer)  # the handshake counts
+        assert r.status == 429 and r.headers["Retry-After"] == "20"
+        assert (await _json(r))["error"]["code"] == "rate_limited"
+        r = await client.get(f"/api/v1/chats/{chat}/events?after=0", headers=ip("192.0.2.2"))
+        assert r.status == 401  # another address is not limited (and has no token)
+        for path in ("/api/v1/openapi.json", "/healthz"):  # documents and operations are free
+            assert (await client.get(path, headers=ip("192.0.2.1"))).status == 200
+        r = await client.options(
+            START,
+            headers={
+                "Origin": ACME_ORIGIN,
+                "Access-Control-Request-Method": "POST",
+                **ip("192.0.2.1"),
+            },
+        )
+        assert r.status == 204  # a browser's preflight is never refused for the count
