@@ -10,7 +10,8 @@ nothing is missed). After `closed` the server closes the socket.
 
 Client frames after the hello, checked as the HTTP bodies are and passed to the same steps:
 `message` (VisitorApi.write, rate limited like POST messages; its seq comes back as the visitor's
-own `message` event), `typing` (VisitorApi.typing), `page` (checked, then ignored for now). A bad
+own `message` event), `typing` (VisitorApi.typing), `page` (HelpDesk.visitor_page: the card keeps
+it, the operator gets a rate-limited note; no HTTP twin, so long-poll clients send none). A bad
 frame gets `{"type": "error", "error": {"code", "message"}}` and the socket stays open.
 
 Close codes: 4400 bad hello, 4401 no or wrong token, 4403 another chat's token, 4408 no hello in
@@ -162,7 +163,9 @@ def _frame(
     elif kind == "typing":
         api.typing(site, entry, check.typing(body))
     else:
-        check.page(body)  # checked; not passed to the operator yet
+        url, title = check.page(body)
+        if entry is not None:  # the desk rate-limits the operator's notes
+            api.desk.visitor_page(site.slug, entry.chat.visitor, url, title)
 
 
 async def _error(ws: web.WebSocketResponse, error: ApiError) -> None:
