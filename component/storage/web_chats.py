@@ -38,6 +38,13 @@ class WebChatRepository:
             ),
         )
 
+    async def set_page(self, site_id: int, number: int, page: str) -> None:
+        """The page the chat's visitor is on now (a `page` frame), for the card after a restart."""
+        await self._db.execute(
+            "UPDATE web_chats SET page = %s WHERE site_id = %s AND chat_number = %s",
+            (fit_chars(page, URL_CHARS), site_id, number),
+        )
+
     async def open_cards(self) -> dict[tuple[int, int], VisitorCard]:
         """The cards of web chats still queued or assigned, by (site id, chat number): what a
         restart gives back to the open chats it restores."""

@@ -40,6 +40,8 @@ class WebChatStore(Protocol):
         """(last archived seq, closed at) of a closed chat; None while it is open or unknown."""
         ...
 
+    async def set_page(self, site_id: int, number: int, page: str) -> None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class VisitorApi:

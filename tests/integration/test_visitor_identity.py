@@ -3,6 +3,7 @@ choice, the operator's header and /info (also after a restart), page notes over 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -191,6 +192,9 @@ async def test_the_card_survives_a_restart(desk: Desk) -> None:
         "Language: fr",
     ):
         assert line in info, info
+    answer = await alice.run_command(desk.chat_jid(1), "info")  # the ad-hoc twin of /info
+    (note,) = answer["command"]["notes"]
+    assert "Identity: verified by the site, customer id c-7" in note[1], note
 
 
 async def test_page_frames_reach_the_operator_as_rate_limited_notes(desk: Desk) -> None:
@@ -220,6 +224,12 @@ async def test_page_frames_reach_the_operator_as_rate_limited_notes(desk: Desk) 
         alice.send(desk.chat_jid(1), "/info")
         info = (await alice.expect_from(desk.chat_jid(1), "Chat acme.1 on")).body
         assert "Page: https://shop.test/p10?step=10 (P10)" in info
+    saved = "SELECT page FROM web_chats WHERE chat_number = 1"
+    for _ in range(200):  # the socket's end saves the latest page, for the card after a restart
+        if await desk.rows(saved) == [("https://shop.test/p10?step=10",)]:
+            break
+        await asyncio.sleep(0.05)
+    assert await desk.rows(saved) == [("https://shop.test/p10?step=10",)]
     await desk.flush_archive()
     archived = await desk.rows("SELECT body FROM messages WHERE body LIKE '%%now on%%'")
     assert archived == []  # a note for the operator, not a line of the conversation
