@@ -270,13 +270,14 @@ class HelpDesk:
             self._note_page(site, entry, self.state.clock())
 
     def _note_page(self, site: Site, entry: OpenChat, now: float) -> None:
-        """Tell the chat's operator its visitor's latest page, unless one was told too lately."""
+        """Tell the chat's operator its visitor's latest page, unless one was told too lately;
+        an offline operator gets no notes to find later (/info shows the page)."""
         noted = entry.page_noted_at
         if noted is not None and now < noted + PAGE_NOTE_SECONDS:
             return
         entry.page_noted_at, entry.page_pending = now, False
         operator = entry.chat.operator
-        if self.state.is_member(site, operator):
+        if self.state.is_member(site, operator) and self.state.is_online(site, operator):
             chat_jid = self.state.addresses.chat(site.slug, entry.chat.number)
             note = texts.page_note(entry.card.page, entry.card.page_title)
             self.state.out.send_message(chat_jid, operator or "", note)

@@ -223,3 +223,18 @@ def test_long_titles_are_cut_in_notes() -> None:
     (note,) = notes(world)
     assert note == "Visitor now on /p x — " + "T" * 79 + "…"
     assert "\n" not in note
+
+
+def test_an_offline_operator_gets_no_page_notes_but_info_has_the_page() -> None:
+    world = make_world()
+    with_settings(world, default_operator=ALICE.jid)
+    world.online(ALICE.jid)
+    web_chat(world, make_card())
+    world.offline(ALICE.jid)  # nobody else online: the chat stays hers
+    world.clock.advance(PAGE_NOTE_SECONDS)
+    world.desk.visitor_page("acme", WEB_VISITOR, "https://shop.test/gone", "")
+    world.desk.on_tick()
+    assert notes(world) == []
+    assert operator_of_chat(world) == ALICE.jid
+    entry = world.desk.chats.get(ACME.id, 1)
+    assert entry is not None and entry.card.page == "https://shop.test/gone"
