@@ -96,7 +96,11 @@ class Application:
         self.writer.start()
         self.desk = self._build_desk(MeteredArchive(self.writer, self.metrics, self._slug_of))
         archive = ArchiveRepository(self.db)
-        self.desk.restore(await archive.last_numbers(), await archive.open_chats())
+        open_chats = await archive.open_chats()
+        cards = await WebChatRepository(self.db).open_cards()
+        for entry in open_chats:  # web visitors' details come back with their chats
+            entry.card = cards.get((entry.chat.site_id, entry.chat.number), entry.card)
+        self.desk.restore(await archive.last_numbers(), open_chats)
         directory_repo = DirectoryRepository(self.db)
         self.desk.apply_directory(await load_directory(directory_repo))
         self.component.attach(self.desk)

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
-from component.models import Chat, ChatState, Message, Sender, VisitorKind
+from component.models import NO_CARD, Chat, ChatState, Message, Sender, VisitorCard, VisitorKind
 from component.receipts import ChatAcks
 
 _K = TypeVar("_K")
@@ -54,6 +54,9 @@ class OpenChat:
     told_position: int = 0
     handed: bool = False  # an operator had it before: the next one gets the whole transcript
     acks: ChatAcks = field(default_factory=ChatAcks)  # receipts and markers in flight
+    card: VisitorCard = NO_CARD  # a web visitor's details; empty for XMPP visitors
+    page_noted_at: float | None = None  # when its operator was last told of a page change
+    page_pending: bool = False  # a page change waits for the end of the note interval
 
 
 class ChatBook:

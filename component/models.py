@@ -175,13 +175,32 @@ class AckRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class VisitorCard:
+    """What a web visitor told about themselves, cleaned (visitor_card.py), and what the site's
+    signed identity vouches for; the desk shows it to operators and routes by it.
+
+    `page` is the latest page the visitor is on; `chosen_operator` the JID they picked (visitor
+    choice), kept so that a chat moved later is routed by the same wish."""
+
+    email: str = ""
+    page: str = ""
+    page_title: str = ""
+    referrer: str = ""
+    lang: str = ""
+    verified: bool = False
+    customer_id: str = ""
+    target: bool = False
+    chosen_operator: str | None = None
+
+
+NO_CARD = VisitorCard()
+
+
+@dataclass(frozen=True, slots=True)
 class WebChat:
-    """A chat started on the web: its token's SHA-256 (hex) and what the visitor told of them."""
+    """A chat started on the web: its token's SHA-256 (hex) and its visitor's card."""
 
     site_id: int
     number: int
     token_hash: str = field(repr=False)
-    email: str = ""
-    page: str = ""
-    referrer: str = ""
-    lang: str = ""
+    card: VisitorCard = NO_CARD

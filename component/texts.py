@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
-from component.models import Chat, Message, Operator, Sender, Site
+from component.models import Chat, Message, Operator, Sender, Site, VisitorCard, VisitorKind
+from component.visitor_card import NOTE_TITLE_CHARS, short_page
 
 CHAT_HELP = (
     "Commands in a chat:\n"
@@ -65,21 +66,47 @@ def desk_status(waiting: int) -> str:
     return f"{waiting} visitor{'' if waiting == 1 else 's'} waiting"
 
 
-def chat_header(site: Site, chat: Chat, first: Message, now: float) -> str:
+def chat_header(site: Site, chat: Chat, card: VisitorCard, first: Message, now: float) -> str:
+    """The first message of a chat to its operator (SPEC §2): who, where from, how long waited,
+    then what the visitor wrote. Card values are single lines already (visitor_card.py)."""
+    about = "".join(f"{line}\n" for line in visitor_lines(chat, card))
     return (
         f"New chat {site.slug}.{chat.number} from {chat.visitor_name} ({chat.visitor})\n"
         f"Site: {site.name} ({site.slug}) | started {stamp(chat.opened_at)}"
         f" | waited {duration(now - chat.opened_at)}\n"
-        f"---\n{first.body}"
+        f"{about}---\n{first.body}"
     )
 
 
-def transcript_header(site: Site, chat: Chat, now: float) -> str:
+def visitor_lines(chat: Chat, card: VisitorCard) -> list[str]:
+    """What a web visitor's card says, one `Field: value` line each (none for XMPP visitors)."""
+    if chat.visitor_kind is not VisitorKind.WEB:
+        return []
+    if card.verified:
+        identity = f"verified by the site, customer id {card.customer_id}"
+    else:
+        identity = "not verified (the visitor typed it)"
+    page = f"{card.page} ({card.page_title})" if card.page_title else card.page
+    lines = [f"Identity: {identity}"]
+    lines += [f"Target visitor: {'yes' if card.target else 'no'}"]
+    shown = (("E-mail", card.email), ("Page", page), ("Referrer", card.referrer))
+    lines += [f"{field}: {value}" for field, value in (*shown, ("Language", card.lang)) if value]
+    return lines
+
+
+def page_note(url: str, title: str) -> str:
+    """A web visitor moved to another page (a `page` frame), as one line for the operator."""
+    cut = title if len(title) <= NOTE_TITLE_CHARS else title[: NOTE_TITLE_CHARS - 1] + "…"
+    return f"Visitor now on {short_page(url)}" + (f" — {cut}" if cut else "")
+
+
+def transcript_header(site: Site, chat: Chat, card: VisitorCard, now: float) -> str:
+    about = "".join(f"{line}\n" for line in visitor_lines(chat, card))
     return (
         f"Chat {site.slug}.{chat.number} with {chat.visitor_name} ({chat.visitor}) is now yours\n"
         f"Site: {site.name} ({site.slug}) | started {stamp(chat.opened_at)}"
         f" | open for {duration(now - chat.opened_at)}\n"
-        "--- transcript so far ---\n"
+        f"{about}--- transcript so far ---\n"
     )
 
 

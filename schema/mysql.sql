@@ -1,4 +1,4 @@
--- HelperChat schema, version 4. MariaDB >= 10.5 / MySQL >= 8, utf8mb4, InnoDB.
+-- HelperChat schema, version 5. MariaDB >= 10.5 / MySQL >= 8, utf8mb4, InnoDB.
 -- Applied by `helperchat db init`; statements are separated by lines holding only ";".
 -- Times are DATETIME(6) in UTC.
 
@@ -84,6 +84,10 @@ CREATE TABLE web_chats (
     page VARCHAR(2000) NOT NULL DEFAULT '',
     referrer VARCHAR(2000) NOT NULL DEFAULT '',
     lang VARCHAR(16) CHARACTER SET ascii NOT NULL DEFAULT '',
+    verified BOOLEAN NOT NULL DEFAULT FALSE,
+    target BOOLEAN NOT NULL DEFAULT FALSE,
+    customer_id VARCHAR(200) NOT NULL DEFAULT '',
+    chosen_operator VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
     PRIMARY KEY (site_id, chat_number),
     UNIQUE KEY web_chats_token (token_hash),
     CONSTRAINT web_chats_chat FOREIGN KEY (site_id, chat_number)

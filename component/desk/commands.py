@@ -113,6 +113,7 @@ def _info(desk: HelpDesk, site: Site, operator: Operator, entry: OpenChat, _: st
     lines = [
         f"Chat {site.slug}.{chat.number} on {site.name}",
         f"Visitor: {chat.visitor_name} <{chat.visitor}> ({chat.visitor_kind.value})",
+        *texts.visitor_lines(chat, entry.card),
         f"Started {texts.stamp(chat.opened_at)}, waited {texts.duration(waited)} for an operator",
         f"Visitor messages: {said}",
         chat.route_reason or "Routing: not recorded",

@@ -29,7 +29,7 @@ class Dispatcher:
         s = self._s
         if not s.connected:
             return  # held in the queue; served once connected and presence settled
-        decision = s.route(site)
+        decision = s.route(site, card=entry.card)
         if decision.outcome is Outcome.NOBODY:
             log.warning("chat %s.%d: no operator at all", site.slug, entry.chat.number)
             s.tell_visitor(site, entry, texts.VISITOR_NO_OPERATOR, now)
@@ -101,7 +101,7 @@ class Dispatcher:
     def reassign_overdue(self, site: Site, entry: OpenChat, now: float) -> None:
         """Another online operator who has not lost this chat before; else it stays."""
         current = entry.chat.operator or ""
-        decision = self._s.route(site, frozenset(entry.lost_by | {current}))
+        decision = self._s.route(site, frozenset(entry.lost_by | {current}), entry.card)
         if decision.outcome is Outcome.ASSIGN:
             entry.lost_by.add(current)
             timeout = site.settings.answer_timeout
@@ -125,7 +125,7 @@ class Dispatcher:
         """
         s = self._s
         current = entry.chat.operator or ""
-        decision = s.route_avoiding(site, entry.lost_by, {current})
+        decision = s.route_avoiding(site, entry.lost_by, {current}, entry.card)
         if decision.outcome is Outcome.ASSIGN:
             self.assign(site, entry, decision, now, texts.MOVED_OFFLINE)
             return True
@@ -157,7 +157,7 @@ class Dispatcher:
         """
         s = self._s
         for entry in s.chats.queued(site.id):
-            decision = s.route_avoiding(site, entry.lost_by)
+            decision = s.route_avoiding(site, entry.lost_by, card=entry.card)
             if decision.outcome is Outcome.ASSIGN:
                 self.assign(site, entry, decision, now)
             elif decision.outcome is Outcome.OFFLINE and s.settle_until is None:
@@ -170,7 +170,8 @@ class Dispatcher:
         """Give a new chat's operator the header and every visitor message so far."""
         s, chat = self._s, entry.chat
         from_visitor = [m for m in entry.transcript if m.sender is Sender.VISITOR]
-        header = texts.chat_header(site, chat, from_visitor[0], now)
+        header = texts.chat_header(site, chat, entry.card, from_visitor[0], now)
+        entry.page_noted_at, entry.page_pending = now, False  # the header shows the page
         asked = entry.acks.waiting
         nick = texts.nick(site, chat)
         relay_to_operator(s, site, entry, jid, header, asked.pop(from_visitor[0].seq), nick=nick)
@@ -181,5 +182,7 @@ class Dispatcher:
         s, chat = self._s, entry.chat
         chat_jid = s.addresses.chat(site.slug, chat.number)
         names = {op.jid: op.name for op in s.directory.operators(site.id)}
-        body = texts.transcript_header(site, chat, now) + texts.transcript(entry.transcript, names)
+        header = texts.transcript_header(site, chat, entry.card, now)
+        entry.page_noted_at, entry.page_pending = now, False  # the header shows the page
+        body = header + texts.transcript(entry.transcript, names)
         s.out.send_message(chat_jid, jid, body, nick=texts.nick(site, chat))

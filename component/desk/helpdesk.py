@@ -34,13 +34,18 @@ from component.models import (
     Show,
     Site,
     Typing,
+    VisitorCard,
     VisitorKind,
 )
 from component.names import clean_name
 from component.presence import PresenceTable
 from component.routing import Decision, Outcome
+from component.visitor_card import page_shown
 
 log = logging.getLogger(__name__)
+
+PAGE_NOTE_SECONDS = 10.0
+"""At most one page note per chat in this time; a later page waits for the interval's end."""
 
 MAX_REBALANCE_ROUNDS = 8
 """A use case ends by rebalancing the sites where a slot freed; rebalancing can free more."""
@@ -203,6 +208,8 @@ class HelpDesk:
             site = self.state.directory.site_by_id_or_none(entry.chat.site_id)
             if site is None:
                 continue  # a deleted site: its chats left the book with it (see apply_directory)
+            if entry.page_pending:
+                self._note_page(site, entry, now)
             overdue = _answer_overdue(entry, site, now)
             if overdue and self.state.is_online(site, entry.chat.operator):
                 self.dispatch.reassign_overdue(site, entry, now)
@@ -218,8 +225,10 @@ class HelpDesk:
         *,
         typing: Typing | None = None,
         ack: AckRequest | None = None,
+        card: VisitorCard | None = None,
     ) -> Message:
-        """`typing` rides along with the words; `ack`: what the visitor asks to be told of them.
+        """`typing` rides along with the words; `ack`: what the visitor asks to be told of them;
+        `card`: a new web chat's visitor details (routing reads its target flag and choice).
 
         Returns the archived message (its chat number and seq)."""
         site = self.state.site(slug)
@@ -229,6 +238,8 @@ class HelpDesk:
         if entry is None:
             shown = clean_name(name) or clean_name(visitor)
             entry = self.state.chats.open(site.id, visitor, kind, shown, now)
+            if card is not None:
+                entry.card = card
             self.state.archive.add_chat(entry.chat)
             first = self.state.record(entry, Sender.VISITOR, visitor, body, now)
             if ack is not None:
@@ -242,6 +253,34 @@ class HelpDesk:
         elif ack is not None and not entry.handed:  # goes with the backlog, once assigned
             entry.acks.waiting.put(message.seq, ack)
         return message
+
+    @use_case
+    def visitor_page(self, slug: str, visitor: str, url: str, title: str) -> None:
+        """A web visitor opened another page: their card keeps it, and their operator gets a
+        one-line note, at most one per PAGE_NOTE_SECONDS (a later page is noted when that time
+        is over, by on_tick). Not archived: it is the operator's view, not the conversation."""
+        site = self.state.site(slug)
+        entry = self.state.chats.of_visitor(site.id, visitor)
+        if entry is None:
+            return  # closed meanwhile: nobody to tell
+        url, title = page_shown(url, title)
+        entry.card = replace(entry.card, page=url, page_title=title)
+        if entry.chat.state is ChatState.ASSIGNED:  # queued chats keep the latest page only
+            entry.page_pending = True
+            self._note_page(site, entry, self.state.clock())
+
+    def _note_page(self, site: Site, entry: OpenChat, now: float) -> None:
+        """Tell the chat's operator its visitor's latest page, unless one was told too lately;
+        an offline operator gets no notes to find later (/info shows the page)."""
+        noted = entry.page_noted_at
+        if noted is not None and now < noted + PAGE_NOTE_SECONDS:
+            return
+        entry.page_noted_at, entry.page_pending = now, False
+        operator = entry.chat.operator
+        if self.state.is_member(site, operator) and self.state.is_online(site, operator):
+            chat_jid = self.state.addresses.chat(site.slug, entry.chat.number)
+            note = texts.page_note(entry.card.page, entry.card.page_title)
+            self.state.out.send_message(chat_jid, operator or "", note)
 
     @use_case
     def visitor_closed(self, slug: str, visitor: str) -> None:

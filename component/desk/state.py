@@ -17,7 +17,18 @@ from component.chats import ChatBook, OpenChat
 from component.desk.ports import ArchiveSink, VisitorTransport, XmppOut
 from component.directory import Directory
 from component.errors import ArchiveFull, EmptyMessage, MessageTooLong, NotAllowed, UnknownSite
-from component.models import Chat, ChatState, Message, Operator, Sender, Site, Tier, VisitorKind
+from component.models import (
+    NO_CARD,
+    Chat,
+    ChatState,
+    Message,
+    Operator,
+    Sender,
+    Site,
+    Tier,
+    VisitorCard,
+    VisitorKind,
+)
 from component.presence import PresenceTable, idle_since
 from component.routing import Candidate, Decision, Outcome, RouteOptions, SiteRouter
 
@@ -132,16 +143,25 @@ class DeskState:
 
     # -- routing -------------------------------------------------------------------------------
 
-    def route(self, site: Site, exclude: frozenset[str] = frozenset()) -> Decision:
+    def route(
+        self, site: Site, exclude: frozenset[str] = frozenset(), card: VisitorCard = NO_CARD
+    ) -> Decision:
+        """Who takes a chat; `card`: a web visitor's target flag and chosen operator (§4.2)."""
         options = RouteOptions(
+            is_target=card.target,
             default_operator=site.settings.default_operator,
             target_operator=site.settings.target_operator,
+            chosen_operator=card.chosen_operator if site.settings.visitor_choice else None,
             exclude=exclude,
         )
         return self._router(site).route(options, self.clock(), self.rng)
 
     def route_avoiding(
-        self, site: Site, rather_not: Iterable[str], exclude: Iterable[str] = ()
+        self,
+        site: Site,
+        rather_not: Iterable[str],
+        exclude: Iterable[str] = (),
+        card: VisitorCard = NO_CARD,
     ) -> Decision:
         """Route without `exclude`, preferring anyone over `rather_not` (who lost the chat before).
 
@@ -150,10 +170,10 @@ class DeskState:
         """
         excluded = frozenset(exclude)
         avoided = excluded | frozenset(rather_not)
-        decision = self.route(site, avoided)
+        decision = self.route(site, avoided, card)
         if decision.outcome is Outcome.ASSIGN or avoided == excluded:
             return decision
-        return self.route(site, excluded)
+        return self.route(site, excluded, card)
 
     def rebuild_routers(self) -> None:
         self._routers = {}

@@ -10,7 +10,8 @@ nothing is missed). After `closed` the server closes the socket.
 
 Client frames after the hello, checked as the HTTP bodies are and passed to the same steps:
 `message` (VisitorApi.write, rate limited like POST messages; its seq comes back as the visitor's
-own `message` event), `typing` (VisitorApi.typing), `page` (checked, then ignored for now). A bad
+own `message` event), `typing` (VisitorApi.typing), `page` (HelpDesk.visitor_page: the card keeps
+it, the operator gets a rate-limited note; no HTTP twin, so long-poll clients send none). A bad
 frame gets `{"type": "error", "error": {"code", "message"}}` and the socket stays open.
 
 Close codes: 4400 bad hello, 4401 no or wrong token, 4403 another chat's token, 4408 no hello in
@@ -32,6 +33,7 @@ from component.web import visitor_input as check
 from component.web.bodies import parse_object
 from component.web.errors import ApiError, from_domain
 from component.web.keys import CLIENT_IP
+from component.web.pages import PageSaver
 from component.web.ratelimits import RATE_LIMITS
 from component.web.visitor_api import API, VisitorApi
 from component.web.visitors import SUBSCRIPTION_LIMIT, Subscription
@@ -137,23 +139,31 @@ async def _send_events(
 async def _read_frames(
     request: web.Request, ws: web.WebSocketResponse, api: VisitorApi, site: Site, number: int
 ) -> None:
-    async for message in ws:
-        if message.type is not WSMsgType.TEXT:
-            if message.type is WSMsgType.ERROR:
-                return
-            await _error(ws, ApiError(400, "bad_frame", "send JSON text frames"))
-            continue
-        try:
-            _frame(request, api, site, number, parse_object(message.data))
-        except ApiError as error:
-            await _error(ws, error)
-        except HelpDeskError as error:
-            await _error(ws, from_domain(error))
+    pages = PageSaver(api.store, site.id, number, api.desk.state.clock)
+    try:
+        async for message in ws:
+            if message.type is not WSMsgType.TEXT:
+                if message.type is WSMsgType.ERROR:
+                    return
+                await _error(ws, ApiError(400, "bad_frame", "send JSON text frames"))
+                continue
+            try:
+                page = _frame(request, api, site, number, parse_object(message.data))
+            except ApiError as error:
+                await _error(ws, error)
+            except HelpDeskError as error:
+                await _error(ws, from_domain(error))
+            else:
+                if page is not None:
+                    await pages.saw(page)
+    finally:
+        await pages.flush()
 
 
 def _frame(
     request: web.Request, api: VisitorApi, site: Site, number: int, frame: dict[str, object]
-) -> None:
+) -> str | None:
+    """Pass one client frame on; for a `page` frame, the page as the chat's card keeps it."""
     kind, body = check.frame_type(frame), check.without_type(frame)
     entry = api.desk.chats.get(site.id, number)  # now: the chat may have closed or moved
     if kind == "message":
@@ -162,7 +172,11 @@ def _frame(
     elif kind == "typing":
         api.typing(site, entry, check.typing(body))
     else:
-        check.page(body)  # checked; not passed to the operator yet
+        url, title = check.page(body)
+        if entry is not None:  # the desk rate-limits the operator's notes
+            api.desk.visitor_page(site.slug, entry.chat.visitor, url, title)
+            return entry.card.page
+    return None
 
 
 async def _error(ws: web.WebSocketResponse, error: ApiError) -> None:

@@ -17,8 +17,10 @@ from component.chat_events import Event
 from component.chats import OpenChat
 from component.desk.helpdesk import HelpDesk
 from component.errors import ChatClosed
-from component.models import ChatState, Site, Typing, VisitorKind, WebChat
+from component.identity import Identity, InvalidIdentity, verify
+from component.models import ChatState, Site, Typing, VisitorCard, VisitorKind, WebChat
 from component.tokens import new_token, new_visitor_id, token_hash, token_matches
+from component.visitor_card import make_card
 from component.web import visitor_input as check
 from component.web.bodies import json_object
 from component.web.errors import ApiError
@@ -38,6 +40,8 @@ class WebChatStore(Protocol):
         """(last archived seq, closed at) of a closed chat; None while it is open or unknown."""
         ...
 
+    async def set_page(self, site_id: int, number: int, page: str) -> None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class VisitorApi:
@@ -48,20 +52,52 @@ class VisitorApi:
     store: WebChatStore
     flush_archive: Callable[[], Awaitable[None]]  # a chat's row is stored before its token's
 
-    async def start(self, slug: str, start: check.StartChat) -> dict[str, object]:
-        token, visitor = new_token(), new_visitor_id()
-        message = self.desk.visitor_wrote(slug, visitor, VisitorKind.WEB, start.name, start.text)
+    def visitor_of(self, site: Site, start: check.StartChat) -> tuple[str, VisitorCard]:
+        """The new chat's visitor name and card: a signed identity verified (its name and e-mail
+        win), a chosen operator checked. ApiError 400 for a bad identity or choice."""
+        identity = self._identity(site, start.identity) if start.identity else None
+        card = make_card(
+            email=start.email,
+            page=start.page,
+            referrer=start.referrer,
+            lang=start.lang,
+            identity=identity,
+            chosen_operator=self._chosen(site, start.operator) if start.operator else None,
+        )
+        return (identity.name if identity and identity.name else start.name), card
+
+    def _identity(self, site: Site, identity: str) -> Identity:
+        try:
+            return verify(identity, site.settings.api_key, self.desk.state.clock())
+        except InvalidIdentity as error:
+            raise ApiError(400, "invalid_identity", str(error)) from None
+
+    def _chosen(self, site: Site, operator_id: str) -> str:
+        """The JID of the operator a visitor picked (their id in the site's operator list)."""
+        if not site.settings.visitor_choice:
+            raise ApiError(400, "choice_disabled", "this site does not let visitors pick operators")
+        try:
+            jid = self.desk.state.jid_form(operator_id)
+        except ValueError:
+            jid = ""
+        operator = self.desk.directory.operator(site.id, jid) if jid else None
+        if operator is None or not operator.enabled:
+            raise ApiError(400, "unknown_operator", "there is no such operator at this site")
+        return operator.jid
+
+    async def start(
+        self, site: Site, start: check.StartChat, name: str, card: VisitorCard
+    ) -> dict[str, object]:
+        token, visitor, slug = new_token(), new_visitor_id(), site.slug
+        message = self.desk.visitor_wrote(
+            slug, visitor, VisitorKind.WEB, name, start.text, card=card
+        )
         self.visitors.visitor_said(message)
-        site = self.desk.state.site(slug)
         answer = self.describe(site, self.desk.chats.get(site.id, message.chat_number))
         number, hashed = message.chat_number, token_hash(token)
         try:
             await self.flush_archive()
-            await self.store.add_web_chat(
-                WebChat(
-                    site.id, number, hashed, start.email, start.page, start.referrer, start.lang
-                )
-            )
+            await self.store.add_web_chat(WebChat(site.id, number, hashed, card))
         except BaseException:
             self.desk.visitor_closed(slug, visitor)  # nobody could ever write to it or close it
             raise
@@ -126,8 +162,9 @@ async def start_chat(request: web.Request) -> web.Response:
     api, slug = request.app[API], request.match_info["slug"]
     start = check.start_chat(await json_object(request))
     site = api.desk.state.site(slug)  # an unknown site is 404 before anything is counted
+    name, card = api.visitor_of(site, start)  # a bad identity or choice is not counted either
     request.app[RATE_LIMITS].start_chat(request[CLIENT_IP], site.id)
-    answer = await api.start(slug, start)
+    answer = await api.start(site, start, name, card)
     return web.json_response(answer, status=201)
 
 

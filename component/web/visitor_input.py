@@ -14,7 +14,15 @@ from component.web.errors import ApiError
 MAX_WAIT_SECONDS = 30.0
 _CHAT_ID = re.compile(r"([a-z0-9-]{1,32})\.([1-9][0-9]{0,9})")
 _DIGITS = re.compile(r"[0-9]{1,10}")
-_FIELD_CHARS = {"name": 200, "email": 254, "page": 2000, "referrer": 2000, "lang": 16}
+_FIELD_CHARS = {
+    "name": 200,
+    "email": 254,
+    "page": 2000,
+    "referrer": 2000,
+    "lang": 16,
+    "operator": 255,  # an operator's id as GET /api/v1/sites/{slug} lists it: their JID
+    "identity": None,  # its own limit is checked with its signature (identity.py)
+}
 TYPING_STATES = (Typing.COMPOSING, Typing.PAUSED, Typing.ACTIVE)
 
 
@@ -26,6 +34,8 @@ class StartChat:
     page: str = ""
     referrer: str = ""
     lang: str = ""
+    operator: str = ""
+    identity: str = ""
 
 
 def start_chat(body: Mapping[str, object]) -> StartChat:

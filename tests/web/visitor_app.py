@@ -43,6 +43,12 @@ class FakeWebChatStore:
     async def is_known_hash(self, token_hash: str) -> bool:
         return any(c.token_hash == token_hash for c in self.chats)
 
+    async def set_page(self, site_id: int, number: int, page: str) -> None:
+        for index, chat in enumerate(self.chats):
+            if (chat.site_id, chat.number) == (site_id, number):
+                card = dataclasses.replace(chat.card, page=page)
+                self.chats[index] = dataclasses.replace(chat, card=card)
+
     async def closed_chat(self, site_id: int, number: int) -> tuple[int, float] | None:
         key = (site_id, number)
         rows = [c for c in self.archive.chats if (c.site_id, c.number) == key]
