@@ -285,7 +285,7 @@
     ]);
 
     this.window = el("section", { class: "hc-window", id: "hc-window", role: "dialog",
-      "aria-modal": "false", "aria-labelledby": "hc-title", hidden: true }, [header, body, this.form]);
+      "aria-modal": "false", hidden: true }, [header, body, this.form]);
     this.frame = el("div", { class: "hc-frame" }, [this.window, this.launcher]);
     this.root.appendChild(this.frame);
 
