@@ -117,7 +117,7 @@ class Browser:
         return self.page.locator(f"{WIDGET} {selector}")
 
     async def shot(self, name: str) -> None:
-        await self.page.screenshot(path=shots_dir() / f"{name}.png")
+        await self.page.screenshot(path=shots_dir() / f"{name}.png", animations="disabled")
 
     async def focused(self) -> str:
         """The class of what has the focus inside the widget ("" when outside it)."""
@@ -341,7 +341,10 @@ async def test_offline_hostile_css_and_a_phone(shop: Shop) -> None:
     await hostile.shot("10-hostile-css")
 
     phone = await shop.open(
-        viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True
+        viewport={"width": 375, "height": 667},
+        is_mobile=True,
+        has_touch=True,
+        reduced_motion="reduce",  # no opening animation: the window's box is final at once
     )
     await phone.w(".hc-launcher").tap()
     window = phone.w(".hc-window")

@@ -41,6 +41,8 @@
       anyone: "Anyone available",
       yourName: "Your name (optional)",
       yourEmail: "E-mail (optional)",
+      namePlaceholder: "Your name",
+      emailPlaceholder: "E-mail",
       joined: "{name} joined the chat",
       failed: "Could not send. Please try again.",
       reconnecting: "Reconnecting…",
@@ -75,6 +77,8 @@
       anyone: "Любому свободному",
       yourName: "Ваше имя (необязательно)",
       yourEmail: "E-mail (необязательно)",
+      namePlaceholder: "Ваше имя",
+      emailPlaceholder: "E-mail",
       joined: "{name} подключился к чату",
       failed: "Не удалось отправить. Попробуйте ещё раз.",
       reconnecting: "Переподключение…",
@@ -333,9 +337,9 @@
     this.sendButton.setAttribute("aria-label", this.t("send"));
     this.sendButton.title = this.t("send");
     this.choiceLabel.textContent = this.t("chooseOperator");
-    this.nameInput.placeholder = this.t("yourName");
+    this.nameInput.placeholder = this.t("namePlaceholder");
     this.nameInput.setAttribute("aria-label", this.t("yourName"));
-    this.emailInput.placeholder = this.t("yourEmail");
+    this.emailInput.placeholder = this.t("emailPlaceholder");
     this.emailInput.setAttribute("aria-label", this.t("yourEmail"));
     this.offlineTitle.textContent = this.t("offlineTitle");
     this.offlineText.textContent = this.t("offlineText");
@@ -442,7 +446,7 @@
     var when = at ? new Date(at) : new Date();
     if (isNaN(when.getTime())) when = new Date();
     try {
-      return when.toLocaleTimeString(this.lang, { hour: "2-digit", minute: "2-digit" });
+      return when.toLocaleTimeString(this.lang, { hour: "numeric", minute: "2-digit" });
     } catch (e) {
       return "";
     }
