@@ -301,7 +301,9 @@ async def test_russian_strings_and_the_operator_choice(shop: Shop) -> None:
     no_errors(visit, english)
 
 
-async def test_offline_hostile_css_and_a_phone(shop: Shop) -> None:
+async def test_nobody_online_is_said_clearly_with_a_slot_for_the_feedback_form(
+    shop: Shop,
+) -> None:
     desk = shop.desk
     await desk.add_operator("acme", desk.user("alice"), "Alice")  # never comes online
     await desk.start_component()
@@ -311,8 +313,15 @@ async def test_offline_hostile_css_and_a_phone(shop: Shop) -> None:
     await visit.w(".hc-offline").filter(has_text="Nobody is online right now").wait_for()
     await visit.w(".hc-status-text").filter(has_text="We're offline").wait_for()
     assert await visit.w(".hc-offline .hc-feedback-slot").count() == 1
+    assert await visit.w("form.hc-compose").is_hidden()  # nothing to write to yet
+    assert "hc-close" in await visit.focused()  # the focus is inside the dialog all the same
     await visit.shot("9-offline")
+    no_errors(visit)
 
+
+async def test_hostile_page_css_and_a_phone_sized_screen(shop: Shop) -> None:
+    await with_alice(shop)
+    shop.server.pages["shop"] = shop_page(shop.api)
     shop.server.pages["hostile"] = shop_page(shop.api, css=HOSTILE_CSS, tag=False)
     hostile = await shop.open("hostile")
     layout = "() => [...document.querySelectorAll('main, main *')].map(e => {" \
@@ -331,7 +340,7 @@ async def test_offline_hostile_css_and_a_phone(shop: Shop) -> None:
     assert box["x"] + 60 + 20 == 1000 and box["y"] + 60 + 20 == 720  # bottom right, as designed
     await launcher.click()
     status = hostile.w(".hc-status-text")
-    await status.filter(has_text="We're offline").wait_for()
+    await status.filter(has_text="We're online").wait_for()
     size = await status.evaluate("e => getComputedStyle(e).fontSize")
     assert size == "12.5px"
     textarea = hostile.w("textarea")
@@ -348,7 +357,7 @@ async def test_offline_hostile_css_and_a_phone(shop: Shop) -> None:
     )
     await phone.w(".hc-launcher").tap()
     window = phone.w(".hc-window")
-    await phone.w(".hc-offline").wait_for()
+    await phone.w(".hc-status-text").filter(has_text="We're online").wait_for()
     box = await window.bounding_box()
     assert box is not None and (box["x"], box["y"], box["width"], box["height"]) == (
         0,
@@ -363,8 +372,9 @@ async def test_offline_hostile_css_and_a_phone(shop: Shop) -> None:
     await phone.w(".hc-close").tap()
     assert await phone.w(".hc-window").is_hidden()
     await phone.w(".hc-launcher").tap()
+    await phone.w("textarea").fill("Is the rocket skate in stock in size 9?")
     await phone.shot("11-mobile")
-    no_errors(visit, hostile, phone)
+    no_errors(hostile, phone)
 
 
 async def test_without_websockets_the_widget_falls_back_to_long_polling(shop: Shop) -> None:

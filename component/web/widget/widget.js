@@ -20,6 +20,7 @@
       offline: "We're offline",
       offlineTitle: "Nobody is online right now",
       offlineText: "Our team is away at the moment. Please come back a little later.",
+
       messages: "Messages",
       message: "Message",
       placeholder: "Write a message…",
@@ -93,6 +94,7 @@
   var POLL_WAIT_S = 25;
   var WS_FAILURES_BEFORE_POLLING = 2;
   var MAX_FIELD = 2000;
+  var INFO_EVERY_MS = 30000;
 
   var script = document.currentScript || findOwnScript();
   if (!script || (window.HelperChat && window.HelperChat.version)) return;
@@ -365,7 +367,10 @@
     this.statusText.textContent = online || (inChat && this.operatorName) ? this.t("online") : this.t("offline");
     this.operatorLine.hidden = !(inChat && this.operatorName);
     this.operatorLine.textContent = this.operatorName;
-    this.offlineBox.hidden = !(this.info && !online && !inChat);
+    var away = !!(this.info && !online && !inChat); // nobody to write to: say so, no composer
+    this.offlineBox.hidden = !away;
+    this.welcome.hidden = away;
+    this.form.hidden = away || !!this.stored.closed;
     this.endButton.hidden = !inChat || !!this.stored.closed;
     var firstMessage = !inChat;
     this.intro.hidden = !firstMessage;
@@ -414,16 +419,28 @@
   };
 
   Widget.prototype.open = function (focus) {
+    var self = this;
     this.window.hidden = false;
     this.stored.open = true;
     save(this.stored);
     this.updateLauncher();
     this.scrollDown();
-    if (focus !== false) this.textarea.focus();
+    if (focus !== false) this.focusInside();
     if (this.info && !this.hasChat()) this.loadInfo();
+    clearInterval(this.infoTimer); // while the window is open, who is online stays current
+    this.infoTimer = setInterval(function () {
+      if (!self.hasChat()) self.loadInfo();
+    }, INFO_EVERY_MS);
+  };
+
+  Widget.prototype.focusInside = function () {
+    if (!this.form.hidden) this.textarea.focus();
+    else if (!this.endedBox.hidden) this.newChatButton.focus();
+    else this.closeButton.focus();
   };
 
   Widget.prototype.close = function (focus) {
+    clearInterval(this.infoTimer);
     this.window.hidden = true;
     this.stored.open = false;
     save(this.stored);
@@ -551,8 +568,9 @@
     this.hideTyping();
     this.queueLine.hidden = true;
     this.endedBox.hidden = false;
-    this.form.hidden = true;
+    var hadFocus = this.root.activeElement === this.textarea;
     this.updateStatus();
+    if (hadFocus) this.newChatButton.focus();
     this.scrollDown();
   };
 
@@ -732,10 +750,9 @@
     this.log.appendChild(keep);
     this.endedBox.hidden = true;
     this.queueLine.hidden = true;
-    this.form.hidden = false;
     this.updateStatus();
     this.loadInfo();
-    this.textarea.focus();
+    this.focusInside();
   };
 
   // ---- the connection: WebSocket, else long polling ------------------------------------------
