@@ -20,9 +20,7 @@ def avatar_url(site: Site, base_url: str) -> str | None:
     return base_url.rstrip("/") + AVATAR_PATH.format(slug=site.slug)
 
 
-def site_info(
-    site: Site, online: Iterable[Operator], base_url: str
-) -> dict[str, object]:
+def site_info(site: Site, online: Iterable[Operator], base_url: str) -> dict[str, object]:
     """The site as its widget sees it; `online` are the site's operators online now.
 
     The operators' `id` is their JID, the id `helperchat operator list` shows; they are listed

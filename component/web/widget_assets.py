@@ -73,7 +73,9 @@ def answer(request: web.Request, asset: Asset) -> web.Response:
     body = asset.body
     if _accepts_gzip(request):
         body, headers["Content-Encoding"] = asset.gzipped, "gzip"
-    return web.Response(body=body, headers=headers, content_type=asset.content_type, charset="utf-8")
+    return web.Response(
+        body=body, headers=headers, content_type=asset.content_type, charset="utf-8"
+    )
 
 
 def add_routes(app: web.Application) -> None:

@@ -144,7 +144,9 @@ class Shop:
         return f"http://127.0.0.1:{self.desk.config.http.port}"
 
     async def open(self, name: str = "shop", init_script: str = "", **context: Any) -> Browser:
-        ctx = await self.browser.new_context(**{"viewport": {"width": 1000, "height": 720}, **context})
+        ctx = await self.browser.new_context(
+            **{"viewport": {"width": 1000, "height": 720}, **context}
+        )
         if init_script:
             await ctx.add_init_script(init_script)
         page = await ctx.new_page()
@@ -153,9 +155,11 @@ class Shop:
         page.on("pageerror", lambda error: visit.errors.append(f"pageerror: {error}"))
         page.on(
             "console",
-            lambda m: visit.errors.append(f"console: {m.text} {m.location}")
-            if m.type == "error"
-            else None,
+            lambda m: (
+                visit.errors.append(f"console: {m.text} {m.location}")
+                if m.type == "error"
+                else None
+            ),
         )
         self.pages.append(visit)
         await page.goto(f"{self.server.origin}/{name}")
@@ -277,9 +281,8 @@ async def test_russian_strings_and_the_operator_choice(shop: Shop) -> None:
     visit = await shop.open()
     launcher = visit.w(".hc-launcher")
     await launcher.wait_for()
-    await visit.w(".hc-welcome").filter(has_text="Здравствуйте! Мы рядом.").wait_for(
-        state="attached"
-    )
+    welcome = visit.w(".hc-welcome").filter(has_text="Здравствуйте! Мы рядом.")
+    await welcome.wait_for(state="attached")
     assert await launcher.get_attribute("aria-label") == "Открыть чат"
     await launcher.click()
     await visit.page.get_by_role("dialog", name="Чат с Acme Inc.").wait_for()
@@ -324,9 +327,12 @@ async def test_hostile_page_css_and_a_phone_sized_screen(shop: Shop) -> None:
     shop.server.pages["shop"] = shop_page(shop.api)
     shop.server.pages["hostile"] = shop_page(shop.api, css=HOSTILE_CSS, tag=False)
     hostile = await shop.open("hostile")
-    layout = "() => [...document.querySelectorAll('main, main *')].map(e => {" \
-        " const r = e.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; })" \
-        ".concat([[document.documentElement.scrollWidth, document.documentElement.scrollHeight]])"
+    layout = (
+        "() => [...document.querySelectorAll('main, main *')].map(e => {"
+        " const r = e.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; })"
+        ".concat([[document.documentElement.scrollWidth,"
+        " document.documentElement.scrollHeight]])"
+    )
     before = await hostile.page.evaluate(layout)
     await hostile.page.evaluate(
         "api => { const s = document.createElement('script'); s.src = api + '/widget.js';"

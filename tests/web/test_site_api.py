@@ -14,7 +14,9 @@ from tests.web.visitor_app import ACME_ORIGIN, GLOBEX_ORIGIN, VisitorWorld, visi
 INFO = "/api/v1/sites/acme"
 AVATAR = "/api/v1/sites/acme/avatar"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 40
-SVG = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect width="1" height="1"/></svg>'
+SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect width="1" height="1"/></svg>'
+)
 
 
 def with_avatar(data: bytes, config: HttpConfig | None = None) -> VisitorWorld:

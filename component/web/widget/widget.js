@@ -369,6 +369,7 @@
     this.operatorLine.textContent = this.operatorName;
     var away = !!(this.info && !online && !inChat); // nobody to write to: say so, no composer
     this.offlineBox.hidden = !away;
+    this.window.classList.toggle("hc-away", away);
     this.welcome.hidden = away;
     this.form.hidden = away || !!this.stored.closed;
     this.endButton.hidden = !inChat || !!this.stored.closed;
