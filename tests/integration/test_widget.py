@@ -77,10 +77,7 @@ class PageServer:
         return self
 
     async def _page(self, request: web.Request) -> web.Response:
-        name = request.match_info["name"]
-        if name == "favicon.ico":
-            return web.Response(status=204)
-        body = self.pages.get(name)
+        body = self.pages.get(request.match_info["name"])
         if body is None:
             raise web.HTTPNotFound()
         return web.Response(text=body, content_type="text/html")
@@ -95,6 +92,7 @@ def shop_page(api: str, *, attrs: str = "", css: str = "", tag: bool = True) -> 
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>Acme shop</title>
 <style>body {{ font: 16px/1.5 Georgia, serif; margin: 0; background: #f8fafc; }}
 main {{ max-width: 720px; margin: 0 auto; padding: 32px; }}
@@ -132,6 +130,20 @@ class Browser:
         return list(await self.w(selector).all_text_contents())
 
 
+def watched(page: Any) -> Browser:
+    """The page as a Browser that records every script error and console error."""
+    page.set_default_timeout(15_000)
+    visit = Browser(page)
+    page.on("pageerror", lambda error: visit.errors.append(f"pageerror: {error}"))
+    page.on(
+        "console",
+        lambda m: (
+            visit.errors.append(f"console: {m.text} {m.location}") if m.type == "error" else None
+        ),
+    )
+    return visit
+
+
 @dataclass
 class Shop:
     desk: Desk
@@ -150,17 +162,7 @@ class Shop:
         if init_script:
             await ctx.add_init_script(init_script)
         page = await ctx.new_page()
-        page.set_default_timeout(15_000)
-        visit = Browser(page)
-        page.on("pageerror", lambda error: visit.errors.append(f"pageerror: {error}"))
-        page.on(
-            "console",
-            lambda m: (
-                visit.errors.append(f"console: {m.text} {m.location}")
-                if m.type == "error"
-                else None
-            ),
-        )
+        visit = watched(page)
         self.pages.append(visit)
         await page.goto(f"{self.server.origin}/{name}")
         return visit
