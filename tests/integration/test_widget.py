@@ -336,6 +336,7 @@ async def test_hostile_page_css_and_a_phone_sized_screen(shop: Shop) -> None:
         " document.documentElement.scrollHeight]])"
     )
     before = await hostile.page.evaluate(layout)
+    globals_before = set(await hostile.page.evaluate("() => Object.keys(window)"))
     await hostile.page.evaluate(
         "api => { const s = document.createElement('script'); s.src = api + '/widget.js';"
         " s.dataset.site = 'acme'; document.body.appendChild(s); }",
@@ -343,6 +344,8 @@ async def test_hostile_page_css_and_a_phone_sized_screen(shop: Shop) -> None:
     )
     launcher = hostile.w(".hc-launcher")
     await launcher.wait_for()
+    added = set(await hostile.page.evaluate("() => Object.keys(window)")) - globals_before
+    assert added == {"HelperChat"}  # its one global, nothing else
     box = await launcher.bounding_box()
     assert box is not None and (box["width"], box["height"]) == (60, 60)
     assert box["x"] + 60 + 20 == 1000 and box["y"] + 60 + 20 == 720  # bottom right, as designed

@@ -34,6 +34,7 @@ class FakeApi:
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     log: list[dict[str, Any]] = field(default_factory=list)
     runner: web.AppRunner | None = None
+    refuse_as_offline: bool = False
 
     @property
     def base(self) -> str:
@@ -58,7 +59,8 @@ class FakeApi:
             await self.runner.cleanup()
 
     async def page(self, _: web.Request) -> web.Response:
-        return web.Response(text=shop_page(self.base), content_type="text/html")
+        page = shop_page(self.base, attrs='data-identity="id.v1.signed"')
+        return web.Response(text=page, content_type="text/html")
 
     async def site(self, _: web.Request) -> web.Response:
         return web.json_response(
@@ -70,12 +72,15 @@ class FakeApi:
                 "feedback_form": False,
                 "avatar": None,
                 "welcome": "",
-                "operators": [],
+                "operators": [{"id": "bob@x.test", "name": "Bob", "avatar": None}],
             }
         )
 
     async def start_chat(self, request: web.Request) -> web.Response:
         self.started.append(await request.json())
+        if self.refuse_as_offline:
+            error = {"code": "offline", "message": "nobody is online; leave feedback"}
+            return web.json_response({"error": error}, status=409)
         self.log.append(self.event("message", **{"from": "visitor", "text": "Hi there"}))
         answer = {"chat": "acme.1", "token": "t" * 43, "state": "queued", "position": 3}
         return web.json_response(answer, status=201)
@@ -126,10 +131,14 @@ async def test_queue_operator_receipts_typing_and_closed_events_show(
         await page.goto(f"{api.base}/shop")
         await visit.w(".hc-launcher").click()
         assert await visit.w(".hc-title").text_content() == "Acme <Inc>"
+        await visit.w("select.hc-choice").select_option(label="Bob")
         await visit.w("textarea").fill("Hi there")
         await visit.w("textarea").press("Enter")
         await visit.w(".hc-queue").filter(has_text="You are number 3 in the queue").wait_for()
-        assert api.started[0]["text"] == "Hi there" and "operator" not in api.started[0]
+        started = api.started[0]
+        assert (started["text"], started["operator"]) == ("Hi there", "bob@x.test")
+        assert started["identity"] == "id.v1.signed"  # passed through as the page gave it
+        assert await visit.w(".hc-choice-row").is_hidden()  # chosen once, before the chat
         await visit.w(".hc-from-visitor").filter(has_text="Sent").wait_for()  # seq 1 echoed
 
         await api.send("queue", position=2)
@@ -154,18 +163,42 @@ async def test_queue_operator_receipts_typing_and_closed_events_show(
         assert "Read" in (await tick.text_content() or "")
         await visit.shot("15-events")
 
+        await api.sockets[-1].close()  # the server goes away; meanwhile a message is kept
+        await api.send("message", **{"from": "operator", "text": "Still there?", "operator": "Bob"})
+        await visit.w(".hc-from-operator").filter(has_text="Still there?").wait_for()
+        assert api.hellos == [0, 4]  # reconnected, resuming after the last kept event it had
+
         await page.reload()  # resumes: the history once (after=0), then live
         await visit.w(".hc-from-operator").filter(has_text="Hello!").wait_for()
         await api.send("message", **{"from": "system", "text": "Bob left the chat."})
         await visit.w(".hc-from-system").filter(has_text="Bob left the chat.").wait_for()
         texts = await visit.texts(".hc-msg:not(.hc-welcome) .hc-text-body")
-        assert texts == ["Hi there", "Hello!", "Bob left the chat."]
-        assert api.hellos == [0, 0]  # the first socket and the resumed one both from the start
+        assert texts == ["Hi there", "Hello!", "Still there?", "Bob left the chat."]
+        assert api.hellos == [0, 4, 0]  # a reloaded page reads the history from the start
         assert {"type": "page", "url": f"{api.base}/shop", "title": "Acme shop"} in api.frames
 
         await api.send("closed")
         await visit.w(".hc-ended").filter(has_text="The chat has ended.").wait_for()
         assert await visit.w("form.hc-compose").is_hidden()
         no_errors(visit)
+    finally:
+        await context.close()
+
+
+async def test_a_409_offline_answer_shows_the_offline_state(api: FakeApi, browser: Any) -> None:
+    api.refuse_as_offline = True
+    context = await browser.new_context()
+    visit = watched(await context.new_page())
+    try:
+        await visit.page.goto(f"{api.base}/shop")
+        await visit.w(".hc-launcher").click()
+        await visit.w("textarea").fill("Anyone?")
+        await visit.w("textarea").press("Enter")
+        await visit.w(".hc-offline").filter(has_text="Nobody is online right now").wait_for()
+        assert await visit.w(".hc-status-text").text_content() == "We're offline"
+        assert await visit.texts(".hc-from-visitor") == []  # not shown as sent
+        assert await visit.w("textarea").input_value() == "Anyone?"  # kept for later
+        # the browser reports the refused request itself; nothing else may go wrong
+        assert [e for e in visit.errors if "status of 409" not in e] == []
     finally:
         await context.close()
