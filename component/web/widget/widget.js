@@ -736,7 +736,7 @@
     }, function () { /* the button stays: try again */ });
   };
 
-  Widget.prototype.newChat = function () {
+  Widget.prototype.newChat = function (focus) {
     this.stopConnection();
     this.generation++;
     this.stored = { open: true };
@@ -753,7 +753,7 @@
     this.queueLine.hidden = true;
     this.updateStatus();
     this.loadInfo();
-    this.focusInside();
+    if (focus !== false && !this.window.hidden) this.focusInside();
   };
 
   // ---- the connection: WebSocket, else long polling ------------------------------------------
@@ -849,8 +849,8 @@
   };
 
   Widget.prototype.forget = function () {
-    // the token is no longer good (the chat is gone): start afresh
-    this.newChat();
+    // the token is no longer good (the chat is gone): start afresh, without taking the focus
+    this.newChat(false);
   };
 
   // ---- start-up ------------------------------------------------------------------------------
@@ -876,7 +876,7 @@
     this.stored.closed = false;
     var path = "/chats/" + this.stored.chat + "/events?after=0&wait=0";
     request("GET", path, undefined, this.stored.token).then(function (answer) {
-      if (answer.status !== 200 || !answer.body) return self.newChat();
+      if (answer.status !== 200 || !answer.body) return self.newChat(false);
       (answer.body.events || []).forEach(function (event) { self.onEvent(event); });
       self.on_closed();
     }, function () { self.on_closed(); });
