@@ -9,6 +9,7 @@ from component.directory import Directory
 from component.site_web import checked_avatar
 from tests.unit.fakes import ALICE, BOB, MALLORY
 from tests.web.helpers import serve
+from tests.web.openapi_check import documented_answer
 from tests.web.visitor_app import ACME_ORIGIN, GLOBEX_ORIGIN, VisitorWorld, visitor_world
 
 INFO = "/api/v1/sites/acme"
@@ -140,3 +141,33 @@ async def test_no_avatar_is_404() -> None:
     vw = visitor_world(avatar_type="image/png", avatar_etag="gone")  # removed meanwhile
     async with serve(vw.app) as client:
         assert (await client.get(AVATAR)).status == 404
+
+
+async def test_the_new_endpoints_answer_as_documented() -> None:
+    vw = with_avatar(SVG)
+    cases: list[tuple[str, dict[str, str], int]] = [
+        (INFO, {}, 200),
+        (INFO, {"Origin": GLOBEX_ORIGIN}, 403),
+        ("/api/v1/sites/nope", {}, 404),
+        (AVATAR, {}, 200),
+        (AVATAR, {"If-None-Match": f'"{checked_avatar(SVG).etag}"'}, 304),
+        ("/api/v1/sites/globex/avatar", {}, 404),
+        ("/widget.js", {}, 200),
+        ("/widget.css", {"Accept-Encoding": "gzip"}, 200),
+    ]
+    async with serve(vw.app) as client:
+        for path, headers, expected in cases:
+            template = {"/api/v1/sites/nope": INFO, "/api/v1/sites/globex/avatar": AVATAR}
+            async with client.get(path, headers=headers) as r:
+                assert r.status == expected, path
+                body = await r.read()
+                documented_answer(
+                    template.get(path, path).replace("acme", "{slug}"),
+                    "GET",
+                    r.status,
+                    r.content_type,
+                    body,
+                )
+        for path in (INFO, AVATAR):
+            r = await client.options(path, headers={"Origin": ACME_ORIGIN})
+            documented_answer(path.replace("acme", "{slug}"), "OPTIONS", r.status, "", b"")

@@ -392,13 +392,16 @@
       self.info = answer.body;
       if (!STRINGS[LANG_ATTR]) self.lang = STRINGS[self.info.lang] ? self.info.lang : "en";
       self.fillChoice(self.info.operators || []);
-      if (self.info.avatar) {
-        self.avatar.src = self.info.avatar;
-        self.avatar.hidden = false;
-        self.avatarFallback.hidden = true;
-      }
+      self.showAvatar(self.info.avatar);
       self.applyLanguage();
     }, function () { /* the API is unreachable: the launcher still works, sending retries */ });
+  };
+
+  Widget.prototype.showAvatar = function (url) {
+    if (typeof url !== "string" || !/^https?:/.test(url) || this.avatar.src === url) return;
+    this.avatar.src = url;
+    this.avatar.hidden = false;
+    this.avatarFallback.hidden = true;
   };
 
   Widget.prototype.fillChoice = function (operators) {
@@ -547,6 +550,7 @@
 
   Widget.prototype.on_operator = function (event) {
     this.queueLine.hidden = true;
+    this.showAvatar(event.avatar);
     if (event.name) this.setOperator(String(event.name));
   };
 
@@ -645,6 +649,7 @@
       save(self.stored);
       self.generation++;
       if (started.operator && started.operator.name) self.setOperator(String(started.operator.name));
+      if (started.operator) self.showAvatar(started.operator.avatar);
       if (started.state === "queued") self.on_queue({ position: started.position });
       if (started.state === "offline" && self.info) self.info.online = false;
       self.updateStatus();
