@@ -144,6 +144,7 @@ class Application:
             health=health,
             metrics=self.metrics,
             visitor_api=self._visitor_api(db, desk),
+            avatars=DirectoryRepository(db),
         )
         self.http = HttpServer(web_app, self.config.http)
         await self.http.start()

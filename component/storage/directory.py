@@ -9,6 +9,7 @@ from typing import TypedDict
 import pymysql
 
 from component.models import Lang, Operator, Site, SiteSettings, Strategy
+from component.site_web import Avatar
 from component.storage.database import Database, Row, StorageError, from_db_time, to_db_time
 
 _SITE_COLUMNS = (
@@ -112,6 +113,18 @@ class DirectoryRepository:
         """Change the given settings of one site in a single UPDATE."""
         assignments, values = _set_clause(_SITE_SETTABLE, changes)
         await self._db.execute(f"UPDATE sites SET {assignments} WHERE id = %s", (*values, site_id))
+
+    async def get_avatar(self, site_id: int) -> Avatar | None:
+        """The site's avatar image as stored (bytes, type, ETag); None when it has none."""
+        rows = await self._db.fetch_all(
+            "SELECT avatar, avatar_type, avatar_etag FROM sites"
+            " WHERE id = %s AND avatar IS NOT NULL",
+            (site_id,),
+        )
+        if not rows:
+            return None
+        data, content_type, etag = rows[0]
+        return Avatar(bytes(data), str(content_type), str(etag))
 
     async def set_api_key(self, site_id: int, api_key: str, *, only_if_none: bool = False) -> None:
         """Store a new API key; with only_if_none, only for a site that has none yet."""

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from component.config import HttpConfig
-from component.web import live, openapi, ops
+from component.web import live, openapi, ops, widget_assets
 from component.web.access_log import access_middleware
 from component.web.cors import OriginsOf, add_preflight_routes, cors_middleware
 from component.web.errors import error_middleware
@@ -21,6 +21,8 @@ from component.web.health import Health
 from component.web.keys import HEALTH, METRICS, MetricsPage
 from component.web.proxies import networks
 from component.web.ratelimits import RATE_LIMITS, RateLimits, requests_middleware
+from component.web.site_api import AvatarStore, SiteApi
+from component.web.site_api import add_routes as site_routes
 from component.web.visitor_api import VisitorApi
 from component.web.visitor_api import add_routes as visitor_routes
 
@@ -31,9 +33,11 @@ def build_app(
     health: Health,
     metrics: MetricsPage,
     visitor_api: VisitorApi | None = None,
+    avatars: AvatarStore | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> web.Application:
-    """`clock` times the rate limits (monotonic seconds)."""
+    """`clock` times the rate limits (monotonic seconds); `avatars` (the sites' avatar images)
+    comes with `visitor_api`, whose desk answers the site info."""
     origins = _origins_of(visitor_api)
     app = web.Application(
         middlewares=[
@@ -49,7 +53,11 @@ def build_app(
     app[RATE_LIMITS] = RateLimits(config.rate_limits, clock)
     ops.add_routes(app)
     openapi.add_routes(app)
+    widget_assets.add_routes(app)
     if visitor_api is not None:
+        if avatars is None:
+            raise ValueError("the visitor API needs the avatar store (site info, avatars)")
+        site_routes(app, SiteApi(visitor_api.desk, avatars, config.public_url))
         visitor_routes(app, visitor_api)
         live.add_routes(app)
     add_preflight_routes(app)

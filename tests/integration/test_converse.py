@@ -14,30 +14,11 @@ from devstack.webclient import StaticServer, fetch_converse, write_pages
 from tests.integration.clients import Client
 from tests.integration.helpdesk_fixtures import Desk
 from tests.integration.stack_fixtures import require_or_skip
-from tests.integration.thirdparty import CHROMIUM_ARGS, ROOT, artifacts_dir, require_programs
-
-try:
-    from playwright.async_api import async_playwright
-except ImportError:  # the browser fixture skips, or fails on CI
-    async_playwright = None
+from tests.integration.thirdparty import ROOT, artifacts_dir
 
 pytestmark = pytest.mark.integration
 
 CACHE = ROOT / ".cache"
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    """Debian's Chromium driven by Playwright (never `playwright install`: no downloads)."""
-    if async_playwright is None:
-        require_or_skip("playwright is not installed (run scripts/install-deps)")
-    (chromium_path,) = require_programs("chromium")
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=chromium_path, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        await chromium.close()
 
 
 @pytest.fixture

@@ -99,6 +99,8 @@ def test_the_wheel_holds_the_package_and_its_schema_only(wheel: Path) -> None:
     assert "component/schema/mysql.sql" in names
     assert "component/schema/migrations/README.md" in names
     assert "component/web/openapi.json" in names  # served at GET /api/v1/openapi.json
+    assert "component/web/widget/widget.js" in names  # served at GET /widget.js
+    assert "component/web/widget/widget.css" in names
     shipped_migrations = {
         name.rsplit("/", 1)[1] for name in names if name.startswith("component/schema/migrations/")
     }

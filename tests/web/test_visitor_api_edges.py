@@ -28,7 +28,7 @@ from component.xmpp.jids import normalize_bare_jid
 from component.xmpp.visitors import XmppVisitors
 from tests.unit.fakes import ACME, ALICE, DOMAIN, GLOBEX, Clock, FakeArchive, FakeOut
 from tests.web.helpers import FakeDatabase, serve
-from tests.web.visitor_app import FakeWebChatStore
+from tests.web.visitor_app import FakeAvatars, FakeWebChatStore
 
 
 @dataclass
@@ -78,7 +78,9 @@ def make_stack(store: FakeWebChatStore | None = None) -> Stack:
 
     api = VisitorApi(desk, visitors, store, flush)
     health = Health(lambda: True, FakeDatabase().ping)
-    app = build_app(HttpConfig(), health=health, metrics=Metrics(), visitor_api=api)
+    app = build_app(
+        HttpConfig(), health=health, metrics=Metrics(), visitor_api=api, avatars=FakeAvatars()
+    )
     return Stack(desk, visitors, store, clock, app)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 
@@ -11,6 +12,7 @@ from component.config import HttpConfig
 from component.directory import Directory
 from component.metrics import Metrics
 from component.models import WebChat
+from component.site_web import Avatar
 from component.web.app import build_app
 from component.web.health import Health
 from component.web.visitor_api import VisitorApi
@@ -59,19 +61,32 @@ class FakeWebChatStore:
 
 
 @dataclass
+class FakeAvatars:
+    """The AvatarStore of component.web.site_api in memory, by site id; counts its reads."""
+
+    images: dict[int, Avatar] = field(default_factory=dict)
+    reads: int = 0
+
+    async def get_avatar(self, site_id: int) -> Avatar | None:
+        self.reads += 1
+        return self.images.get(site_id)
+
+
+@dataclass
 class VisitorWorld:
     world: World
     store: FakeWebChatStore
     app: web.Application
+    avatars: FakeAvatars
 
 
-def visitor_world(config: HttpConfig | None = None) -> VisitorWorld:
-    """acme allows ACME_ORIGIN, globex GLOBEX_ORIGIN; Alice (acme) is online."""
+def visitor_world(config: HttpConfig | None = None, **acme_settings: Any) -> VisitorWorld:
+    """acme allows ACME_ORIGIN (and has `acme_settings`), globex GLOBEX_ORIGIN; Alice (acme) is
+    online."""
     world = make_world()
+    acme = dataclasses.replace(ACME.settings, origins=(ACME_ORIGIN,), **acme_settings)
     sites = [
-        dataclasses.replace(
-            ACME, settings=dataclasses.replace(ACME.settings, origins=(ACME_ORIGIN,))
-        ),
+        dataclasses.replace(ACME, settings=acme),
         dataclasses.replace(
             GLOBEX, settings=dataclasses.replace(GLOBEX.settings, origins=(GLOBEX_ORIGIN,))
         ),
@@ -85,11 +100,13 @@ def visitor_world(config: HttpConfig | None = None) -> VisitorWorld:
 
     api = VisitorApi(world.desk, WebVisitors(world.clock), store, flush)
     health = Health(lambda: True, FakeDatabase().ping)
+    avatars = FakeAvatars()
     app = build_app(
         config or HttpConfig(),
         health=health,
         metrics=Metrics(),
         visitor_api=api,
+        avatars=avatars,
         clock=world.clock,  # the rate limits' time too
     )
-    return VisitorWorld(world, store, app)
+    return VisitorWorld(world, store, app, avatars)

@@ -1,0 +1,902 @@
+/*
+ * HelperChat widget (SPEC §7.2): a chat button and window for any page.
+ *
+ *   <script src="https://helpdesk.example.com/widget.js" data-site="acme" async></script>
+ *
+ * Optional attributes: data-lang (en|ru, overrides the site's language), data-identity (a signed
+ * identity from the site's server, passed through unchanged). Everything lives in a Shadow DOM
+ * on one host element; the only global is window.HelperChat ({open, close, toggle}).
+ * Text from the server is always inserted with textContent, never as HTML.
+ */
+(function () {
+  "use strict";
+
+  var STRINGS = {
+    en: {
+      openChat: "Open chat",
+      closeChat: "Close chat",
+      chatWith: "Chat with {name}",
+      online: "We're online",
+      offline: "We're offline",
+      offlineTitle: "Nobody is online right now",
+      offlineText: "Our team is away at the moment. Please come back a little later.",
+
+      messages: "Messages",
+      message: "Message",
+      placeholder: "Write a message…",
+      send: "Send",
+      queue: "You are number {n} in the queue",
+      queueWaiting: "Waiting for an operator…",
+      typing: "{name} is typing…",
+      someoneTyping: "Typing…",
+      sending: "Sending",
+      sent: "Sent",
+      delivered: "Delivered",
+      read: "Read",
+      ended: "The chat has ended.",
+      newChat: "Start a new chat",
+      endChat: "End chat",
+      close: "Close",
+      you: "You",
+      chooseOperator: "Talk to",
+      anyone: "Anyone available",
+      yourName: "Your name (optional)",
+      yourEmail: "E-mail (optional)",
+      namePlaceholder: "Your name",
+      emailPlaceholder: "E-mail",
+      joined: "{name} joined the chat",
+      failed: "Could not send. Please try again.",
+      reconnecting: "Reconnecting…",
+      greeting: "Hi! How can we help you today?"
+    },
+    ru: {
+      openChat: "Открыть чат",
+      closeChat: "Закрыть чат",
+      chatWith: "Чат с {name}",
+      online: "Мы на связи",
+      offline: "Сейчас никого нет",
+      offlineTitle: "Сейчас никого нет на связи",
+      offlineText: "Наши сотрудники сейчас не в сети. Пожалуйста, загляните чуть позже.",
+      messages: "Сообщения",
+      message: "Сообщение",
+      placeholder: "Напишите сообщение…",
+      send: "Отправить",
+      queue: "Вы {n}-й в очереди",
+      queueWaiting: "Ждём оператора…",
+      typing: "{name} печатает…",
+      someoneTyping: "Печатает…",
+      sending: "Отправляется",
+      sent: "Отправлено",
+      delivered: "Доставлено",
+      read: "Прочитано",
+      ended: "Чат завершён.",
+      newChat: "Начать новый чат",
+      endChat: "Завершить чат",
+      close: "Закрыть",
+      you: "Вы",
+      chooseOperator: "Кому написать",
+      anyone: "Любому свободному",
+      yourName: "Ваше имя (необязательно)",
+      yourEmail: "E-mail (необязательно)",
+      namePlaceholder: "Ваше имя",
+      emailPlaceholder: "E-mail",
+      joined: "{name} подключился к чату",
+      failed: "Не удалось отправить. Попробуйте ещё раз.",
+      reconnecting: "Переподключение…",
+      greeting: "Здравствуйте! Чем можем помочь?"
+    }
+  };
+
+  var TYPING_EVERY_MS = 3000;
+  var PAUSED_AFTER_MS = 5000;
+  var BACKOFF_MIN_MS = 1000;
+  var BACKOFF_MAX_MS = 30000;
+  var POLL_WAIT_S = 25;
+  var WS_FAILURES_BEFORE_POLLING = 2;
+  var MAX_FIELD = 2000;
+  var INFO_EVERY_MS = 30000;
+
+  var script = document.currentScript || findOwnScript();
+  if (!script || (window.HelperChat && window.HelperChat.version)) return;
+  var SITE = script.getAttribute("data-site") || "";
+  if (!/^[a-z0-9-]{1,32}$/.test(SITE)) return;
+  var SRC = new URL(script.src, location.href);
+  var BASE = SRC.origin + SRC.pathname.replace(/\/widget\.js$/, "");
+  var API = BASE + "/api/v1";
+  var LANG_ATTR = (script.getAttribute("data-lang") || "").toLowerCase();
+  var IDENTITY = script.getAttribute("data-identity");
+  var STORE_KEY = "helperchat:" + SITE;
+
+  function findOwnScript() {
+    var all = document.getElementsByTagName("script");
+    for (var i = all.length - 1; i >= 0; i--) {
+      var src = all[i].getAttribute("src") || "";
+      if (/widget\.js([?#].*)?$/.test(src) && all[i].hasAttribute("data-site")) return all[i];
+    }
+    return null;
+  }
+
+  // ---- small helpers -------------------------------------------------------------------------
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      if (key === "text") node.textContent = attrs[key];
+      else if (key === "class") node.className = attrs[key];
+      else if (attrs[key] === true) node.setAttribute(key, "");
+      else if (attrs[key] !== false && attrs[key] != null) node.setAttribute(key, attrs[key]);
+    });
+    (children || []).forEach(function (child) {
+      if (child) node.appendChild(child);
+    });
+    return node;
+  }
+
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  function icon(paths, size) {
+    var svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", size || 24);
+    svg.setAttribute("height", size || 24);
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    paths.forEach(function (d) {
+      var path = document.createElementNS(SVG_NS, "path");
+      path.setAttribute("d", d);
+      svg.appendChild(path);
+    });
+    return svg;
+  }
+  var ICON_CHAT = ["M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"];
+  var ICON_CLOSE = ["M6 6l12 12M18 6L6 18"];
+  var ICON_SEND = ["M3 20l18-8L3 4l3 8-3 8z", "M6 12h8"];
+
+  function load() {
+    try {
+      return JSON.parse(sessionStorage.getItem(STORE_KEY) || "null") || {};
+    } catch (e) {
+      return {};
+    }
+  }
+  function save(state) {
+    try {
+      sessionStorage.setItem(STORE_KEY, JSON.stringify(state));
+    } catch (e) {
+      /* private mode: the chat lasts as long as the page */
+    }
+  }
+
+  function request(method, path, body, token) {
+    var headers = {};
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (token) headers.Authorization = "Bearer " + token;
+    return fetch(API + path, {
+      method: method,
+      headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      mode: "cors",
+      credentials: "omit"
+    }).then(function (answer) {
+      if (answer.status === 204) return { status: 204, body: null };
+      return answer.json().then(
+        function (json) { return { status: answer.status, body: json }; },
+        function () { return { status: answer.status, body: null }; }
+      );
+    });
+  }
+
+  function backoff(attempt) {
+    var ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, attempt));
+    return ceiling / 2 + Math.random() * (ceiling / 2);
+  }
+
+  function clip(text) {
+    return String(text || "").slice(0, MAX_FIELD);
+  }
+
+  // ---- the widget ----------------------------------------------------------------------------
+
+  function Widget() {
+    this.stored = load(); // {chat, token, seq, open, closed}
+    this.info = null;
+    this.lang = STRINGS[LANG_ATTR] ? LANG_ATTR : "en";
+    this.shown = {}; // seq -> bubble, for kept events already on screen
+    this.pending = []; // the visitor's bubbles waiting for their seq
+    this.operatorName = "";
+    this.socket = null;
+    this.polling = false;
+    this.wsFailures = 0;
+    this.attempt = 0;
+    this.retryTimer = null;
+    this.generation = 0; // bumps when a chat ends or starts: late answers of the old one are dropped
+    this.lastComposing = 0;
+    this.pausedTimer = null;
+    this.composing = false;
+    this.build();
+  }
+
+  Widget.prototype.t = function (key, values) {
+    var text = (STRINGS[this.lang] || STRINGS.en)[key] || STRINGS.en[key] || key;
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.split("{" + name + "}").join(values[name]);
+    });
+    return text;
+  };
+
+  Widget.prototype.build = function () {
+    var self = this;
+    this.host = document.createElement("helperchat-widget");
+    this.host.setAttribute("data-site", SITE);
+    this.root = this.host.attachShadow({ mode: "open" });
+    this.root.appendChild(el("style", { text: ":host{display:none!important}" }));
+    var css = el("link", { rel: "stylesheet", href: BASE + "/widget.css" });
+    var reveal = function () {
+      var hide = self.root.querySelector("style");
+      if (hide) hide.remove();
+    };
+    css.addEventListener("load", reveal);
+    css.addEventListener("error", reveal);
+    this.root.appendChild(css);
+
+    this.launcher = el("button", { class: "hc-launcher", type: "button", "aria-expanded": "false",
+      "aria-controls": "hc-window" }, [icon(ICON_CHAT, 28), icon(ICON_CLOSE, 26)]);
+    this.avatar = el("img", { class: "hc-avatar", alt: "", hidden: true });
+    this.avatarFallback = el("span", { class: "hc-avatar hc-avatar-letter", "aria-hidden": "true" });
+    this.title = el("h2", { class: "hc-title", id: "hc-title" });
+    this.operatorLine = el("p", { class: "hc-operator", hidden: true });
+    this.statusText = el("span", { class: "hc-status-text" });
+    this.status = el("p", { class: "hc-status" }, [el("span", { class: "hc-dot" }), this.statusText]);
+    this.endButton = el("button", { class: "hc-end", type: "button", hidden: true });
+    this.closeButton = el("button", { class: "hc-close", type: "button" }, [icon(ICON_CLOSE, 20)]);
+    var header = el("header", { class: "hc-header" }, [
+      el("div", { class: "hc-face" }, [this.avatar, this.avatarFallback]),
+      el("div", { class: "hc-titles" }, [this.title, this.operatorLine, this.status]),
+      this.endButton,
+      this.closeButton
+    ]);
+
+    this.welcome = el("div", { class: "hc-msg hc-from-operator hc-welcome" });
+    this.log = el("div", { class: "hc-log", role: "log", "aria-live": "polite" }, [this.welcome]);
+    this.typingLine = el("div", { class: "hc-typing", hidden: true }, [
+      el("span", { class: "hc-dots", "aria-hidden": "true" }, [el("i"), el("i"), el("i")]),
+      el("span", { class: "hc-typing-text" })
+    ]);
+    this.queueLine = el("div", { class: "hc-notice hc-queue", role: "status", hidden: true });
+    this.offlineTitle = el("p", { class: "hc-offline-title" });
+    this.offlineText = el("p", { class: "hc-offline-text" });
+    this.offlineBox = el("div", { class: "hc-offline", hidden: true }, [
+      this.offlineTitle, this.offlineText, el("div", { class: "hc-feedback-slot" })
+    ]);
+    this.endedText = el("p");
+    this.newChatButton = el("button", { class: "hc-new", type: "button" });
+    this.endedBox = el("div", { class: "hc-ended", hidden: true }, [this.endedText, this.newChatButton]);
+    this.errorLine = el("div", { class: "hc-error", role: "alert", hidden: true });
+    var body = el("div", { class: "hc-body" }, [
+      this.offlineBox, this.log, this.typingLine, this.queueLine, this.endedBox
+    ]);
+
+    this.choice = el("select", { class: "hc-choice", id: "hc-choice" });
+    this.choiceLabel = el("label", { for: "hc-choice" });
+    this.choiceRow = el("div", { class: "hc-field hc-choice-row", hidden: true }, [this.choiceLabel, this.choice]);
+    this.nameInput = el("input", { class: "hc-input", type: "text", autocomplete: "name", maxlength: "200" });
+    this.emailInput = el("input", { class: "hc-input", type: "email", autocomplete: "email", maxlength: "254" });
+    this.intro = el("div", { class: "hc-intro", hidden: true }, [
+      this.choiceRow,
+      el("div", { class: "hc-pair" }, [this.nameInput, this.emailInput])
+    ]);
+    this.textarea = el("textarea", { class: "hc-text", rows: "1", maxlength: "4000" });
+    this.sendButton = el("button", { class: "hc-send", type: "submit" }, [icon(ICON_SEND, 20)]);
+    this.form = el("form", { class: "hc-compose", novalidate: true }, [
+      this.errorLine, this.intro, el("div", { class: "hc-row" }, [this.textarea, this.sendButton])
+    ]);
+
+    this.window = el("section", { class: "hc-window", id: "hc-window", role: "dialog",
+      "aria-modal": "false", hidden: true }, [header, body, this.form]);
+    this.frame = el("div", { class: "hc-frame" }, [this.window, this.launcher]);
+    this.root.appendChild(this.frame);
+
+    this.launcher.addEventListener("click", function () { self.toggle(true); });
+    this.closeButton.addEventListener("click", function () { self.close(true); });
+    this.endButton.addEventListener("click", function () { self.endChat(); });
+    this.newChatButton.addEventListener("click", function () { self.newChat(); });
+    this.window.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") {
+        e.stopPropagation();
+        self.close(true);
+      }
+    });
+    this.form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      self.send();
+    });
+    this.textarea.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        self.send();
+      }
+    });
+    this.textarea.addEventListener("input", function () {
+      self.autosize();
+      self.typed();
+    });
+    window.addEventListener("popstate", function () { self.sendPage(); });
+    window.addEventListener("hashchange", function () { self.sendPage(); });
+    this.applyLanguage();
+  };
+
+  Widget.prototype.applyLanguage = function () {
+    var name = (this.info && this.info.name) || "";
+    this.window.setAttribute("lang", this.lang);
+    this.launcher.setAttribute("lang", this.lang);
+    this.title.textContent = name;
+    this.window.setAttribute("aria-label", this.t("chatWith", { name: name }));
+    this.closeButton.setAttribute("aria-label", this.t("close"));
+    this.closeButton.title = this.t("close");
+    this.endButton.textContent = this.t("endChat");
+    this.log.setAttribute("aria-label", this.t("messages"));
+    this.textarea.setAttribute("aria-label", this.t("message"));
+    this.textarea.placeholder = this.t("placeholder");
+    this.sendButton.setAttribute("aria-label", this.t("send"));
+    this.sendButton.title = this.t("send");
+    this.choiceLabel.textContent = this.t("chooseOperator");
+    this.nameInput.placeholder = this.t("namePlaceholder");
+    this.nameInput.setAttribute("aria-label", this.t("yourName"));
+    this.emailInput.placeholder = this.t("emailPlaceholder");
+    this.emailInput.setAttribute("aria-label", this.t("yourEmail"));
+    this.offlineTitle.textContent = this.t("offlineTitle");
+    this.offlineText.textContent = this.t("offlineText");
+    this.endedText.textContent = this.t("ended");
+    this.newChatButton.textContent = this.t("newChat");
+    this.welcome.textContent = (this.info && this.info.welcome) || this.t("greeting");
+    this.avatarFallback.textContent = (name.trim()[0] || "?").toUpperCase();
+    this.updateLauncher();
+    this.updateStatus();
+  };
+
+  Widget.prototype.updateLauncher = function () {
+    var open = !this.window.hidden;
+    this.launcher.setAttribute("aria-expanded", open ? "true" : "false");
+    this.launcher.setAttribute("aria-label", this.t(open ? "closeChat" : "openChat"));
+    this.frame.classList.toggle("hc-is-open", open);
+  };
+
+  Widget.prototype.updateStatus = function () {
+    var online = !!(this.info && this.info.online);
+    var inChat = this.hasChat();
+    this.status.classList.toggle("hc-online", online || (inChat && !!this.operatorName));
+    this.statusText.textContent = online || (inChat && this.operatorName) ? this.t("online") : this.t("offline");
+    this.operatorLine.hidden = !(inChat && this.operatorName);
+    this.operatorLine.textContent = this.operatorName;
+    var away = !!(this.info && !online && !inChat); // nobody to write to: say so, no composer
+    this.offlineBox.hidden = !away;
+    this.window.classList.toggle("hc-away", away);
+    this.welcome.hidden = away;
+    this.form.hidden = away || !!this.stored.closed;
+    this.endButton.hidden = !inChat || !!this.stored.closed;
+    var firstMessage = !inChat;
+    this.intro.hidden = !firstMessage;
+    var operators = (this.info && this.info.operators) || [];
+    this.choiceRow.hidden = !(firstMessage && operators.length);
+  };
+
+  Widget.prototype.hasChat = function () {
+    return !!(this.stored.chat && this.stored.token);
+  };
+
+  // ---- site info -----------------------------------------------------------------------------
+
+  Widget.prototype.loadInfo = function () {
+    var self = this;
+    return request("GET", "/sites/" + SITE).then(function (answer) {
+      if (answer.status !== 200 || !answer.body) return;
+      self.info = answer.body;
+      if (!STRINGS[LANG_ATTR]) self.lang = STRINGS[self.info.lang] ? self.info.lang : "en";
+      self.fillChoice(self.info.operators || []);
+      self.showAvatar(self.info.avatar);
+      self.applyLanguage();
+    }, function () { /* the API is unreachable: the launcher still works, sending retries */ });
+  };
+
+  Widget.prototype.showAvatar = function (url) {
+    if (typeof url !== "string" || !/^https?:/.test(url) || this.avatar.src === url) return;
+    this.avatar.src = url;
+    this.avatar.hidden = false;
+    this.avatarFallback.hidden = true;
+  };
+
+  Widget.prototype.fillChoice = function (operators) {
+    var chosen = this.choice.value;
+    this.choice.textContent = "";
+    this.choice.appendChild(el("option", { value: "", text: this.t("anyone") }));
+    operators.forEach(function (op) {
+      this.choice.appendChild(el("option", { value: String(op.id), text: op.name }));
+    }, this);
+    this.choice.value = chosen;
+    if (this.choice.value !== chosen) this.choice.value = "";
+  };
+
+  // ---- opening and closing -------------------------------------------------------------------
+
+  Widget.prototype.toggle = function (focus) {
+    if (this.window.hidden) this.open(focus);
+    else this.close(focus);
+  };
+
+  Widget.prototype.open = function (focus) {
+    var self = this;
+    this.window.hidden = false;
+    this.stored.open = true;
+    save(this.stored);
+    this.updateLauncher();
+    this.scrollDown();
+    if (focus !== false) this.focusInside();
+    if (this.info && !this.hasChat()) this.loadInfo();
+    clearInterval(this.infoTimer); // while the window is open, who is online stays current
+    this.infoTimer = setInterval(function () {
+      if (!self.hasChat()) self.loadInfo();
+    }, INFO_EVERY_MS);
+  };
+
+  Widget.prototype.focusInside = function () {
+    if (!this.form.hidden) this.textarea.focus();
+    else if (!this.endedBox.hidden) this.newChatButton.focus();
+    else this.closeButton.focus();
+  };
+
+  Widget.prototype.close = function (focus) {
+    clearInterval(this.infoTimer);
+    this.window.hidden = true;
+    this.stored.open = false;
+    save(this.stored);
+    this.updateLauncher();
+    if (focus) this.launcher.focus();
+  };
+
+  Widget.prototype.autosize = function () {
+    this.textarea.style.height = "auto";
+    this.textarea.style.height = Math.min(this.textarea.scrollHeight, 120) + "px";
+  };
+
+  Widget.prototype.scrollDown = function () {
+    this.log.scrollTop = this.log.scrollHeight;
+  };
+
+  // ---- rendering messages --------------------------------------------------------------------
+
+  Widget.prototype.time = function (at) {
+    var when = at ? new Date(at) : new Date();
+    if (isNaN(when.getTime())) when = new Date();
+    try {
+      return when.toLocaleTimeString(this.lang, { hour: "numeric", minute: "2-digit" });
+    } catch (e) {
+      return "";
+    }
+  };
+
+  Widget.prototype.bubble = function (from, text, at, author) {
+    var meta = el("span", { class: "hc-meta" }, [el("span", { class: "hc-time", text: this.time(at) })]);
+    var node = el("div", { class: "hc-msg hc-from-" + from }, [
+      author ? el("span", { class: "hc-author", text: author }) : null,
+      el("span", { class: "hc-text-body", text: text }),
+      from === "system" ? null : meta
+    ]);
+    if (from === "visitor") {
+      node.tick = el("span", { class: "hc-tick" });
+      meta.appendChild(node.tick);
+    }
+    this.log.appendChild(node);
+    this.scrollDown();
+    return node;
+  };
+
+  Widget.prototype.setTick = function (node, state) {
+    if (!node || !node.tick) return;
+    var order = { sending: 0, sent: 1, delivered: 2, read: 3 };
+    if (node.tickState && order[node.tickState] >= order[state]) return;
+    node.tickState = state;
+    node.tick.className = "hc-tick hc-tick-" + state;
+    node.tick.textContent = "";
+    var marks = state === "sending" ? "…" : state === "read" || state === "delivered" ? "✓✓" : "✓";
+    node.tick.appendChild(el("span", { "aria-hidden": "true", text: marks }));
+    node.tick.appendChild(el("span", { class: "hc-sr", text: this.t(state) }));
+    node.tick.title = this.t(state);
+  };
+
+  Widget.prototype.bind = function (node, seq) {
+    node.seq = seq;
+    this.shown[seq] = node;
+    this.setTick(node, "sent");
+  };
+
+  // ---- events --------------------------------------------------------------------------------
+
+  Widget.prototype.onEvent = function (event) {
+    if (!event || typeof event.type !== "string") return;
+    var kept = { message: 1, queue: 1, operator: 1, closed: 1 }[event.type];
+    if (kept && typeof event.seq === "number") {
+      if (this.shown[event.seq]) return; // seen already: nothing twice
+      this.shown[event.seq] = true;
+      if (event.seq > (this.stored.seq || 0)) {
+        this.stored.seq = event.seq;
+        save(this.stored);
+      }
+    }
+    var handler = this["on_" + event.type];
+    if (handler) handler.call(this, event);
+  };
+
+  Widget.prototype.on_message = function (event) {
+    var text = String(event.text || "");
+    if (event.from === "visitor") {
+      var index = this.pending.findIndex(function (node) { return node.sentText === text; });
+      var node = index >= 0 ? this.pending.splice(index, 1)[0] : this.bubble("visitor", text, event.at);
+      this.bind(node, event.seq);
+      return;
+    }
+    if (event.from === "operator") {
+      this.hideTyping();
+      if (event.operator) this.setOperator(String(event.operator));
+      this.bubble("operator", text, event.at, event.operator ? String(event.operator) : "");
+    } else {
+      this.bubble("system", text, event.at);
+    }
+  };
+
+  Widget.prototype.on_queue = function (event) {
+    var position = Number(event.position) || 0;
+    this.queueLine.textContent = position > 0 ? this.t("queue", { n: position }) : this.t("queueWaiting");
+    this.queueLine.hidden = false;
+  };
+
+  Widget.prototype.on_operator = function (event) {
+    this.queueLine.hidden = true;
+    this.showAvatar(event.avatar);
+    if (event.name) this.setOperator(String(event.name));
+  };
+
+  Widget.prototype.on_typing = function (event) {
+    if (event.state === "composing") this.showTyping();
+    else this.hideTyping();
+  };
+
+  Widget.prototype.on_receipt = function (event) {
+    var node = this.shown[event.of];
+    if (node && node.tick && (event.state === "delivered" || event.state === "read")) {
+      this.setTick(node, event.state);
+    }
+  };
+
+  Widget.prototype.on_closed = function () {
+    this.stored.closed = true;
+    save(this.stored);
+    this.stopConnection();
+    this.hideTyping();
+    this.queueLine.hidden = true;
+    this.endedBox.hidden = false;
+    var hadFocus = this.root.activeElement === this.textarea;
+    this.updateStatus();
+    if (hadFocus) this.newChatButton.focus();
+    this.scrollDown();
+  };
+
+  Widget.prototype.setOperator = function (name) {
+    this.queueLine.hidden = true;
+    this.operatorName = name;
+    this.updateStatus();
+  };
+
+  Widget.prototype.showTyping = function () {
+    var self = this;
+    this.typingLine.lastChild.textContent = this.operatorName
+      ? this.t("typing", { name: this.operatorName }) : this.t("someoneTyping");
+    this.typingLine.hidden = false;
+    this.scrollDown();
+    clearTimeout(this.typingTimeout);
+    this.typingTimeout = setTimeout(function () { self.hideTyping(); }, 30000);
+  };
+
+  Widget.prototype.hideTyping = function () {
+    this.typingLine.hidden = true;
+    clearTimeout(this.typingTimeout);
+  };
+
+  // ---- sending -------------------------------------------------------------------------------
+
+  Widget.prototype.send = function () {
+    var text = this.textarea.value.trim();
+    if (!text || this.stored.closed) return;
+    this.textarea.value = "";
+    this.autosize();
+    this.errorLine.hidden = true;
+    var node = this.bubble("visitor", text);
+    node.sentText = text;
+    this.setTick(node, "sending");
+    this.pending.push(node);
+    if (!this.hasChat()) this.start(text, node);
+    else this.write(text, node);
+  };
+
+  Widget.prototype.failed = function (node, text) {
+    var index = this.pending.indexOf(node);
+    if (index >= 0) this.pending.splice(index, 1);
+    node.remove();
+    if (!this.textarea.value) this.textarea.value = text;
+    this.errorLine.textContent = this.t("failed");
+    this.errorLine.hidden = false;
+  };
+
+  Widget.prototype.start = function (text, node) {
+    var self = this;
+    var body = { text: text, page: clip(location.href), lang: this.lang };
+    if (document.referrer) body.referrer = clip(document.referrer);
+    if (this.nameInput.value.trim()) body.name = this.nameInput.value.trim().slice(0, 200);
+    if (this.emailInput.value.trim()) body.email = this.emailInput.value.trim().slice(0, 254);
+    if (this.choice.value && !this.choiceRow.hidden) body.operator = this.choice.value;
+    if (IDENTITY) body.identity = IDENTITY;
+    this.sendButton.disabled = true;
+    request("POST", "/sites/" + SITE + "/chats", body).then(function (answer) {
+      self.sendButton.disabled = false;
+      if (answer.status === 409 && answer.body && answer.body.error && answer.body.error.code === "offline") {
+        self.failed(node, text);
+        self.errorLine.hidden = true;
+        if (self.info) self.info.online = false;
+        self.updateStatus();
+        return;
+      }
+      if (answer.status !== 201 || !answer.body) return self.failed(node, text);
+      var started = answer.body;
+      self.stored = { chat: started.chat, token: started.token, seq: 0, open: true, closed: false };
+      save(self.stored);
+      self.generation++;
+      if (started.operator && started.operator.name) self.setOperator(String(started.operator.name));
+      if (started.operator) self.showAvatar(started.operator.avatar);
+      if (started.state === "queued") self.on_queue({ position: started.position });
+      if (started.state === "offline" && self.info) self.info.online = false;
+      self.updateStatus();
+      self.connect();
+    }, function () {
+      self.sendButton.disabled = false;
+      self.failed(node, text);
+    });
+  };
+
+  Widget.prototype.write = function (text, node) {
+    var self = this;
+    this.stopComposing();
+    if (this.socket && this.socket.readyState === 1) {
+      this.socket.send(JSON.stringify({ type: "message", text: text }));
+      return;
+    }
+    var generation = this.generation;
+    request("POST", "/chats/" + this.stored.chat + "/messages", { text: text }, this.stored.token)
+      .then(function (answer) {
+        if (generation !== self.generation) return;
+        if (answer.status === 202 && answer.body) {
+          var index = self.pending.indexOf(node);
+          if (index >= 0) self.pending.splice(index, 1);
+          if (node.seq) return; // its event came first and bound it
+          if (self.shown[answer.body.seq]) node.remove();
+          else self.bind(node, answer.body.seq);
+        } else if (answer.status === 409) {
+          self.failed(node, text);
+          self.on_closed();
+        } else {
+          self.failed(node, text);
+        }
+      }, function () { self.failed(node, text); });
+  };
+
+  Widget.prototype.typed = function () {
+    var self = this;
+    if (!this.hasChat() || this.stored.closed) return;
+    var now = Date.now();
+    if (now - this.lastComposing >= TYPING_EVERY_MS) {
+      this.lastComposing = now;
+      this.composing = true;
+      this.sendTyping("composing");
+    }
+    clearTimeout(this.pausedTimer);
+    this.pausedTimer = setTimeout(function () {
+      if (self.composing) {
+        self.composing = false;
+        self.lastComposing = 0;
+        self.sendTyping("paused");
+      }
+    }, PAUSED_AFTER_MS);
+  };
+
+  Widget.prototype.stopComposing = function () {
+    clearTimeout(this.pausedTimer);
+    if (this.composing) {
+      this.composing = false;
+      this.lastComposing = 0;
+      this.sendTyping("active");
+    }
+  };
+
+  Widget.prototype.sendTyping = function (state) {
+    if (this.socket && this.socket.readyState === 1) {
+      this.socket.send(JSON.stringify({ type: "typing", state: state }));
+    } else if (this.hasChat()) {
+      request("POST", "/chats/" + this.stored.chat + "/typing", { state: state }, this.stored.token)
+        .catch(function () { /* typing is best effort */ });
+    }
+  };
+
+  Widget.prototype.sendPage = function () {
+    if (this.socket && this.socket.readyState === 1) {
+      this.socket.send(JSON.stringify({ type: "page", url: clip(location.href), title: clip(document.title) }));
+    }
+  };
+
+  // ---- ending and starting again -------------------------------------------------------------
+
+  Widget.prototype.endChat = function () {
+    var self = this;
+    if (!this.hasChat()) return;
+    var chat = this.stored.chat;
+    var token = this.stored.token;
+    request("POST", "/chats/" + chat + "/close", undefined, token).then(function (answer) {
+      if (answer.status === 204 && self.stored.chat === chat) self.on_closed();
+    }, function () { /* the button stays: try again */ });
+  };
+
+  Widget.prototype.newChat = function (focus) {
+    this.stopConnection();
+    this.generation++;
+    this.stored = { open: true };
+    save(this.stored);
+    this.shown = {};
+    this.pending = [];
+    this.operatorName = "";
+    this.wsFailures = 0;
+    this.polling = false;
+    var keep = this.welcome;
+    this.log.textContent = "";
+    this.log.appendChild(keep);
+    this.endedBox.hidden = true;
+    this.queueLine.hidden = true;
+    this.updateStatus();
+    this.loadInfo();
+    if (focus !== false && !this.window.hidden) this.focusInside();
+  };
+
+  // ---- the connection: WebSocket, else long polling ------------------------------------------
+
+  Widget.prototype.connect = function () {
+    if (!this.hasChat() || this.stored.closed) return;
+    if (this.polling) this.poll();
+    else this.openSocket();
+  };
+
+  Widget.prototype.stopConnection = function () {
+    this.generation++;
+    clearTimeout(this.retryTimer);
+    if (this.socket) {
+      var socket = this.socket;
+      this.socket = null;
+      socket.onclose = socket.onerror = socket.onmessage = null;
+      try { socket.close(); } catch (e) { /* closed already */ }
+    }
+  };
+
+  Widget.prototype.retry = function () {
+    var self = this;
+    var generation = this.generation;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(function () {
+      if (generation === self.generation) self.connect();
+    }, backoff(this.attempt++));
+  };
+
+  Widget.prototype.openSocket = function () {
+    var self = this;
+    var url = API.replace(/^http/, "ws") + "/chats/" + this.stored.chat + "/live";
+    var opened = false;
+    var socket;
+    try {
+      socket = new WebSocket(url);
+    } catch (e) {
+      return this.socketFailed();
+    }
+    this.socket = socket;
+    var after = this.stored.seq || 0;
+    var resumed = this.resumePending;
+    this.resumePending = false;
+    socket.onopen = function () {
+      opened = true;
+      self.wsFailures = 0;
+      self.attempt = 0;
+      socket.send(JSON.stringify({ type: "hello", token: self.stored.token, after: after }));
+      if (resumed) self.sendPage();
+    };
+    socket.onmessage = function (message) {
+      var event;
+      try { event = JSON.parse(message.data); } catch (e) { return; }
+      if (event && event.type !== "error") self.onEvent(event);
+    };
+    socket.onerror = function () { /* onclose follows */ };
+    socket.onclose = function (closing) {
+      if (self.socket !== socket) return;
+      self.socket = null;
+      if (closing.code === 4401 || closing.code === 4403) return self.forget();
+      if (self.stored.closed) return;
+      if (!opened) return self.socketFailed();
+      self.retry();
+    };
+  };
+
+  Widget.prototype.socketFailed = function () {
+    this.socket = null;
+    this.wsFailures++;
+    if (this.wsFailures >= WS_FAILURES_BEFORE_POLLING) {
+      this.polling = true;
+      this.attempt = 0;
+      return this.poll();
+    }
+    this.retry();
+  };
+
+  Widget.prototype.poll = function () {
+    var self = this;
+    var generation = this.generation;
+    var path = "/chats/" + this.stored.chat + "/events?after=" + (this.stored.seq || 0) + "&wait=" + POLL_WAIT_S;
+    request("GET", path, undefined, this.stored.token).then(function (answer) {
+      if (generation !== self.generation) return;
+      if (answer.status === 401 || answer.status === 403 || answer.status === 404) return self.forget();
+      if (answer.status !== 200 || !answer.body) return self.retry();
+      self.attempt = 0;
+      (answer.body.events || []).forEach(function (event) { self.onEvent(event); });
+      if (!self.stored.closed) self.poll();
+    }, function () {
+      if (generation === self.generation) self.retry();
+    });
+  };
+
+  Widget.prototype.forget = function () {
+    // the token is no longer good (the chat is gone): start afresh, without taking the focus
+    this.newChat(false);
+  };
+
+  // ---- start-up ------------------------------------------------------------------------------
+
+  Widget.prototype.mount = function () {
+    var self = this;
+    (document.body || document.documentElement).appendChild(this.host);
+    var wasOpen = !!this.stored.open;
+    this.loadInfo().then(function () {
+      if (self.hasChat()) {
+        self.resumePending = true;
+        self.stored.seq = 0; // the history once, from the start; `shown` keeps it single
+        if (self.stored.closed) self.resumeClosed();
+        else self.connect();
+      }
+      self.updateStatus();
+      if (wasOpen) self.open(false);
+    });
+  };
+
+  Widget.prototype.resumeClosed = function () {
+    var self = this;
+    this.stored.closed = false;
+    var path = "/chats/" + this.stored.chat + "/events?after=0&wait=0";
+    request("GET", path, undefined, this.stored.token).then(function (answer) {
+      if (answer.status !== 200 || !answer.body) return self.newChat(false);
+      (answer.body.events || []).forEach(function (event) { self.onEvent(event); });
+      self.on_closed();
+    }, function () { self.on_closed(); });
+  };
+
+  var widget = new Widget();
+  window.HelperChat = Object.freeze({
+    version: 1,
+    open: function () { widget.open(true); },
+    close: function () { widget.close(false); },
+    toggle: function () { widget.toggle(true); }
+  });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { widget.mount(); });
+  } else {
+    widget.mount();
+  }
+})();
