@@ -13,7 +13,6 @@ from typing import Protocol
 
 from aiohttp import web
 
-from component.chat_events import Event
 from component.chats import OpenChat
 from component.desk.helpdesk import HelpDesk
 from component.errors import ChatClosed
@@ -34,10 +33,6 @@ class WebChatStore(Protocol):
 
     async def is_known_hash(self, token_hash: str) -> bool: ...
 
-    async def closed_chat(self, site_id: int, number: int) -> tuple[int, float] | None:
-        """(last archived seq, closed at) of a closed chat; None while it is open or unknown."""
-        ...
-
 
 @dataclass(frozen=True, slots=True)
 class VisitorApi:
@@ -51,8 +46,8 @@ class VisitorApi:
     async def start(self, slug: str, start: check.StartChat) -> dict[str, object]:
         token, visitor = new_token(), new_visitor_id()
         message = self.desk.visitor_wrote(slug, visitor, VisitorKind.WEB, start.name, start.text)
-        self.visitors.visitor_said(message)
         site = self.desk.state.site(slug)
+        self.visitors.visitor_said(site, message)
         answer = self.describe(site, self.desk.chats.get(site.id, message.chat_number))
         number, hashed = message.chat_number, token_hash(token)
         try:
@@ -74,7 +69,8 @@ class VisitorApi:
             return {"state": "queued", **({"position": position} if position else {})}
         operator = self.desk.directory.operator(site.id, entry.chat.operator or "")
         online = self.desk.state.is_online(site, entry.chat.operator)
-        named = {"operator": {"name": operator.name, "avatar": None}} if operator else {}
+        avatar = self.visitors.avatar_url(site)
+        named = {"operator": {"name": operator.name, "avatar": avatar}} if operator else {}
         return {"state": "assigned" if online else "offline", **named}
 
     async def open_chat(self, request: web.Request) -> tuple[Site, OpenChat | None]:
@@ -101,22 +97,12 @@ class VisitorApi:
         chat = entry.chat
         limits.send_message(ip, (site.id, chat.number))
         message = self.desk.visitor_wrote(site.slug, chat.visitor, chat.visitor_kind, "", text)
-        self.visitors.visitor_said(message)
+        self.visitors.visitor_said(site, message)
         return message.seq
 
     def typing(self, site: Site, entry: OpenChat | None, state: Typing) -> None:
         if entry is not None:  # signals are dropped quietly, as they are for XMPP visitors
             self.desk.signals.visitor_typing(site.slug, entry.chat.visitor, state)
-
-    async def closed_from_archive(
-        self, site: Site, number: int, after: int
-    ) -> list[dict[str, object]]:
-        """A closed chat whose log is gone (grace over, or a restart): its `closed` event, with
-        the seq a rebuild from the archive gives it, so a returning widget learns it is over."""
-        closed = await self.store.closed_chat(site.id, number)
-        if closed is None or closed[0] + 1 <= after:
-            return []
-        return [Event(closed[0] + 1, "closed", closed[1], {}).to_json()]
 
 
 API = web.AppKey("visitor_api", VisitorApi)
@@ -148,12 +134,10 @@ async def post_typing(request: web.Request) -> web.Response:
 
 async def get_events(request: web.Request) -> web.Response:
     api = request.app[API]
-    site, entry = await api.open_chat(request)
+    site, _ = await api.open_chat(request)
     after, wait = check.after_and_wait(request.query)
     number = check.chat_id(request)[1]
-    if entry is None and api.visitors.events.log((site.id, number)) is None:
-        return web.json_response({"events": await api.closed_from_archive(site, number, after)})
-    events = await api.visitors.wait((site.id, number), after, wait)
+    events = await api.visitors.wait(site, (site.id, number), after, wait)
     return web.json_response({"events": [e.to_json() for e in events]})
 
 
