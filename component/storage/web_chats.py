@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from component.models import WebChat
 from component.storage.columns import fit_chars
-from component.storage.database import Database, from_db_time
+from component.storage.database import Database
 
 EMAIL_CHARS, URL_CHARS, LANG_CHARS = 254, 2000, 16
 
@@ -42,15 +42,3 @@ class WebChatRepository:
             "SELECT 1 FROM web_chats WHERE token_hash = %s", (token_hash,)
         )
         return bool(rows)
-
-    async def closed_chat(self, site_id: int, number: int) -> tuple[int, float] | None:
-        """(last archived seq, closed at) of a closed chat; None while it is open or unknown."""
-        rows = await self._db.fetch_all(
-            "SELECT c.closed_at, (SELECT COALESCE(MAX(m.seq), 0) FROM messages m"
-            " WHERE m.site_id = c.site_id AND m.chat_number = c.number)"
-            " FROM chats c WHERE c.site_id = %s AND c.number = %s AND c.closed_at IS NOT NULL",
-            (site_id, number),
-        )
-        if not rows:
-            return None
-        return int(rows[0][1]), from_db_time(rows[0][0]) or 0.0

@@ -11,7 +11,7 @@ from component.chat_events import ChatHistory, ChatKey, shown_on_web
 from component.config import HttpConfig
 from component.directory import Directory
 from component.metrics import Metrics
-from component.models import WebChat
+from component.models import VisitorKind, WebChat
 from component.web.app import build_app
 from component.web.health import Health
 from component.web.visitor_api import VisitorApi
@@ -79,6 +79,8 @@ def visitor_world(config: HttpConfig | None = None, public_url: str | None = Non
 
     visitors = WebVisitors(world.clock)
     visitors.attach(world.desk, store.web_history, public_url)
+    state = world.desk.state
+    state.visitors = {**state.visitors, VisitorKind.WEB: visitors}  # the desk's web transport
     api = VisitorApi(world.desk, visitors, store, flush)
     health = Health(lambda: True, FakeDatabase().ping)
     app = build_app(
