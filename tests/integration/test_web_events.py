@@ -80,10 +80,13 @@ async def test_a_web_chat_assigned_at_once_gets_an_operator_event(desk: Desk) ->
     )
     await desk.admin.set_site("acme", web_changes(avatar=PNG))
     await alice_online(desk)
-    chat, token = await start_chat(desk)
+    status, started = await call(desk, "POST", "/api/v1/sites/acme/chats", body={"text": "hi"})
+    assert status == 201
+    avatar = f"{PUBLIC_URL}/api/v1/sites/acme/avatar"
+    assert started["operator"] == {"name": "Alice", "avatar": avatar}
+    chat, token = started["chat"], started["token"]
     found = await events(desk, chat, token, 0)
     assert [(e["seq"], e["type"]) for e in found] == [(1, "message"), (2, "operator")]
-    avatar = f"{PUBLIC_URL}/api/v1/sites/acme/avatar"
     assert (found[1]["name"], found[1]["avatar"]) == ("Alice", avatar)
     await desk.flush_archive()
     rows = await desk.rows(
