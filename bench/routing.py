@@ -128,6 +128,7 @@ class _NullPorts:
     """XmppOut, ArchiveSink and VisitorTransport that drop everything (the core is timed)."""
 
     accepting = True
+    acknowledges = NO_RECEIPTS
 
     def send_message(
         self,
@@ -156,7 +157,7 @@ class _NullPorts:
         self,
         site: Site,
         chat: Chat,
-        body: str,
+        message: Message,
         *,
         typing: Typing | None = None,
         ask: frozenset[Receipt] = NO_RECEIPTS,
@@ -169,7 +170,7 @@ class _NullPorts:
     def receipt(self, site: Site, chat: Chat, visitor_message_id: str, kind: Receipt) -> None:
         pass
 
-    def closed(self, site: Site, chat: Chat) -> None:
+    def closed(self, site: Site, chat: Chat, last_seq: int) -> None:
         pass
 
     def add_chat(self, chat: Chat) -> None:

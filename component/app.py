@@ -15,6 +15,7 @@ import signal
 import time
 
 from component.archive import ArchiveWriter
+from component.chat_events import ChatHistory, ChatKey
 from component.config import Config
 from component.desk.helpdesk import HelpDesk
 from component.desk.ports import ArchiveSink
@@ -22,7 +23,7 @@ from component.desk.state import DeskState
 from component.directory import Directory
 from component.metered import MeteredArchive
 from component.metrics import Metrics
-from component.models import Chat, Message, Site, VisitorKind
+from component.models import VisitorKind
 from component.site_stats import site_stats
 from component.storage import Database, StorageError, open_database
 from component.storage.archive import ArchiveRepository
@@ -150,11 +151,18 @@ class Application:
         await self.http.start()
 
     def _visitor_api(self, db: Database, desk: HelpDesk) -> VisitorApi:
-        """The web chats' transport learns each delivered message's seq from the open chat."""
-        self.web_visitors.latest = lambda chat: _latest(desk, chat)
-        self.web_visitors.operator_name = lambda site, jid: _operator_name(desk, site, jid)
+        """The web chats' transport: operators' names and the avatar from the desk's directory, a
+        chat's history from the desk while it is open, else from the archive once flushed."""
         writer = self.writer
         assert writer is not None
+        archive = ArchiveRepository(db)
+        public_url = self.config.http.public_url
+
+        async def archived(key: ChatKey, limit: int) -> ChatHistory:
+            await writer.flush()
+            return await archive.web_history(*key, limit)
+
+        self.web_visitors.attach(desk, archived, public_url)
         return VisitorApi(desk, self.web_visitors, WebChatRepository(db), writer.flush)
 
     async def _reload_loop(self, repo: DirectoryRepository) -> None:
@@ -194,16 +202,6 @@ class Application:
         if self.db is not None:
             await self.db.close()
         log.info("stopped")
-
-
-def _latest(desk: HelpDesk, chat: Chat) -> Message | None:
-    entry = desk.chats.get(chat.site_id, chat.number)
-    return entry.transcript[-1] if entry is not None and entry.transcript else None
-
-
-def _operator_name(desk: HelpDesk, site: Site, jid: str) -> str:
-    operator = desk.directory.operator(site.id, jid)
-    return operator.name if operator is not None else ""
 
 
 async def run(config: Config) -> None:

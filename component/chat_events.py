@@ -1,16 +1,20 @@
 """Per-chat event logs of web chats (SPEC §7.1): kept events in seq order, live ones passed by.
 
-Kept events (`message`, `closed`) carry the archive's seq of the message they show, so the log
-can be rebuilt from the archive; live events (`typing`, `receipt`) carry the latest kept seq and
-are never stored (only waiters already there see them). Bounded: a cap per chat, and the logs of
-closed chats are dropped after a grace period. Pure: no asyncio, no clock (`now` is a parameter).
+Kept events (`message`, `queue`, `operator`, `closed`) carry the archive's seq of the message
+they show (`event_of` maps one), so a log can be rebuilt from the archive (`events_of` a
+ChatHistory) and equals the one built live; live events (`typing`, `receipt`) carry the latest
+kept seq and are never stored (only waiters already there see them). A log built from live events
+alone (after a restart) is incomplete until rebuilt once (`restore`). Bounded: a cap per chat, and
+the logs of closed chats are dropped after a grace period. Pure: no asyncio, no clock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+from component.models import Message, Notice, Sender
 
 KEPT = frozenset({"message", "queue", "operator", "closed"})
 MAX_EVENTS_PER_CHAT = 500
@@ -31,11 +35,61 @@ class Event:
         return {"seq": self.seq, "type": self.type, "at": at.replace("+00:00", "Z"), **self.fields}
 
 
+SHOWN_NOTICES = frozenset({Notice.TEXT, Notice.QUEUE, Notice.ASSIGNED})
+"""The system messages a web visitor is shown (as a `message`, `queue` or `operator` event)."""
+
+OperatorName = Callable[[str], str]
+"""An operator's JID -> their name (on the chat's site)."""
+
+
+def shown_on_web(message: Message) -> bool:
+    return message.sender is not Sender.SYSTEM or message.notice in SHOWN_NOTICES
+
+
+def event_of(message: Message, operator_name: OperatorName, avatar: str | None) -> Event | None:
+    """The kept event a web visitor sees for an archived message; None when not for them."""
+    if not shown_on_web(message):
+        return None
+    if message.notice is Notice.QUEUE:
+        return Event(message.seq, "queue", message.at, {"position": int(message.detail)})
+    if message.notice is Notice.ASSIGNED:
+        fields = {"name": message.detail, "avatar": avatar}
+        return Event(message.seq, "operator", message.at, fields)
+    said: dict[str, object] = {"from": message.sender.value, "text": message.body}
+    if message.sender is Sender.OPERATOR:
+        said["operator"] = operator_name(message.author)
+    return Event(message.seq, "message", message.at, said)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatHistory:
+    """What the archive holds of a chat for its web visitor: the newest messages shown to them
+    (seq order), the seq of its last message of all, and when it ended (None while open)."""
+
+    shown: Sequence[Message]
+    last_seq: int
+    closed_at: float | None = None
+
+    @classmethod
+    def of_open(cls, transcript: Iterable[Message], last_seq: int, cap: int) -> ChatHistory:
+        """An open chat's history from its transcript in memory."""
+        return cls([m for m in transcript if shown_on_web(m)][-cap:], last_seq)
+
+
+def events_of(history: ChatHistory, operator_name: OperatorName, avatar: str | None) -> list[Event]:
+    """The kept events of a chat rebuilt from its history: what the live log had."""
+    events = [e for m in history.shown if (e := event_of(m, operator_name, avatar)) is not None]
+    if history.closed_at is not None:
+        events.append(Event(history.last_seq + 1, "closed", history.closed_at))
+    return events
+
+
 @dataclass(slots=True)
 class ChatLog:
     events: list[Event] = field(default_factory=list)
     last_seq: int = 0
     closed_at: float | None = None
+    complete: bool = False  # rebuilt from the chat's history once: nothing before is missing
 
     def after(self, seq: int) -> list[Event]:
         return [e for e in self.events if e.seq > seq]
@@ -57,13 +111,29 @@ class ChatEvents:
 
     def keep(self, key: ChatKey, seq: int, kind: str, at: float, **fields: object) -> Event:
         """A kept event with its own seq (the archive's), in seq order; the cap drops the oldest."""
-        log = self.open(key)
-        event = Event(seq, kind, at, fields)
-        log.events = sorted([*log.events, event], key=lambda e: e.seq)[-self._cap :]
-        log.last_seq = max(log.last_seq, seq)
-        if kind == "closed":
-            log.closed_at = at
+        return self.add(key, Event(seq, kind, at, fields))
+
+    def add(self, key: ChatKey, event: Event) -> Event:
+        """Keep `event`; one with the same seq is the same archived message, kept once."""
+        self._merge(self.open(key), [event])
         return event
+
+    def restore(self, key: ChatKey, rebuilt: Iterable[Event]) -> ChatLog:
+        """Merge the events rebuilt from the chat's history into its log (live ones that came
+        meanwhile stay, none twice); the log is complete from now on."""
+        log = self.open(key)
+        self._merge(log, rebuilt)
+        log.complete = True
+        return log
+
+    def _merge(self, log: ChatLog, events: Iterable[Event]) -> None:
+        by_seq = {e.seq: e for e in log.events}
+        by_seq.update((e.seq, e) for e in events)
+        log.events = sorted(by_seq.values(), key=lambda e: e.seq)[-self._cap :]
+        for event in log.events:
+            log.last_seq = max(log.last_seq, event.seq)
+            if event.type == "closed":
+                log.closed_at = event.at
 
     def close(self, key: ChatKey, last_archived: int, at: float) -> Event:
         """The `closed` event: after every archived message of the chat, so it takes the next seq

@@ -10,7 +10,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
-from component.models import NO_CARD, Chat, ChatState, Message, Sender, VisitorCard, VisitorKind
+from component.models import (
+    NO_CARD,
+    Chat,
+    ChatState,
+    Message,
+    Notice,
+    Sender,
+    VisitorCard,
+    VisitorKind,
+)
 from component.receipts import ChatAcks
 
 _K = TypeVar("_K")
@@ -118,10 +127,19 @@ class ChatBook:
         self._last_number.pop(site_id, None)
 
     def add_message(
-        self, entry: OpenChat, sender: Sender, author: str, body: str, now: float
+        self,
+        entry: OpenChat,
+        sender: Sender,
+        author: str,
+        body: str,
+        now: float,
+        notice: Notice = Notice.NONE,
+        detail: str = "",
     ) -> Message:
         chat = entry.chat
-        message = Message(chat.site_id, chat.number, entry.next_seq, now, sender, author, body)
+        message = Message(
+            chat.site_id, chat.number, entry.next_seq, now, sender, author, body, notice, detail
+        )
         entry.next_seq += 1
         entry.transcript.append(message)
         return message

@@ -58,6 +58,21 @@ class Sender(StrEnum):
     SYSTEM = "system"
 
 
+class Notice(StrEnum):
+    """What an archived system message is to the chat's visitor (SPEC §7.1 events).
+
+    Visitors reading plain text (XMPP) are told TEXT, QUEUE and NEW_OPERATOR in words; the web
+    widget shows TEXT as words, QUEUE as a `queue` event, ASSIGNED as an `operator` event, and
+    skips NEW_OPERATOR (the words for what ASSIGNED shows it). NONE: not for the visitor.
+    """
+
+    NONE = ""
+    TEXT = "text"
+    QUEUE = "queue"  # detail: the position
+    ASSIGNED = "assigned"  # detail: the operator's name
+    NEW_OPERATOR = "new_operator"
+
+
 class Lang(StrEnum):
     """The languages the widget and the desk's texts come in."""
 
@@ -135,7 +150,8 @@ class Chat:
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """One archived line of a chat; (site_id, chat_number, seq) is its identity."""
+    """One archived line of a chat; (site_id, chat_number, seq) is its identity. A system
+    message's `notice` says what it is to the visitor, `detail` its value (see Notice)."""
 
     site_id: int
     chat_number: int
@@ -144,6 +160,8 @@ class Message:
     sender: Sender
     author: str
     body: str
+    notice: Notice = Notice.NONE
+    detail: str = ""
 
 
 class Typing(StrEnum):

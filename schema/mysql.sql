@@ -1,4 +1,4 @@
--- HelperChat schema, version 5. MariaDB >= 10.5 / MySQL >= 8, utf8mb4, InnoDB.
+-- HelperChat schema, version 6. MariaDB >= 10.5 / MySQL >= 8, utf8mb4, InnoDB.
 -- Applied by `helperchat db init`; statements are separated by lines holding only ";".
 -- Times are DATETIME(6) in UTC.
 
@@ -71,6 +71,8 @@ CREATE TABLE messages (
     sender VARCHAR(8) CHARACTER SET ascii NOT NULL,
     author VARCHAR(3071) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
     body MEDIUMTEXT NOT NULL,
+    notice VARCHAR(16) CHARACTER SET ascii NOT NULL DEFAULT '',
+    notice_detail VARCHAR(200) NOT NULL DEFAULT '',
     PRIMARY KEY (site_id, chat_number, seq),
     CONSTRAINT messages_chat FOREIGN KEY (site_id, chat_number)
         REFERENCES chats (site_id, number) ON DELETE CASCADE

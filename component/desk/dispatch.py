@@ -14,7 +14,7 @@ from component.archive import OperatorUpdate
 from component.chats import OpenChat, transition
 from component.desk.signals import relay_to_operator
 from component.desk.state import DeskState
-from component.models import ChatState, Sender, Site
+from component.models import ChatState, Notice, Sender, Site
 from component.routing import Decision, Outcome
 
 log = logging.getLogger(__name__)
@@ -60,8 +60,8 @@ class Dispatcher:
         entry.answered, entry.waiting_since, entry.told_position = False, now, 0
         s.directory.record_assignment(site.id, operator.jid, now)
         s.archive.add_operator_update(OperatorUpdate(site.id, operator.jid, now))
-        desk = s.addresses.desk(site.slug)
-        s.record(entry, Sender.SYSTEM, desk, texts.system_assigned(operator, decision.rule), now)
+        assigned = texts.system_assigned(operator, decision.rule)
+        s.tell_visitor(site, entry, assigned, now, Notice.ASSIGNED, operator.name)
         log.info("chat %s.%d -> %s (%s)", site.slug, chat.number, operator.jid, decision.rule)
         s.refresh(operator.jid)
         handed, entry.handed = entry.handed, True
@@ -76,7 +76,8 @@ class Dispatcher:
                 chat_jid, previous or "", texts.chat_moved(site, chat, operator, moved)
             )
         self._send_transcript(site, entry, operator.jid, now)
-        s.tell_visitor(site, entry, texts.visitor_new_operator(operator.name), now)
+        words = texts.visitor_new_operator(operator.name)
+        s.tell_visitor(site, entry, words, now, Notice.NEW_OPERATOR)
 
     def rebalance(self, site: Site, now: float) -> None:
         """Move chats of operators who are gone, then serve the queue in order; tell positions.
@@ -113,7 +114,8 @@ class Dispatcher:
         for position, entry in enumerate(self._s.chats.queued(site.id), start=1):
             if entry.told_position != position:
                 first = entry.told_position == 0
-                self._s.tell_visitor(site, entry, texts.queue_position(position, first), now)
+                words = texts.queue_position(position, first)
+                self._s.tell_visitor(site, entry, words, now, Notice.QUEUE, str(position))
                 entry.told_position = position
 
     def _rescue(self, site: Site, entry: OpenChat, now: float) -> bool:
@@ -146,7 +148,8 @@ class Dispatcher:
         s.set_state(entry, queued)
         entry.waiting_since = None
         position = [e.chat.number for e in s.chats.queued(site.id)].index(queued.number) + 1
-        s.tell_visitor(site, entry, texts.visitor_requeued(position), now)
+        words = texts.visitor_requeued(position)
+        s.tell_visitor(site, entry, words, now, Notice.QUEUE, str(position))
         entry.told_position = position
 
     def _serve_queue(self, site: Site, now: float) -> None:

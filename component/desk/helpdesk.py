@@ -242,11 +242,13 @@ class HelpDesk:
                 entry.card = card
             self.state.archive.add_chat(entry.chat)
             first = self.state.record(entry, Sender.VISITOR, visitor, body, now)
+            ack = ack or self._acknowledged(kind, first)
             if ack is not None:
                 entry.acks.waiting.put(first.seq, ack)
             self.dispatch.route_new(site, entry, now)
             return first
         message = self.state.record(entry, Sender.VISITOR, visitor, body, now)
+        ack = ack or self._acknowledged(kind, message)
         operator = entry.chat.operator
         if entry.chat.state is ChatState.ASSIGNED and self.state.is_member(site, operator):
             relay_to_operator(self.state, site, entry, operator or "", body, ack, typing=typing)
@@ -448,11 +450,16 @@ class HelpDesk:
         ack: AckRequest | None,
     ) -> None:
         now = self.state.clock()
-        self.state.record(entry, Sender.OPERATOR, jid, body, now)
-        relay_to_visitor(self.state, site, entry, body, ack, typing)
+        message = self.state.record(entry, Sender.OPERATOR, jid, body, now)
+        relay_to_visitor(self.state, site, entry, message, ack, typing)
         entry.answered = True
         self.state.last_replied[jid] = now
         self.state.refresh(jid)
+
+    def _acknowledged(self, kind: VisitorKind, message: Message) -> AckRequest | None:
+        """What the visitor's transport shows them of their message unasked, by its seq."""
+        shown = self.state.visitors[kind].acknowledges
+        return AckRequest(str(message.seq), shown) if shown else None
 
     def _presence_changed(self, site: Site, jid: str, now: float) -> None:
         """One desk heard from one operator: only that site and that operator's chats there."""

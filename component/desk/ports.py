@@ -54,16 +54,23 @@ class XmppOut(Protocol):
 class VisitorTransport(Protocol):
     """How the desk's words and signals reach a visitor of one kind (XMPP, the web widget)."""
 
+    @property
+    def acknowledges(self) -> frozenset[Receipt]:
+        """What this kind of visitor is shown of their own messages without asking for it (the
+        web widget: delivered and read, as `receipt` events); the id is the message's seq."""
+        ...
+
     def deliver(
         self,
         site: Site,
         chat: Chat,
-        body: str,
+        message: Message,
         *,
         typing: Typing | None = None,
         ask: frozenset[Receipt] = NO_RECEIPTS,
     ) -> str:
-        """Text for the visitor; returns the id the visitor acknowledges it by ("" for none)."""
+        """An archived operator or system message for the visitor (a system message's notice
+        says what it is to them); returns the id the visitor acknowledges it by ("" for none)."""
         ...
 
     def typing(self, site: Site, chat: Chat, state: Typing) -> None:
@@ -74,8 +81,9 @@ class VisitorTransport(Protocol):
         """The operator's client got (delivered) or showed (read) the visitor's message."""
         ...
 
-    def closed(self, site: Site, chat: Chat) -> None:
-        """The chat ended (closed, or passed on offline): nothing more reaches its visitor."""
+    def closed(self, site: Site, chat: Chat, last_seq: int) -> None:
+        """The chat ended (closed, or passed on offline) after its message `last_seq`: nothing
+        more reaches its visitor."""
         ...
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from component.chats import OpenChat
 from component.desk.state import DeskState
-from component.models import NO_RECEIPTS, AckRequest, ChatState, Receipt, Site, Typing
+from component.models import NO_RECEIPTS, AckRequest, ChatState, Message, Receipt, Site, Typing
 
 
 def relay_to_operator(
@@ -36,14 +36,14 @@ def relay_to_visitor(
     s: DeskState,
     site: Site,
     entry: OpenChat,
-    body: str,
+    message: Message,
     request: AckRequest | None,
     typing: Typing | None = None,
 ) -> None:
-    """Send the operator's words to the visitor, asking for what the operator asked."""
+    """Send the operator's archived words to the visitor, asking for what the operator asked."""
     ask = request.kinds if request is not None else NO_RECEIPTS
     relayed = s.visitors[entry.chat.visitor_kind].deliver(
-        site, entry.chat, body, typing=typing, ask=ask
+        site, entry.chat, message, typing=typing, ask=ask
     )
     if request is not None and relayed:
         entry.acks.to_visitor.put(relayed, request)

@@ -22,6 +22,7 @@ from component.models import (
     Chat,
     ChatState,
     Message,
+    Notice,
     Operator,
     Sender,
     Site,
@@ -118,15 +119,33 @@ class DeskState:
         return body
 
     def record(
-        self, entry: OpenChat, sender: Sender, author: str, body: str, now: float
+        self,
+        entry: OpenChat,
+        sender: Sender,
+        author: str,
+        body: str,
+        now: float,
+        notice: Notice = Notice.NONE,
+        detail: str = "",
     ) -> Message:
-        message = self.chats.add_message(entry, sender, author, body, now)
+        message = self.chats.add_message(entry, sender, author, body, now, notice, detail)
         self.archive.add_message(message)
         return message
 
-    def tell_visitor(self, site: Site, entry: OpenChat, body: str, now: float) -> None:
-        self.record(entry, Sender.SYSTEM, self.addresses.desk(site.slug), body, now)
-        self.visitors[entry.chat.visitor_kind].deliver(site, entry.chat, body)
+    def tell_visitor(
+        self,
+        site: Site,
+        entry: OpenChat,
+        body: str,
+        now: float,
+        notice: Notice = Notice.TEXT,
+        detail: str = "",
+    ) -> None:
+        """A system message for the visitor, archived with what it is to them (see Notice) and
+        handed to their transport, which shows it as their kind of client can."""
+        desk = self.addresses.desk(site.slug)
+        message = self.record(entry, Sender.SYSTEM, desk, body, now, notice, detail)
+        self.visitors[entry.chat.visitor_kind].deliver(site, entry.chat, message)
 
     def set_state(self, entry: OpenChat, chat: Chat) -> None:
         """The one place a chat changes state: in the book and in the archive together; a slot its
@@ -134,7 +153,7 @@ class DeskState:
         before = entry.chat
         site = self.directory.site_by_id_or_none(chat.site_id)
         if chat.state in (ChatState.CLOSED, ChatState.OFFLINE) and site is not None:
-            self.visitors[chat.visitor_kind].closed(site, chat)  # while its transcript is here
+            self.visitors[chat.visitor_kind].closed(site, chat, entry.next_seq - 1)
         self.chats.set_state(entry, chat)
         self.archive.add_chat(chat)
         held = before.state is ChatState.ASSIGNED

@@ -6,8 +6,9 @@ import logging
 from typing import Any
 
 from component.archive import ArchiveBatch, OperatorUpdate
+from component.chat_events import SHOWN_NOTICES, ChatHistory
 from component.chats import OpenChat
-from component.models import Chat, ChatState, Message, Sender, VisitorKind
+from component.models import Chat, ChatState, Message, Notice, Sender, VisitorKind
 from component.storage import columns
 from component.storage.columns import fit_bytes, fit_chars, fits_chars
 from component.storage.database import Database, Row, from_db_time, to_db_time
@@ -23,9 +24,10 @@ _UPSERT_CHATS = (
     " route_reason = VALUES(route_reason)"
 )
 _INSERT_MESSAGES = (
-    "INSERT INTO messages (site_id, chat_number, seq, at, sender, author, body)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE seq = seq"
+    "INSERT INTO messages (site_id, chat_number, seq, at, sender, author, body, notice,"
+    " notice_detail) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE seq = seq"
 )
+_MESSAGE_COLUMNS = "site_id, chat_number, seq, at, sender, author, body, notice, notice_detail"
 _CHAT_COLUMNS = (
     "site_id, number, visitor, visitor_kind, visitor_name, state, operator_jid, opened_at,"
     " assigned_at, closed_at, route_reason"
@@ -63,8 +65,9 @@ class ArchiveRepository:
         if not entries:
             return []
         messages = await self._db.fetch_all(
-            "SELECT m.site_id, m.chat_number, m.seq, m.at, m.sender, m.author, m.body"
-            " FROM messages m JOIN chats c ON c.site_id = m.site_id AND c.number = m.chat_number"
+            "SELECT m.site_id, m.chat_number, m.seq, m.at, m.sender, m.author, m.body, m.notice,"
+            " m.notice_detail FROM messages m"
+            " JOIN chats c ON c.site_id = m.site_id AND c.number = m.chat_number"
             " WHERE c.state IN (%s, %s) ORDER BY m.site_id, m.chat_number, m.seq",
             _OPEN_STATES,
         )
@@ -89,11 +92,30 @@ class ArchiveRepository:
 
     async def messages(self, site_id: int, number: int) -> list[Message]:
         rows = await self._db.fetch_all(
-            "SELECT site_id, chat_number, seq, at, sender, author, body FROM messages"
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages"
             " WHERE site_id = %s AND chat_number = %s ORDER BY seq",
             (site_id, number),
         )
         return [_message(row) for row in rows]
+
+    async def web_history(self, site_id: int, number: int, limit: int) -> ChatHistory:
+        """The newest `limit` messages of a chat its web visitor was shown, the seq of its last
+        message of all, and when it ended (SPEC §7.1: a web chat's log rebuilt)."""
+        key = (site_id, number)
+        shown = tuple(notice.value for notice in SHOWN_NOTICES)
+        rows = await self._db.fetch_all(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE site_id = %s AND chat_number = %s"
+            " AND (sender <> %s OR notice IN (%s, %s, %s)) ORDER BY seq DESC LIMIT %s",
+            (*key, Sender.SYSTEM.value, *shown, limit),
+        )
+        ends = await self._db.fetch_all(
+            "SELECT c.closed_at, (SELECT COALESCE(MAX(m.seq), 0) FROM messages m"
+            " WHERE m.site_id = c.site_id AND m.chat_number = c.number)"
+            " FROM chats c WHERE c.site_id = %s AND c.number = %s",
+            key,
+        )
+        closed_at, last_seq = (from_db_time(ends[0][0]), int(ends[0][1])) if ends else (None, 0)
+        return ChatHistory([_message(row) for row in reversed(rows)], last_seq, closed_at)
 
 
 async def _apply_operator_update(cursor: Any, update: OperatorUpdate) -> None:
@@ -147,6 +169,8 @@ def _message_row(message: Message) -> tuple[Any, ...]:
         message.sender.value,
         fit_chars(message.author, columns.AUTHOR_CHARS),
         fit_bytes(message.body, columns.MEDIUMTEXT_BYTES),
+        message.notice.value,
+        fit_chars(message.detail, columns.NOTICE_DETAIL_CHARS),
     )
 
 
@@ -175,4 +199,6 @@ def _message(row: Row) -> Message:
         sender=Sender(row[4]),
         author=row[5],
         body=row[6],
+        notice=Notice(row[7]),
+        detail=row[8],
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from component.models import ChatState, VisitorCard, WebChat
 from component.storage import columns
 from component.storage.columns import fit_chars
-from component.storage.database import Database, Row, from_db_time
+from component.storage.database import Database, Row
 
 EMAIL_CHARS, URL_CHARS, LANG_CHARS, CUSTOMER_ID_CHARS = 254, 2000, 16, 200
 _OPEN_STATES = (ChatState.QUEUED.value, ChatState.ASSIGNED.value)
@@ -69,18 +69,6 @@ class WebChatRepository:
             "SELECT 1 FROM web_chats WHERE token_hash = %s", (token_hash,)
         )
         return bool(rows)
-
-    async def closed_chat(self, site_id: int, number: int) -> tuple[int, float] | None:
-        """(last archived seq, closed at) of a closed chat; None while it is open or unknown."""
-        rows = await self._db.fetch_all(
-            "SELECT c.closed_at, (SELECT COALESCE(MAX(m.seq), 0) FROM messages m"
-            " WHERE m.site_id = c.site_id AND m.chat_number = c.number)"
-            " FROM chats c WHERE c.site_id = %s AND c.number = %s AND c.closed_at IS NOT NULL",
-            (site_id, number),
-        )
-        if not rows:
-            return None
-        return int(rows[0][1]), from_db_time(rows[0][0]) or 0.0
 
 
 def _card(row: Row) -> VisitorCard:

@@ -5,8 +5,9 @@ CORS middleware, the site's own origins only). A browser cannot set headers on a
 token comes in the first frame, `{"type": "hello", "token", "after"}`, within HELLO_SECONDS; it is
 checked as the HTTP endpoints check it (VisitorApi.authorize). Then the server sends every kept
 event after `after`, in seq order, then the live ones as they come (a Subscription of WebVisitors;
-the kept log is the source of truth, read after the last seq sent, so nothing is sent twice and
-nothing is missed). After `closed` the server closes the socket.
+the kept log, rebuilt once from the chat's history after a restart, is the source of truth, read
+after the last seq sent, so nothing is sent twice and nothing is missed). After `closed` the
+server closes the socket.
 
 Client frames after the hello, checked as the HTTP bodies are and passed to the same steps:
 `message` (VisitorApi.write, rate limited like POST messages; its seq comes back as the visitor's
@@ -81,14 +82,11 @@ async def _session(
         raise _Close(FORBIDDEN if error.status == 403 else UNAUTHORIZED, error.message) from None
     key = (site.id, number)
     if entry is None:  # closed already: what is left to see, from its log or the archive
-        if api.visitors.events.log(key) is None:
-            left = await api.closed_from_archive(site, number, hello.after)
-        else:
-            left = [event.to_json() for event in api.visitors.after(key, hello.after)]
-        for event in left:
-            await ws.send_json(event)
+        for event in (await api.visitors.history(site, key)).after(hello.after):
+            await ws.send_json(event.to_json())
         raise _Close(CHAT_CLOSED, "the chat is closed")
     with api.visitors.subscribe(key, QUEUE_LIMIT) as subscription:
+        await api.visitors.history(site, key)  # rebuilt once (after a restart) before sending
         sender = asyncio.create_task(_send_events(ws, api, key, hello.after, subscription))
         reader = asyncio.create_task(_read_frames(request, ws, api, site, number))
         try:  # the first to end (socket gone, chat closed, a failure) ends the other

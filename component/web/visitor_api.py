@@ -13,7 +13,6 @@ from typing import Protocol
 
 from aiohttp import web
 
-from component.chat_events import Event
 from component.chats import OpenChat
 from component.desk.helpdesk import HelpDesk
 from component.errors import ChatClosed
@@ -35,10 +34,6 @@ class WebChatStore(Protocol):
     async def token_hash_of(self, site_id: int, number: int) -> str | None: ...
 
     async def is_known_hash(self, token_hash: str) -> bool: ...
-
-    async def closed_chat(self, site_id: int, number: int) -> tuple[int, float] | None:
-        """(last archived seq, closed at) of a closed chat; None while it is open or unknown."""
-        ...
 
     async def set_page(self, site_id: int, number: int, page: str) -> None: ...
 
@@ -92,7 +87,7 @@ class VisitorApi:
         message = self.desk.visitor_wrote(
             slug, visitor, VisitorKind.WEB, name, start.text, card=card
         )
-        self.visitors.visitor_said(message)
+        self.visitors.visitor_said(site, message)
         answer = self.describe(site, self.desk.chats.get(site.id, message.chat_number))
         number, hashed = message.chat_number, token_hash(token)
         try:
@@ -110,7 +105,8 @@ class VisitorApi:
             return {"state": "queued", **({"position": position} if position else {})}
         operator = self.desk.directory.operator(site.id, entry.chat.operator or "")
         online = self.desk.state.is_online(site, entry.chat.operator)
-        named = {"operator": {"name": operator.name, "avatar": None}} if operator else {}
+        avatar = self.visitors.avatar_url(site)
+        named = {"operator": {"name": operator.name, "avatar": avatar}} if operator else {}
         return {"state": "assigned" if online else "offline", **named}
 
     async def open_chat(self, request: web.Request) -> tuple[Site, OpenChat | None]:
@@ -137,22 +133,12 @@ class VisitorApi:
         chat = entry.chat
         limits.send_message(ip, (site.id, chat.number))
         message = self.desk.visitor_wrote(site.slug, chat.visitor, chat.visitor_kind, "", text)
-        self.visitors.visitor_said(message)
+        self.visitors.visitor_said(site, message)
         return message.seq
 
     def typing(self, site: Site, entry: OpenChat | None, state: Typing) -> None:
         if entry is not None:  # signals are dropped quietly, as they are for XMPP visitors
             self.desk.signals.visitor_typing(site.slug, entry.chat.visitor, state)
-
-    async def closed_from_archive(
-        self, site: Site, number: int, after: int
-    ) -> list[dict[str, object]]:
-        """A closed chat whose log is gone (grace over, or a restart): its `closed` event, with
-        the seq a rebuild from the archive gives it, so a returning widget learns it is over."""
-        closed = await self.store.closed_chat(site.id, number)
-        if closed is None or closed[0] + 1 <= after:
-            return []
-        return [Event(closed[0] + 1, "closed", closed[1], {}).to_json()]
 
 
 API = web.AppKey("visitor_api", VisitorApi)
@@ -185,12 +171,10 @@ async def post_typing(request: web.Request) -> web.Response:
 
 async def get_events(request: web.Request) -> web.Response:
     api = request.app[API]
-    site, entry = await api.open_chat(request)
+    site, _ = await api.open_chat(request)
     after, wait = check.after_and_wait(request.query)
     number = check.chat_id(request)[1]
-    if entry is None and api.visitors.events.log((site.id, number)) is None:
-        return web.json_response({"events": await api.closed_from_archive(site, number, after)})
-    events = await api.visitors.wait((site.id, number), after, wait)
+    events = await api.visitors.wait(site, (site.id, number), after, wait)
     return web.json_response({"events": [e.to_json() for e in events]})
 
 

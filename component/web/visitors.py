@@ -1,19 +1,37 @@
 """WebVisitors: the VisitorTransport of web chats. It appends to each chat's event log and wakes
 the chat's long polls; the desk's archive seqs become the events' seqs.
+
+A chat's log is rebuilt once, on its first read (`history`), from the history of the chat: the
+desk's transcript while the chat is open (synchronous, so nothing can come between), else the
+archive (its writer flushed first). Events that arrived before (after a restart, the log holds
+only those) merge with the rebuilt ones by seq, so none is lost or kept twice.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 
-from component.chat_events import ChatEvents, ChatKey, Event
-from component.models import NO_RECEIPTS, Chat, Message, Receipt, Sender, Site, Typing
+from component.chat_events import (
+    MAX_EVENTS_PER_CHAT,
+    ChatEvents,
+    ChatHistory,
+    ChatKey,
+    ChatLog,
+    Event,
+    event_of,
+    events_of,
+)
+from component.desk.helpdesk import HelpDesk
+from component.models import NO_RECEIPTS, Chat, Message, Receipt, Site, Typing
 
-LatestMessage = Callable[[Chat], Message | None]
-"""The message the desk recorded last in an open chat (the one just delivered)."""
+OpenHistory = Callable[[ChatKey, int], ChatHistory | None]
+"""The newest (at most the limit) shown messages of a chat open in the desk; None if not open."""
+ArchivedHistory = Callable[[ChatKey, int], Awaitable[ChatHistory]]
+"""The same from the archive, everything the desk recorded included."""
 OperatorName = Callable[[Site, str], str]
+AvatarUrl = Callable[[Site], str | None]
 
 SUBSCRIPTION_LIMIT = 256
 """Wake-ups an open WebSocket may have pending; past it the socket is too slow and is closed."""
@@ -35,13 +53,37 @@ class Subscription:
 
 
 class WebVisitors:
+    acknowledges = frozenset(Receipt)  # shown as `receipt` events
+
     def __init__(self, clock: Callable[[], float]) -> None:
         self.events = ChatEvents()
         self._clock = clock
         self._waiters: dict[ChatKey, set[asyncio.Future[Event | None]]] = {}
         self._subscribers: dict[ChatKey, set[Subscription]] = {}
-        self.latest: LatestMessage = lambda chat: None  # set once the desk exists
+        # set once the desk and the archive exist:
         self.operator_name: OperatorName = lambda site, jid: ""
+        self.avatar_url: AvatarUrl = lambda site: None
+        self.open_history: OpenHistory = lambda key, limit: None
+        self.archived_history: ArchivedHistory = _nothing_archived
+
+    def attach(self, desk: HelpDesk, archived: ArchivedHistory, public_url: str | None) -> None:
+        """Operators' names and the site's avatar from the desk's directory; a chat's history
+        from the desk while it is open, else from `archived`."""
+
+        def operator_name(site: Site, jid: str) -> str:
+            operator = desk.directory.operator(site.id, jid)
+            return operator.name if operator is not None else ""
+
+        def open_history(key: ChatKey, limit: int) -> ChatHistory | None:
+            entry = desk.chats.get(*key)
+            if entry is None:
+                return None
+            return ChatHistory.of_open(entry.transcript, entry.next_seq - 1, limit)
+
+        self.operator_name = operator_name
+        self.avatar_url = lambda site: site_avatar_url(public_url, site)
+        self.open_history = open_history
+        self.archived_history = archived
 
     # -- the VisitorTransport port -----------------------------------------------------------
 
@@ -49,19 +91,13 @@ class WebVisitors:
         self,
         site: Site,
         chat: Chat,
-        body: str,
+        message: Message,
         *,
         typing: Typing | None = None,
         ask: frozenset[Receipt] = NO_RECEIPTS,
     ) -> str:
-        message = self.latest(chat)
-        if message is None or message.body != body:
-            return ""  # not from the archive: nothing a restart could show again
-        fields: dict[str, object] = {"from": message.sender.value, "text": body}
-        if message.sender is Sender.OPERATOR:
-            fields["operator"] = self.operator_name(site, message.author)
-        self.events.keep(_key(chat), message.seq, "message", message.at, **fields)
-        self._wake(_key(chat), None)
+        """The message's event (none for what web visitors are not shown); never acknowledged."""
+        self._keep(site, message)
         return ""
 
     def typing(self, site: Site, chat: Chat, state: Typing) -> None:
@@ -71,25 +107,40 @@ class WebVisitors:
         if visitor_message_id.isdigit():
             self._live(_key(chat), "receipt", of=int(visitor_message_id), state=kind.value)
 
-    def closed(self, site: Site, chat: Chat) -> None:
-        now, latest = self._clock(), self.latest(chat)
-        self.events.close(_key(chat), latest.seq if latest is not None else 0, now)
+    def closed(self, site: Site, chat: Chat, last_seq: int) -> None:
+        now = self._clock()
+        self.events.close(_key(chat), last_seq, chat.closed_at or now)
         self._wake(_key(chat), None)
         self.events.expire(now)
 
     # -- the web side ------------------------------------------------------------------------
 
-    def visitor_said(self, message: Message) -> None:
+    def visitor_said(self, site: Site, message: Message) -> None:
         """The visitor's own words (web requests), kept so a reloaded widget shows them."""
-        key = (message.site_id, message.chat_number)
-        fields: dict[str, object] = {"from": "visitor", "text": message.body}
-        self.events.keep(key, message.seq, "message", message.at, **fields)
-        self._wake(key, None)
+        self._keep(site, message)
 
-    async def wait(self, key: ChatKey, after: int, timeout: float) -> list[Event]:
+    async def history(self, site: Site, key: ChatKey) -> ChatLog:
+        """The chat's complete log: rebuilt on its first read (see the module docstring). A
+        closed chat's log that is gone is rebuilt from the archive and not kept."""
+        log = self.events.log(key)
+        if log is not None and log.complete:
+            return log
+        names, avatar = self._names(site), self.avatar_url(site)
+        history = self.open_history(key, MAX_EVENTS_PER_CHAT)
+        if history is not None:  # no await: nothing can come in between
+            return self.events.restore(key, events_of(history, names, avatar))
+        history = await self.archived_history(key, MAX_EVENTS_PER_CHAT)
+        rebuilt = events_of(history, names, avatar)
+        if self.events.log(key) is not None:  # it closed after a restart: keep it till expiry
+            return self.events.restore(key, rebuilt)
+        last = rebuilt[-1].seq if rebuilt else 0
+        return ChatLog(rebuilt, last, history.closed_at, complete=True)
+
+    async def wait(self, site: Site, key: ChatKey, after: int, timeout: float) -> list[Event]:
         """Kept events after `after`; when none, waits up to `timeout` for the next event."""
-        found = self._after(key, after)
-        if found or timeout <= 0:
+        log = await self.history(site, key)
+        found = log.after(after)
+        if found or timeout <= 0 or log.closed_at is not None:
             return found
         waiter: asyncio.Future[Event | None] = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(key, set()).add(waiter)
@@ -127,6 +178,16 @@ class WebVisitors:
         log = self.events.log(key)
         return [] if log is None else log.after(after)
 
+    def _keep(self, site: Site, message: Message) -> None:
+        event = event_of(message, self._names(site), self.avatar_url(site))
+        if event is not None:
+            key = (message.site_id, message.chat_number)
+            self.events.add(key, event)
+            self._wake(key, None)
+
+    def _names(self, site: Site) -> Callable[[str], str]:
+        return lambda jid: self.operator_name(site, jid)
+
     def _live(self, key: ChatKey, kind: str, **fields: object) -> None:
         event = self.events.live(key, kind, self._clock(), **fields)
         if event is not None:
@@ -145,6 +206,17 @@ class WebVisitors:
             waiters.discard(waiter)
             if not waiters:
                 del self._waiters[key]
+
+
+def site_avatar_url(public_url: str | None, site: Site) -> str | None:
+    """Where browsers load the site's shared avatar; None when it has none (or no public URL)."""
+    if public_url is None or not site.settings.avatar_etag:
+        return None
+    return f"{public_url}/api/v1/sites/{site.slug}/avatar"
+
+
+async def _nothing_archived(key: ChatKey, limit: int) -> ChatHistory:
+    return ChatHistory((), 0)
 
 
 def _key(chat: Chat) -> ChatKey:

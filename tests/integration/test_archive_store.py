@@ -13,7 +13,7 @@ import aiomysql
 import pytest
 
 from component.archive import ArchiveBatch, ArchiveWriter
-from component.models import Chat, ChatState, Message, Sender, VisitorKind
+from component.models import Chat, ChatState, Message, Notice, Sender, VisitorKind
 from component.storage import Database, StorageError, open_database
 from component.storage.archive import ArchiveRepository
 from tests.integration.helpdesk_fixtures import Desk
@@ -228,3 +228,26 @@ async def test_a_batch_committed_but_reported_failed_is_stored_exactly_once(desk
     assert await stored(desk) == [(seq, f"{BODY} {seq}") for seq in range(1, 11)]
     assert await desk.rows("SELECT state FROM chats") == [("closed",)]
     assert writer.backlog == 0
+
+
+async def test_a_web_chats_history_is_what_its_visitor_was_shown_newest_last(desk: Desk) -> None:
+    site_id = await acme_id(desk)
+    repo = ArchiveRepository(desk.db)
+    system = Sender.SYSTEM
+    rows = [
+        a_message(site_id, 1),
+        Message(site_id, 1, 2, 1e9 + 2, system, "acme@d", "Assigned", Notice.ASSIGNED, "Zoë"),
+        Message(site_id, 1, 3, 1e9 + 3, system, "acme@d", "note", Notice.NONE),
+        Message(site_id, 1, 4, 1e9 + 4, system, "acme@d", "You are 2", Notice.QUEUE, "2"),
+        Message(site_id, 1, 5, 1e9 + 5, system, "acme@d", "Now Zoë", Notice.NEW_OPERATOR),
+        Message(site_id, 1, 6, 1e9 + 6, Sender.OPERATOR, "zoe@x", "hello", Notice.NONE),
+        Message(site_id, 1, 7, 1e9 + 7, system, "zoe@x", "closed by Zoë", Notice.NONE),
+    ]
+    closed = a_chat(site_id, state=ChatState.CLOSED, closed_at=1e9 + 8)
+    await repo.write_batch(ArchiveBatch(chats=(closed,), messages=tuple(rows)))
+    history = await repo.web_history(site_id, 1, 500)
+    assert history.shown == [rows[0], rows[1], rows[3], rows[5]]  # notices kept as stored
+    assert (history.last_seq, history.closed_at) == (7, 1e9 + 8)
+    newest = await repo.web_history(site_id, 1, 2)
+    assert [m.seq for m in newest.shown] == [4, 6]
+    assert (await repo.web_history(site_id, 99, 500)).shown == []

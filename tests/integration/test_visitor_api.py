@@ -7,7 +7,7 @@ from typing import Any
 
 import aiohttp
 
-from component.storage.web_chats import WebChatRepository
+from component.storage.archive import ArchiveRepository
 from tests.integration.helpdesk_fixtures import Desk
 from tests.integration.test_http import url
 
@@ -50,8 +50,9 @@ async def test_a_web_visitor_and_an_operator_talk_both_ways_then_the_visitor_clo
     header = await alice.expect_from(desk.chat_jid(1), "New chat acme.1 from Ann")
     assert "hello" in header.body and token not in header.body
 
-    assert [(e["seq"], e["from"]) for e in await events(desk, chat, token, 0)] == [(1, "visitor")]
-    waiting = asyncio.create_task(events(desk, chat, token, 1, wait=20))
+    start = [(e["seq"], e["type"], e.get("from")) for e in await events(desk, chat, token, 0)]
+    assert start == [(1, "message", "visitor"), (2, "operator", None)]
+    waiting = asyncio.create_task(events(desk, chat, token, 2, wait=20))
     await asyncio.sleep(0.3)
     assert not waiting.done()  # a long poll: nothing yet
     alice.send(desk.chat_jid(1), "hi Ann, how can I help?")
@@ -96,9 +97,9 @@ async def test_a_web_visitor_and_an_operator_talk_both_ways_then_the_visitor_clo
     assert len(hashes) == 2 and token not in str(hashes)
     await desk.flush_archive()  # once the in-memory log is gone, the archive says it is closed
     acme = desk.service.state.site("acme")
-    last_seq, _ = await WebChatRepository(desk.db).closed_chat(acme.id, 1) or (0, 0.0)
-    assert last_seq + 1 == closed[0]["seq"]
-    assert await WebChatRepository(desk.db).closed_chat(acme.id, 2) is None  # still open
+    history = await ArchiveRepository(desk.db).web_history(acme.id, 1, 500)
+    assert history.closed_at is not None and history.last_seq + 1 == closed[0]["seq"]
+    assert (await ArchiveRepository(desk.db).web_history(acme.id, 2, 500)).closed_at is None
 
 
 async def test_the_operators_close_and_typing_reach_the_web_visitor(desk: Desk) -> None:
@@ -110,11 +111,11 @@ async def test_the_operators_close_and_typing_reach_the_web_visitor(desk: Desk) 
     chat, token = started["chat"], started["token"]
     await alice.expect_from(desk.chat_jid(1), "hello")
 
-    waiting = asyncio.create_task(events(desk, chat, token, 1, wait=20))
+    waiting = asyncio.create_task(events(desk, chat, token, 2, wait=20))
     await asyncio.sleep(0.3)
     alice.send_typing(desk.chat_jid(1), "composing")
     typing = await asyncio.wait_for(waiting, 10)
-    assert [(e["type"], e["state"], e["seq"]) for e in typing] == [("typing", "composing", 1)]
+    assert [(e["type"], e["state"], e["seq"]) for e in typing] == [("typing", "composing", 2)]
 
     status, _ = await call(
         desk, "POST", f"/api/v1/chats/{chat}/typing", token, {"state": "composing"}
@@ -124,7 +125,7 @@ async def test_the_operators_close_and_typing_reach_the_web_visitor(desk: Desk) 
 
     alice.send(desk.chat_jid(1), "/close")
     await desk.wait_for(lambda: desk.service.chats.get(1, 1) is None)
-    tail = await events(desk, chat, token, 1)
+    tail = await events(desk, chat, token, 2)
     assert [(e["type"], e.get("from")) for e in tail] == [("message", "system"), ("closed", None)]
     assert tail[1]["seq"] == tail[0]["seq"] + 1
 
@@ -210,18 +211,19 @@ async def test_a_web_visitor_on_the_websocket_talks_with_a_real_operator_and_res
     async with aiohttp.ClientSession() as http:
         async with http.ws_connect(live) as ws:
             await ws.send_json({"type": "hello", "token": token, "after": 0})
-            seen.append(await next_event(ws))
+            seen += [await next_event(ws), await next_event(ws)]
             assert (seen[0]["seq"], seen[0]["text"]) == (1, "hello")
+            assert (seen[1]["seq"], seen[1]["type"], seen[1]["name"]) == (2, "operator", "Alice")
             alice.send(desk.chat_jid(1), "hi, Alice here")
             seen.append(await next_event(ws))
-            assert (seen[1]["from"], seen[1]["text"], seen[1]["operator"]) == (
+            assert (seen[2]["from"], seen[2]["text"], seen[2]["operator"]) == (
                 "operator",
                 "hi, Alice here",
                 "Alice",
             )
             await ws.send_json({"type": "message", "text": "my parcel is late"})
             seen.append(await next_event(ws))
-            assert (seen[2]["from"], seen[2]["text"]) == ("visitor", "my parcel is late")
+            assert (seen[3]["from"], seen[3]["text"]) == ("visitor", "my parcel is late")
             await alice.expect_from(desk.chat_jid(1), "my parcel is late")
             await ws.send_json({"type": "typing", "state": "composing"})
             await alice.expect_signal(desk.chat_jid(1), "composing")
@@ -242,5 +244,5 @@ async def test_a_web_visitor_on_the_websocket_talks_with_a_real_operator_and_res
 
     everything = await events(desk, chat, token, 0)
     assert seen == everything  # nothing missed, nothing twice, in order
-    assert [e.get("text") for e in seen[3:5]] == ["let me check", "it ships today"]
+    assert [e.get("text") for e in seen[4:6]] == ["let me check", "it ships today"]
     assert seen[-1]["type"] == "closed"

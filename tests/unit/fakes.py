@@ -89,7 +89,8 @@ class FakeOut:
 class FakeWebVisitors:
     """The VisitorTransport port as the web side will see it: what each chat's visitor gets."""
 
-    said: list[tuple[int, str]] = field(default_factory=list)
+    acknowledges = frozenset(Receipt)  # as the web widget: receipts of every message
+    delivered: list[Message] = field(default_factory=list)
     states: list[tuple[int, Typing]] = field(default_factory=list)
     receipts: list[tuple[int, str, Receipt]] = field(default_factory=list)
     ended: list[int] = field(default_factory=list)
@@ -98,12 +99,12 @@ class FakeWebVisitors:
         self,
         site: Site,
         chat: Chat,
-        body: str,
+        message: Message,
         *,
         typing: Typing | None = None,
         ask: frozenset[Receipt] = NO_RECEIPTS,
     ) -> str:
-        self.said.append((chat.number, body))
+        self.delivered.append(message)
         return ""
 
     def typing(self, site: Site, chat: Chat, state: Typing) -> None:
@@ -112,7 +113,7 @@ class FakeWebVisitors:
     def receipt(self, site: Site, chat: Chat, visitor_message_id: str, kind: Receipt) -> None:
         self.receipts.append((chat.number, visitor_message_id, kind))
 
-    def closed(self, site: Site, chat: Chat) -> None:
+    def closed(self, site: Site, chat: Chat, last_seq: int) -> None:
         self.ended.append(chat.number)
 
 

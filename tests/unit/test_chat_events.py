@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from component.chat_events import ChatEvents
+from component.chat_events import ChatEvents, ChatHistory, Event, event_of, events_of
+from component.models import Message, Notice, Sender
 
 KEY = (1, 7)
 
@@ -61,3 +62,107 @@ def test_json_shape() -> None:
         "from": "operator",
         "text": "hi",
     }
+
+
+# -- archived messages as events, and logs rebuilt from a chat's history ---------------------------
+
+
+def said(
+    seq: int, sender: Sender, body: str, notice: Notice = Notice.NONE, detail: str = ""
+) -> Message:
+    return Message(1, 7, seq, 100.0 + seq, sender, "alice@x.test", body, notice, detail)
+
+
+def name_of(jid: str) -> str:
+    return {"alice@x.test": "Alice"}.get(jid, "")
+
+
+AVATAR = "https://help.example/api/v1/sites/acme/avatar"
+
+
+def test_each_archived_message_shows_as_its_event_or_not_at_all() -> None:
+    shown = [
+        event_of(said(1, Sender.VISITOR, "hi"), name_of, AVATAR),
+        event_of(
+            said(2, Sender.SYSTEM, "Assigned to Alice", Notice.ASSIGNED, "Alice"), name_of, AVATAR
+        ),
+        event_of(said(3, Sender.SYSTEM, "You are number 2", Notice.QUEUE, "2"), name_of, None),
+        event_of(said(4, Sender.OPERATOR, "hello"), name_of, AVATAR),
+        event_of(said(5, Sender.SYSTEM, "No operator is online", Notice.TEXT), name_of, AVATAR),
+    ]
+    assert [e.to_json() if e else None for e in shown] == [
+        {
+            "seq": 1,
+            "type": "message",
+            "at": "1970-01-01T00:01:41.000Z",
+            "from": "visitor",
+            "text": "hi",
+        },
+        {
+            "seq": 2,
+            "type": "operator",
+            "at": "1970-01-01T00:01:42.000Z",
+            "name": "Alice",
+            "avatar": AVATAR,
+        },
+        {"seq": 3, "type": "queue", "at": "1970-01-01T00:01:43.000Z", "position": 2},
+        {
+            "seq": 4,
+            "type": "message",
+            "at": "1970-01-01T00:01:44.000Z",
+            "from": "operator",
+            "text": "hello",
+            "operator": "Alice",
+        },
+        {
+            "seq": 5,
+            "type": "message",
+            "at": "1970-01-01T00:01:45.000Z",
+            "from": "system",
+            "text": "No operator is online",
+        },
+    ]
+
+
+def test_notes_for_operators_and_words_for_plain_text_clients_are_not_web_events() -> None:
+    for notice in (Notice.NONE, Notice.NEW_OPERATOR):
+        assert event_of(said(3, Sender.SYSTEM, "x", notice), name_of, None) is None
+
+
+def test_a_closed_chats_history_ends_with_closed_after_its_last_message_of_all() -> None:
+    history = ChatHistory([said(1, Sender.VISITOR, "hi")], last_seq=3, closed_at=200.0)
+    assert [(e.seq, e.type) for e in events_of(history, name_of, None)] == [
+        (1, "message"),
+        (4, "closed"),
+    ]
+
+
+def test_an_open_chats_history_is_its_shown_messages_newest_cap() -> None:
+    transcript = [
+        said(1, Sender.VISITOR, "hi"),
+        said(2, Sender.SYSTEM, "Assigned", Notice.ASSIGNED, "Alice"),
+        said(3, Sender.SYSTEM, "closed by", Notice.NONE),
+        said(4, Sender.OPERATOR, "hello"),
+    ]
+    history = ChatHistory.of_open(transcript, 4, cap=2)
+    assert [m.seq for m in history.shown] == [2, 4] and history.closed_at is None
+
+
+def test_an_archived_message_is_kept_once_whichever_way_it_came() -> None:
+    events = ChatEvents()
+    live = events.keep(KEY, 5, "message", 1.0, text="after the restart")
+    rebuilt = [
+        Event(3, "message", 0.5, {"text": "before"}),
+        Event(5, "message", 1.0, {"text": "after the restart"}),
+    ]
+    log = events.restore(KEY, rebuilt)
+    assert [e.seq for e in log.events] == [3, 5] and log.complete
+    events.add(KEY, live)
+    assert [e.seq for e in log.after(0)] == [3, 5] and log.last_seq == 5
+
+
+def test_a_log_built_from_live_events_alone_is_not_complete() -> None:
+    events = ChatEvents()
+    events.keep(KEY, 9, "message", 1.0, text="after a restart")
+    log = events.log(KEY)
+    assert log is not None and not log.complete

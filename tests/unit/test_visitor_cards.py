@@ -183,7 +183,7 @@ def test_page_notes_are_one_per_interval_and_the_latest_page_follows() -> None:
     world.clock.advance(60)
     world.desk.on_tick()  # nothing pending: nothing more
     assert len(notes(world)) == 2
-    assert not any("now on" in body for _, body in world.web.said)  # the visitor sees none
+    assert not any("now on" in m.body for m in world.web.delivered)  # the visitor sees none
     assert not any("now on" in m.body for m in world.archive.messages)  # not archived
 
 

@@ -47,6 +47,11 @@ async def nothing_more(ws: WS) -> None:
         await ws.receive(0.2)
 
 
+async def greeted(ws: WS) -> None:
+    """The start of an assigned chat: the visitor's first message, then who answers it."""
+    assert [(await receive(ws))["type"] for _ in range(2)] == ["message", "operator"]
+
+
 async def closed_with(ws: WS) -> tuple[int | None, str]:
     message = await ws.receive(2.0)
     assert message.type is aiohttp.WSMsgType.CLOSE, message
@@ -65,6 +70,7 @@ async def test_hello_sends_the_chats_events_then_live_ones() -> None:
             "visitor",
             "hi there",
         )
+        assert (await receive(ws))["name"] == ALICE.name
         await nothing_more(ws)
         stack.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "hello, Alice here")
         answer = await receive(ws)
@@ -95,7 +101,7 @@ async def test_resuming_with_after_sends_only_later_events_and_nothing_twice() -
             headers=bearer(chat["token"]),
         )
         second = (await posted.json())["seq"]
-        ws = await connect(client, chat, after=1)
+        ws = await connect(client, chat, after=2)  # the message, who answers it
         event = await receive(ws)
         assert (event["seq"], event["text"]) == (second, "second")
         await nothing_more(ws)
@@ -192,7 +198,7 @@ async def test_message_and_typing_frames_reach_the_operator() -> None:
     async with running(stack) as client:
         chat = await start(client)
         ws = await connect(client, chat)
-        await receive(ws)
+        await greeted(ws)
         out.take()
         await ws.send_json({"type": "message", "text": "where is my parcel?"})
         own = await receive(ws)
@@ -231,7 +237,7 @@ async def test_a_bad_frame_gets_an_error_frame_and_the_socket_stays_open(
     async with running(stack) as client:
         chat = await start(client)
         ws = await connect(client, chat)
-        await receive(ws)
+        await greeted(ws)
         await ws.send_str(frame)
         error = await receive(ws)
         assert error["type"] == "error" and error["error"]["code"] == code, error
@@ -245,7 +251,7 @@ async def test_a_binary_frame_gets_an_error_frame() -> None:
     async with running(online_stack()) as client:
         chat = await start(client)
         ws = await connect(client, chat)
-        await receive(ws)
+        await greeted(ws)
         await ws.send_bytes(b"{}")
         assert (await receive(ws))["error"]["code"] == "bad_frame"
         await ws.close()
@@ -259,7 +265,7 @@ async def test_message_frames_are_rate_limited_like_post_messages() -> None:
     async with running(stack) as client:
         chat = await start(client)
         ws = await connect(client, chat)
-        await receive(ws)
+        await greeted(ws)
         await ws.send_json({"type": "message", "text": "one"})
         assert (await receive(ws))["text"] == "one"
         posted = await client.post(
@@ -283,21 +289,21 @@ async def test_a_closed_chat_sends_closed_then_the_server_closes() -> None:
     async with running(stack) as client:
         chat = await start(client)
         ws = await connect(client, chat)
-        await receive(ws)
+        await greeted(ws)
         await client.post(f"/api/v1/chats/{chat['chat']}/close", headers=bearer(chat["token"]))
         closed = await receive(ws)
         assert closed["type"] == "closed"
         assert (await closed_with(ws))[0] == live.CHAT_CLOSED
         # a widget coming back gets `closed` again, then the close
         ws = await connect(client, chat)
-        assert [(await receive(ws))["type"] for _ in range(2)] == ["message", "closed"]
+        assert [(await receive(ws))["type"] for _ in range(3)] == ["message", "operator", "closed"]
         assert (await closed_with(ws))[0] == live.CHAT_CLOSED
         ws = await connect(client, chat, after=closed["seq"])
         assert (await closed_with(ws))[0] == live.CHAT_CLOSED  # nothing twice
     assert stack.visitors.subscribed_chats() == 0
 
 
-async def test_a_closed_chat_whose_log_is_gone_answers_from_the_archive() -> None:
+async def test_a_closed_chat_whose_log_is_gone_is_rebuilt_from_the_archive() -> None:
     stack = online_stack()
     async with running(stack) as client:
         first, second = await start(client), await start(client)
@@ -306,7 +312,7 @@ async def test_a_closed_chat_whose_log_is_gone_answers_from_the_archive() -> Non
         await client.post(f"/api/v1/chats/{second['chat']}/close", headers=bearer(second["token"]))
         assert stack.visitors.events.log((ACME.id, 1)) is None
         ws = await connect(client, first)
-        assert (await receive(ws))["type"] == "closed"
+        assert [(await receive(ws))["type"] for _ in range(3)] == ["message", "operator", "closed"]
         assert (await closed_with(ws))[0] == live.CHAT_CLOSED
 
 
@@ -333,7 +339,7 @@ async def test_a_client_too_slow_for_its_queue_is_closed(monkeypatch: pytest.Mon
     async with running(stack) as client:
         chat = await start(client)
         ws = await connect(client, chat)
-        await receive(ws)
+        await greeted(ws)
         for n in range(3):  # one burst, before the socket's sender runs
             stack.desk.operator_wrote_chat(ALICE.jid, "acme", 1, f"line {n}")
         messages = []
@@ -341,7 +347,7 @@ async def test_a_client_too_slow_for_its_queue_is_closed(monkeypatch: pytest.Mon
             messages.append(message.json())
         assert message.type is aiohttp.WSMsgType.CLOSE and ws.close_code == live.TOO_SLOW
         # reconnecting after the last seq it got, it misses nothing
-        last = messages[-1]["seq"] if messages else 1
+        last = messages[-1]["seq"] if messages else 2
         ws = await connect(client, chat, after=last)
         rest = [await receive(ws) for _ in range(3 - len(messages))]
         assert [m["text"] for m in messages + rest] == ["line 0", "line 1", "line 2"]

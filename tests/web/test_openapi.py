@@ -175,7 +175,9 @@ async def test_chat_endpoints_answer_as_documented() -> None:
         stack.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "hello, Alice here")
         stack.desk.signals.operator_typing(ALICE.jid, "acme", 1, Typing.COMPOSING)
         status, value = await call("GET", EVENTS, me, headers=auth)
-        assert status == 200 and {e["from"] for e in value["events"]} == {"visitor", "operator"}
+        said = {e["from"] for e in value["events"] if e["type"] == "message"}
+        assert status == 200 and said == {"visitor", "operator"}
+        assert [e["name"] for e in value["events"] if e["type"] == "operator"] == [ALICE.name]
         for query in ({"after": "2", "wait": "0.01"}, {"after": "99", "wait": "0"}):
             assert (await call("GET", EVENTS, me, headers=auth, params=query))[0] == 200
         for query in ({"after": "-1"}, {"after": "x"}, {"wait": "31"}, {"wait": "nan"}, {"a": "1"}):
@@ -212,7 +214,7 @@ async def test_the_live_socket_answers_as_documented() -> None:
         schema_check("Event", await ws.receive_json(timeout=2))
         stack.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "hello, Alice here")
         stack.desk.signals.operator_typing(ALICE.jid, "acme", 1, Typing.PAUSED)
-        for _ in range(2):
+        for _ in range(3):  # who answers, what they wrote, their typing
             schema_check("Event", await ws.receive_json(timeout=2))
         frames: list[dict[str, object]] = [
             {"type": "message", "text": "thanks"},

@@ -19,7 +19,7 @@ from component.desk.helpdesk import HelpDesk
 from component.desk.state import PRESENCE_SETTLE_SECONDS, DeskState
 from component.directory import Directory
 from component.metrics import Metrics
-from component.models import Chat, Message, Show, Site, VisitorKind
+from component.models import Show, VisitorKind
 from component.web.app import build_app
 from component.web.health import Health
 from component.web.visitor_api import VisitorApi
@@ -61,17 +61,9 @@ def make_stack(store: FakeWebChatStore | None = None) -> Stack:
     clock.advance(PRESENCE_SETTLE_SECONDS)
     desk.on_tick()
 
-    def latest(chat: Chat) -> Message | None:  # as component.app wires it
-        entry = desk.chats.get(chat.site_id, chat.number)
-        return entry.transcript[-1] if entry is not None and entry.transcript else None
-
-    def operator_name(site: Site, jid: str) -> str:
-        operator = desk.directory.operator(site.id, jid)
-        return operator.name if operator is not None else ""
-
-    visitors.latest, visitors.operator_name = latest, operator_name
     store = store or FakeWebChatStore()
     store.archive = archive
+    visitors.attach(desk, store.web_history, None)
 
     async def flush() -> None:
         return None

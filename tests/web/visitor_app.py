@@ -8,10 +8,11 @@ from typing import Any
 
 from aiohttp import web
 
+from component.chat_events import ChatHistory, ChatKey, shown_on_web
 from component.config import HttpConfig
 from component.directory import Directory
 from component.metrics import Metrics
-from component.models import WebChat
+from component.models import VisitorKind, WebChat
 from component.site_web import Avatar
 from component.web.app import build_app
 from component.web.health import Health
@@ -26,8 +27,8 @@ GLOBEX_ORIGIN = "https://globex.test"
 
 @dataclass
 class FakeWebChatStore:
-    """The WebChatStore of component.web.visitor_api in memory; `closed_chat` reads `archive`,
-    the desk's fake archive, as the repository reads the database."""
+    """The WebChatStore of component.web.visitor_api in memory; `web_history` reads `archive`,
+    the desk's fake archive, as the archive repository reads the database."""
 
     chats: list[WebChat] = field(default_factory=list)
     archive: FakeArchive = field(default_factory=FakeArchive)
@@ -51,13 +52,12 @@ class FakeWebChatStore:
                 card = dataclasses.replace(chat.card, page=page)
                 self.chats[index] = dataclasses.replace(chat, card=card)
 
-    async def closed_chat(self, site_id: int, number: int) -> tuple[int, float] | None:
-        key = (site_id, number)
+    async def web_history(self, key: ChatKey, limit: int) -> ChatHistory:
         rows = [c for c in self.archive.chats if (c.site_id, c.number) == key]
-        if not rows or rows[-1].closed_at is None:
-            return None
-        seqs = [m.seq for m in self.archive.messages if (m.site_id, m.chat_number) == key]
-        return max(seqs, default=0), rows[-1].closed_at
+        messages = [m for m in self.archive.messages if (m.site_id, m.chat_number) == key]
+        last_seq = max((m.seq for m in messages), default=0)
+        closed_at = rows[-1].closed_at if rows else None
+        return ChatHistory([m for m in messages if shown_on_web(m)][-limit:], last_seq, closed_at)
 
 
 @dataclass
@@ -80,7 +80,9 @@ class VisitorWorld:
     avatars: FakeAvatars
 
 
-def visitor_world(config: HttpConfig | None = None, **acme_settings: Any) -> VisitorWorld:
+def visitor_world(
+    config: HttpConfig | None = None, public_url: str | None = None, **acme_settings: Any
+) -> VisitorWorld:
     """acme allows ACME_ORIGIN (and has `acme_settings`), globex GLOBEX_ORIGIN; Alice (acme) is
     online."""
     world = make_world()
@@ -98,7 +100,11 @@ def visitor_world(config: HttpConfig | None = None, **acme_settings: Any) -> Vis
     async def flush() -> None:
         return None
 
-    api = VisitorApi(world.desk, WebVisitors(world.clock), store, flush)
+    visitors = WebVisitors(world.clock)
+    visitors.attach(world.desk, store.web_history, public_url)
+    state = world.desk.state
+    state.visitors = {**state.visitors, VisitorKind.WEB: visitors}  # the desk's web transport
+    api = VisitorApi(world.desk, visitors, store, flush)
     health = Health(lambda: True, FakeDatabase().ping)
     avatars = FakeAvatars()
     app = build_app(
