@@ -211,7 +211,7 @@ async def test_page_frames_reach_the_operator_as_rate_limited_notes(desk: Desk) 
         aiohttp.ClientSession() as http,
         http.ws_connect(url(desk, f"/api/v1/chats/{started['chat']}/live")) as ws,
     ):
-        await ws.send_json({"type": "hello", "token": started["token"], "after": 1})
+        await ws.send_json({"type": "hello", "token": started["token"], "after": 2})  # 2: operator
         for n in range(1, 11):
             page = {"type": "page", "url": f"https://shop.test/p{n}?step={n}", "title": f"P{n}"}
             await ws.send_json(page)
