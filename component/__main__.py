@@ -271,7 +271,8 @@ def _site_line(site: Site) -> str:
 def _operator_line(op: Operator) -> str:
     flags = (("admin", op.is_admin), ("disabled", not op.enabled), ("paused", op.paused))
     shown = " ".join(flag for flag, on in flags if on)
-    return f"{op.jid}\t{op.name}\tpriority={op.priority}\tmax_chats={op.max_chats}\t{shown}"
+    limits = f"priority={op.priority}\tmax_chats={op.max_chats}"
+    return f"{op.jid}\t{op.name}\t{limits}\tid={op.id}\t{shown}"
 
 
 async def _check(config: Config) -> int:

@@ -120,6 +120,9 @@ class Operator:
     paused: bool = False
     subscribed: bool = False
     last_assigned_at: float | None = None
+    id: int = 0
+    """The membership's own number (`operator list` shows it): how visitors and URLs name the
+    operator without their JID."""
 
 
 @dataclass(frozen=True, slots=True)

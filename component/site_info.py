@@ -23,9 +23,10 @@ def avatar_url(site: Site, base_url: str) -> str | None:
 def site_info(site: Site, online: Iterable[Operator], base_url: str) -> dict[str, object]:
     """The site as its widget sees it; `online` are the site's operators online now.
 
-    The operators' `id` is their JID, the id `helperchat operator list` shows; they are listed
-    only when the site lets visitors choose. `welcome` is an addition to §7.1's shape: the
-    site's welcome text ("" for none), which the widget shows above the first message.
+    The operators' `id` is their membership's number, the id `helperchat operator list` shows
+    (never their JID); they are listed only when the site lets visitors choose. `welcome` is an
+    addition to §7.1's shape: the site's welcome text ("" for none), which the widget shows above
+    the first message.
     """
     avatar = avatar_url(site, base_url)
     present = sorted(online, key=lambda op: (-op.priority, op.name.casefold(), op.jid))
@@ -38,5 +39,5 @@ def site_info(site: Site, online: Iterable[Operator], base_url: str) -> dict[str
         "feedback_form": False,  # the settings have no feedback form yet (SPEC §6)
         "avatar": avatar,
         "welcome": site.settings.welcome,
-        "operators": [{"id": op.jid, "name": op.name, "avatar": avatar} for op in choosable],
+        "operators": [{"id": op.id, "name": op.name, "avatar": avatar} for op in choosable],
     }

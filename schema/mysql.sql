@@ -1,4 +1,4 @@
--- HelperChat schema, version 6. MariaDB >= 10.5 / MySQL >= 8, utf8mb4, InnoDB.
+-- HelperChat schema, version 7. MariaDB >= 10.5 / MySQL >= 8, utf8mb4, InnoDB.
 -- Applied by `helperchat db init`; statements are separated by lines holding only ";".
 -- Times are DATETIME(6) in UTC.
 
@@ -40,7 +40,9 @@ CREATE TABLE operators (
     subscribed_at DATETIME(6) NULL,
     last_assigned_at DATETIME(6) NULL,
     created_at DATETIME(6) NOT NULL,
+    id INT UNSIGNED NOT NULL AUTO_INCREMENT,
     PRIMARY KEY (site_id, jid),
+    UNIQUE KEY operators_id (id),
     KEY operators_jid (jid),
     CONSTRAINT operators_site FOREIGN KEY (site_id) REFERENCES sites (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci

@@ -18,7 +18,7 @@ _SITE_COLUMNS = (
 )
 _OPERATOR_COLUMNS = (
     "site_id, jid, name, priority, max_chats, is_admin, enabled, paused, subscribed_at,"
-    " last_assigned_at"
+    " last_assigned_at, id"
 )
 
 
@@ -251,4 +251,5 @@ def _operator(row: Row) -> Operator:
         paused=bool(row[7]),
         subscribed=row[8] is not None,
         last_assigned_at=from_db_time(row[9]),
+        id=int(row[10]),
     )

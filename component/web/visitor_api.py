@@ -57,7 +57,7 @@ class VisitorApi:
             referrer=start.referrer,
             lang=start.lang,
             identity=identity,
-            chosen_operator=self._chosen(site, start.operator) if start.operator else None,
+            chosen_operator=None if start.operator is None else self._chosen(site, start.operator),
         )
         return (identity.name if identity and identity.name else start.name), card
 
@@ -67,15 +67,12 @@ class VisitorApi:
         except InvalidIdentity as error:
             raise ApiError(400, "invalid_identity", str(error)) from None
 
-    def _chosen(self, site: Site, operator_id: str) -> str:
+    def _chosen(self, site: Site, operator_id: int) -> str:
         """The JID of the operator a visitor picked (their id in the site's operator list)."""
         if not site.settings.visitor_choice:
             raise ApiError(400, "choice_disabled", "this site does not let visitors pick operators")
-        try:
-            jid = self.desk.state.jid_form(operator_id)
-        except ValueError:
-            jid = ""
-        operator = self.desk.directory.operator(site.id, jid) if jid else None
+        found = (op for op in self.desk.directory.operators(site.id) if op.id == operator_id)
+        operator = next(found, None)
         if operator is None or not operator.enabled:
             raise ApiError(400, "unknown_operator", "there is no such operator at this site")
         return operator.jid

@@ -20,7 +20,6 @@ _FIELD_CHARS = {
     "page": 2000,
     "referrer": 2000,
     "lang": 16,
-    "operator": 255,  # an operator's id as GET /api/v1/sites/{slug} lists it: their JID
     "identity": None,  # its own limit is checked with its signature (identity.py)
 }
 TYPING_STATES = (Typing.COMPOSING, Typing.PAUSED, Typing.ACTIVE)
@@ -34,14 +33,15 @@ class StartChat:
     page: str = ""
     referrer: str = ""
     lang: str = ""
-    operator: str = ""
+    operator: int | None = None  # an operator's id as GET /api/v1/sites/{slug} lists it
     identity: str = ""
 
 
 def start_chat(body: Mapping[str, object]) -> StartChat:
-    _only(body, {"text", *_FIELD_CHARS})
+    _only(body, {"text", "operator", *_FIELD_CHARS})
     extra = {key: _string(body, key, limit) for key, limit in _FIELD_CHARS.items() if key in body}
-    return StartChat(text=text(body), **extra)
+    operator = _operator_id(body["operator"]) if "operator" in body else None
+    return StartChat(text=text(body), operator=operator, **extra)
 
 
 def text(body: Mapping[str, object]) -> str:
@@ -139,6 +139,13 @@ def _string(body: Mapping[str, object], key: str, limit: int | None) -> str:
         raise ApiError(400, "invalid", f"`{key}` must be a string")
     if limit is not None and len(value) > limit:
         raise ApiError(400, "invalid", f"`{key}` is longer than {limit} characters")
+    return value
+
+
+def _operator_id(value: object) -> int:
+    """An operator's id: a whole number in the id column's range (bool is no number here)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value < 2**32:
+        raise ApiError(400, "invalid", "`operator` must be an operator's id (a whole number)")
     return value
 
 

@@ -231,14 +231,20 @@ async def test_operator_set_changes_only_the_options_given(desk: Desk, config_fi
         config_file, "operator", "set", "acme", "Alice@Example.com", "--priority", "-1000000",
         "--max-chats", "1000000", "--disabled",
     )  # fmt: skip
-    line = "alice@example.com\tAlice\tpriority=-1000000\tmax_chats=1000000\tdisabled"
+    alice_id = await operator_id(desk, "acme", "alice@example.com")
+    line = (
+        f"alice@example.com\tAlice\tpriority=-1000000\tmax_chats=1000000\tid={alice_id}\tdisabled"
+    )
     assert printed == line + "\n"
     assert line in ok(config_file, "operator", "list", "acme")
     assert await desk.rows(OPERATOR_VALUES, "acme", "alice@example.com") == [
         ("Alice", -1000000, 1000000, 0)
     ]
     printed = ok(config_file, "operator", "set", "acme", "alice@example.com", "--enabled")
-    assert printed == "alice@example.com\tAlice\tpriority=-1000000\tmax_chats=1000000\t\n"
+    assert (
+        printed
+        == f"alice@example.com\tAlice\tpriority=-1000000\tmax_chats=1000000\tid={alice_id}\t\n"
+    )
     ok(config_file, "operator", "set", "acme", "alice@example.com", "--name", "Alice B.")
     assert await desk.rows(OPERATOR_VALUES, "acme", "alice@example.com") == [
         ("Alice B.", -1000000, 1000000, 1)
@@ -251,8 +257,24 @@ async def test_operator_list_shows_paused(desk: Desk, config_file: Path) -> None
     await desk.db.execute("UPDATE operators SET paused = TRUE WHERE jid = 'bob@example.com'")
     ok(config_file, "operator", "set", "acme", "bob@example.com", "--disabled")
     listing = ok(config_file, "operator", "list", "acme")
-    assert "bob@example.com\tBob\tpriority=0\tmax_chats=0\tdisabled paused\n" in listing
-    assert "alice@example.com\tAlice\tpriority=0\tmax_chats=0\t\n" in listing
+    bob_id = await operator_id(desk, "acme", "bob@example.com")
+    alice_id = await operator_id(desk, "acme", "alice@example.com")
+    assert (
+        f"bob@example.com\tBob\tpriority=0\tmax_chats=0\tid={bob_id}\tdisabled paused\n" in listing
+    )
+    assert f"alice@example.com\tAlice\tpriority=0\tmax_chats=0\tid={alice_id}\t\n" in listing
+    assert bob_id != alice_id
+
+
+async def operator_id(desk: Desk, slug: str, jid: str) -> int:
+    """The operator's number in the site, as the database gave it."""
+    rows = await desk.rows(
+        "SELECT o.id FROM operators o JOIN sites s ON s.id = o.site_id"
+        " WHERE s.slug = %s AND o.jid = %s",
+        slug,
+        jid,
+    )
+    return int(rows[0][0])
 
 
 @pytest.mark.parametrize(

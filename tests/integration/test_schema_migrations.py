@@ -162,6 +162,8 @@ async def test_a_filled_version_1_database_takes_the_shipped_migrations_losing_n
     assert await contents(db, columns) == before
     assert await versions(db) == list(range(1, shipped.version + 1))
     await require_current_schema(db, shipped)
+    ids = await db.fetch_all("SELECT id FROM operators ORDER BY id")  # numbered in place (007)
+    assert len(ids) == 2 and all(row[0] > 0 for row in ids) and ids[0] != ids[1]
 
 
 async def test_a_failing_migration_stops_there_and_says_what_stayed(

@@ -51,7 +51,8 @@ async def test_the_site_info_follows_presence_settings_and_the_avatar(desk: Desk
     client = await desk.operator_online(alice)
     _, body = await info(desk)
     assert body["online"] is True
-    assert body["operators"] == [{"id": alice, "name": "Alice", "avatar": avatar}]
+    (row,) = await desk.rows("SELECT id FROM operators WHERE jid = %s", alice)
+    assert body["operators"] == [{"id": row[0], "name": "Alice", "avatar": avatar}]
     assert (await info(desk, Origin="https://evil.test"))[0] == 403
 
     etag = f'"{checked_avatar(SVG).etag}"'

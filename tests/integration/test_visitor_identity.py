@@ -144,14 +144,17 @@ async def test_a_visitor_picks_an_operator_only_where_the_site_allows_it(desk: D
     await desk.start_component()
     alice = await desk.operator_online(alice_jid)
     bob = await desk.operator_online(bob_jid)
-    status, body = await call(desk, "POST", CHATS, body={"text": "hi", "operator": bob_jid})
+    bob_id = await id_of(desk, bob_jid)
+    status, body = await call(desk, "POST", CHATS, body={"text": "hi", "operator": bob_id})
     assert (status, body["error"]["code"]) == (400, "choice_disabled")
 
     await desk.admin.set_site("acme", web_changes(visitor_choice=True))
     await until_reloaded(desk, lambda settings: settings.visitor_choice)
-    status, body = await call(
-        desk, "POST", CHATS, body={"text": "hi", "operator": desk.user("nobody")}
-    )
+    status, info = await call(desk, "GET", "/api/v1/sites/acme")
+    listed = {op["name"]: op["id"] for op in info["operators"]}
+    assert listed == {"Alice": await id_of(desk, alice_jid), "Bob": bob_id}, info
+    assert "@" not in str(info)  # no operator's JID is shown to visitors
+    status, body = await call(desk, "POST", CHATS, body={"text": "hi", "operator": bob_id + 1000})
     assert (status, body["error"]["code"]) == (400, "unknown_operator")
     await desk.flush_archive()
     assert await desk.rows("SELECT COUNT(*) FROM chats") == [(0,)]
@@ -159,13 +162,19 @@ async def test_a_visitor_picks_an_operator_only_where_the_site_allows_it(desk: D
     await bob.expect_nothing()
 
     status, started = await call(
-        desk, "POST", CHATS, body={"text": "Bob please", "operator": bob_jid}
+        desk, "POST", CHATS, body={"text": "Bob please", "operator": bob_id}
     )
     assert status == 201 and started["operator"]["name"] == "Bob"
     await bob.expect_from(desk.chat_jid(1), "Bob please")
     status, started = await call(desk, "POST", CHATS, body={"text": "anyone"})
     assert status == 201 and started["operator"]["name"] == "Alice"
     await alice.expect_from(desk.chat_jid(2), "anyone")
+
+
+async def id_of(desk: Desk, jid: str) -> int:
+    """The operator's number in `acme`, as the database gave it."""
+    (row,) = await desk.rows("SELECT id FROM operators WHERE site_id = 1 AND jid = %s", jid)
+    return int(row[0])
 
 
 async def test_the_card_survives_a_restart(desk: Desk) -> None:

@@ -147,9 +147,9 @@ class Clock:
 
 ACME = Site(1, "acme", "Acme Inc.")
 GLOBEX = Site(2, "globex", "Globex")
-ALICE = Operator(1, "alice@x.test", "Alice", priority=10, subscribed=True)
-BOB = Operator(1, "bob@x.test", "Bob", priority=5, subscribed=True)
-MALLORY = Operator(2, "mallory@x.test", "Mallory", subscribed=True)
+ALICE = Operator(1, "alice@x.test", "Alice", priority=10, subscribed=True, id=11)
+BOB = Operator(1, "bob@x.test", "Bob", priority=5, subscribed=True, id=12)
+MALLORY = Operator(2, "mallory@x.test", "Mallory", subscribed=True, id=21)
 
 
 @dataclass

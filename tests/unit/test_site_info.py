@@ -28,8 +28,8 @@ def acme(**settings: object) -> Site:
             [BOB, ALICE],  # listed by priority, highest first
             True,
             [
-                {"id": ALICE.jid, "name": "Alice", "avatar": None},
-                {"id": BOB.jid, "name": "Bob", "avatar": None},
+                {"id": ALICE.id, "name": "Alice", "avatar": None},
+                {"id": BOB.id, "name": "Bob", "avatar": None},
             ],
         ),
     ],
@@ -53,7 +53,7 @@ def test_the_whole_shape_with_an_avatar_and_russian() -> None:
         "feedback_form": False,
         "avatar": avatar,
         "welcome": "Привет",
-        "operators": [{"id": ALICE.jid, "name": "Alice", "avatar": avatar}],
+        "operators": [{"id": ALICE.id, "name": "Alice", "avatar": avatar}],
     }
 
 

@@ -61,7 +61,7 @@ async def test_visitor_choice_lists_the_online_operators_only() -> None:
     vw = visitor_world(visitor_choice=True)
     async with serve(vw.app) as client:
         info = await (await client.get(INFO)).json()
-        assert info["operators"] == [{"id": ALICE.jid, "name": "Alice", "avatar": None}]
+        assert info["operators"] == [{"id": ALICE.id, "name": "Alice", "avatar": None}]
         vw.world.online(BOB.jid)
         info = await (await client.get(INFO)).json()
         assert [op["name"] for op in info["operators"]] == ["Alice", "Bob"]

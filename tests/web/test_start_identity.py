@@ -36,7 +36,7 @@ async def test_refused_identities_and_choices_create_nothing_and_count_nothing()
         ({"identity": "garbage"}, "invalid_identity"),
         ({"identity": 5}, "invalid"),
         ({"target": True}, "invalid"),
-        ({"operator": BOB.jid}, "choice_disabled"),
+        ({"operator": BOB.id}, "choice_disabled"),
     ]
     async with serve(vw.app) as client:
         for extra, code in refused:
@@ -50,13 +50,17 @@ async def test_refused_identities_and_choices_create_nothing_and_count_nothing()
     assert stored.card == make_card(identity=Identity("9"))
 
 
-async def test_a_chosen_operator_must_be_one_of_the_site() -> None:
+async def test_a_chosen_operator_must_be_one_of_the_site_named_by_their_number() -> None:
     vw = world(choice=True)
     async with serve(vw.app) as client:
-        for wrong in (MALLORY.jid, "nobody@x.test", "not a jid @@"):
+        for wrong in (MALLORY.id, 999):  # another site's operator, nobody
             r = await client.post(START, json={"text": "hi", "operator": wrong})
             assert r.status == 400 and (await r.json())["error"]["code"] == "unknown_operator"
-        r = await client.post(START, json={"text": "hi", "operator": ALICE.jid.upper()})
+        for bad in (ALICE.jid, str(ALICE.id), True, 0, -1, 2**32, 1.5, None):  # ids are numbers
+            r = await client.post(START, json={"text": "hi", "operator": bad})
+            assert r.status == 400 and (await r.json())["error"]["code"] == "invalid", bad
+        assert vw.store.chats == []
+        r = await client.post(START, json={"text": "hi", "operator": ALICE.id})
         assert r.status == 201
     (stored,) = vw.store.chats
-    assert stored.card.chosen_operator == ALICE.jid  # the JID's normal form
+    assert stored.card.chosen_operator == ALICE.jid

@@ -631,7 +631,7 @@
     if (document.referrer) body.referrer = clip(document.referrer);
     if (this.nameInput.value.trim()) body.name = this.nameInput.value.trim().slice(0, 200);
     if (this.emailInput.value.trim()) body.email = this.emailInput.value.trim().slice(0, 254);
-    if (this.choice.value && !this.choiceRow.hidden) body.operator = this.choice.value;
+    if (this.choice.value && !this.choiceRow.hidden) body.operator = Number(this.choice.value);
     if (IDENTITY) body.identity = IDENTITY;
     this.sendButton.disabled = true;
     request("POST", "/sites/" + SITE + "/chats", body).then(function (answer) {
