@@ -361,3 +361,23 @@ async def test_a_plain_get_is_a_json_400_not_a_websocket() -> None:
         answer = await client.get(path(chat["chat"]))
         assert answer.status == 400
         assert "error" in await answer.json()
+
+
+@pytest.mark.xfail(strict=True, reason="typing and page frames are not counted per address")
+async def test_typing_frames_count_per_address_like_post_typing() -> None:
+    stack = online_stack()
+    out = stack.desk.state.out
+    assert isinstance(out, FakeOut)
+    limits = RateLimitsConfig(requests_per_ip=RateConfig(count=4, per_seconds=3600.0))
+    stack.app[RATE_LIMITS] = RateLimits(limits, stack.clock)
+    async with running(stack) as client:
+        chat = await start(client)  # one request, the handshake a second
+        ws = await connect(client, chat)
+        await greeted(ws)
+        out.states.clear()
+        for state in ("composing", "paused", "composing", "paused"):
+            await ws.send_json({"type": "typing", "state": state})
+        error = (await receive(ws))["error"]  # the third frame is one too many
+        assert error["code"] == "rate_limited" and error["retry_after"] > 0
+        await ws.close()
+    assert [state for _, _, state in out.states] == [Typing.COMPOSING, Typing.PAUSED]
