@@ -363,7 +363,6 @@ async def test_a_plain_get_is_a_json_400_not_a_websocket() -> None:
         assert "error" in await answer.json()
 
 
-@pytest.mark.xfail(strict=True, reason="typing and page frames are not counted per address")
 async def test_typing_frames_count_per_address_like_post_typing() -> None:
     stack = online_stack()
     out = stack.desk.state.out
