@@ -384,7 +384,6 @@ async def test_typing_frames_count_per_address_like_post_typing() -> None:
     assert [state for _, _, state in out.states] == [Typing.COMPOSING, Typing.PAUSED]
 
 
-@pytest.mark.xfail(strict=True, reason="a deleted site's chats never close: logs stay for good")
 async def test_a_deleted_sites_chats_end_for_their_visitors_and_their_logs_go() -> None:
     stack = online_stack()
     async with running(stack) as client:
