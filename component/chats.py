@@ -116,15 +116,17 @@ class ChatBook:
         else:
             self._index(entry)
 
-    def drop_site(self, site_id: int) -> None:
-        """Forget every open chat of a deleted site (its archive rows went with it)."""
-        for key in [key for key in self._open if key[0] == site_id]:
-            chat = self._open.pop(key).chat
-            self._by_visitor.pop((site_id, chat.visitor), None)
+    def drop_site(self, site_id: int) -> list[OpenChat]:
+        """Forget every open chat of a deleted site (its archive rows went with it); they are
+        returned."""
+        dropped = [self._open.pop(key) for key in [key for key in self._open if key[0] == site_id]]
+        for entry in dropped:
+            self._by_visitor.pop((site_id, entry.chat.visitor), None)
         self._queues.pop(site_id, None)
         self._assigned.pop(site_id, None)
         self._held.pop(site_id, None)
         self._last_number.pop(site_id, None)
+        return dropped
 
     def add_message(
         self,

@@ -147,7 +147,10 @@ class HelpDesk:
         for site, op in change.removed:
             self._forget_membership(site, op)
         for site in change.deleted_sites:
-            self.state.chats.drop_site(site.id)
+            for entry in self.state.chats.drop_site(site.id):  # their visitors see them end
+                self.state.visitors[entry.chat.visitor_kind].closed(
+                    site, entry.chat, entry.next_seq - 1
+                )
             log.info("site %s is gone: its open chats are forgotten", site.slug)
         self.state.rebuild_routers()
         if self.state.connected:  # else on_connected greets every operator

@@ -9,7 +9,8 @@ the kept log, rebuilt once from the chat's history after a restart, is the sourc
 after the last seq sent, so nothing is sent twice and nothing is missed). After `closed` the
 server closes the socket.
 
-Client frames after the hello, checked as the HTTP bodies are and passed to the same steps:
+Client frames after the hello, each counted per address as an HTTP request is, checked as the
+HTTP bodies are and passed to the same steps:
 `message` (VisitorApi.write, rate limited like POST messages; its seq comes back as the visitor's
 own `message` event), `typing` (VisitorApi.typing), `page` (HelpDesk.visitor_page: the card keeps
 it, the operator gets a rate-limited note; no HTTP twin, so long-poll clients send none). A bad
@@ -146,6 +147,7 @@ async def _read_frames(
                 await _error(ws, ApiError(400, "bad_frame", "send JSON text frames"))
                 continue
             try:
+                request.app[RATE_LIMITS].request(request[CLIENT_IP])  # each, as its HTTP twin
                 page = _frame(request, api, site, number, parse_object(message.data))
             except ApiError as error:
                 await _error(ws, error)

@@ -1,8 +1,8 @@
 """The visitor API's rate limits (§7.1): chats started and messages sent, per client address and
 per site or chat, and every request to /api/v1 per client address (WebSocket handshakes, long
-polls, typing), as configured under http.rate_limits. A refused request gets 429 with
-Retry-After and changes nothing: it is checked before the desk is called, and a request one limit
-refuses takes no token from the others.
+polls, typing, each client frame of a WebSocket), as configured under http.rate_limits. A
+refused request gets 429 with Retry-After and changes nothing: it is checked before the desk is
+called, and a request one limit refuses takes no token from the others.
 
 An IPv6 client is counted by its /64 (one subscriber's usual allocation), so walking through the
 addresses of one network does not multiply its allowance.

@@ -1,8 +1,9 @@
 """The visitor API's chat endpoints (§7.1): start a chat, write, type, wait for events, close.
 
 Each handler checks its input (visitor_input.py), calls one desk use case, answers in JSON.
-Starting a chat and writing are rate limited (ratelimits.py) after the input is checked and
-before the desk is called, so a refused request changes nothing.
+Starting a chat and writing are rate limited (ratelimits.py) after the input is checked (the
+text too, as the desk checks it) and before the desk is called, so a refused request changes
+nothing, and a refused text takes no token.
 """
 
 from __future__ import annotations
@@ -128,6 +129,7 @@ class VisitorApi:
         if entry is None:
             raise ChatClosed("this chat is closed; start a new one")
         chat = entry.chat
+        self.desk.state.checked_body(text)  # a refused text takes no token
         limits.send_message(ip, (site.id, chat.number))
         message = self.desk.visitor_wrote(site.slug, chat.visitor, chat.visitor_kind, "", text)
         self.visitors.visitor_said(site, message)
@@ -146,6 +148,7 @@ async def start_chat(request: web.Request) -> web.Response:
     start = check.start_chat(await json_object(request))
     site = api.desk.state.site(slug)  # an unknown site is 404 before anything is counted
     name, card = api.visitor_of(site, start)  # a bad identity or choice is not counted either
+    api.desk.state.checked_body(start.text)  # nor a refused text
     request.app[RATE_LIMITS].start_chat(request[CLIENT_IP], site.id)
     answer = await api.start(site, start, name, card)
     return web.json_response(answer, status=201)

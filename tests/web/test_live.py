@@ -8,11 +8,13 @@ from typing import Any
 import aiohttp
 import pytest
 
+from component.chat_events import CLOSED_GRACE_SECONDS
 from component.config import RateConfig, RateLimitsConfig
+from component.directory import Directory
 from component.models import Show, Typing
 from component.web import live
 from component.web.ratelimits import RATE_LIMITS, RateLimits
-from tests.unit.fakes import ACME, ALICE, FakeOut
+from tests.unit.fakes import ACME, ALICE, GLOBEX, FakeOut
 from tests.web.helpers import serve
 from tests.web.test_visitor_api_edges import Client, Stack, bearer, make_stack, running, start
 from tests.web.visitor_app import ACME_ORIGIN, visitor_world
@@ -361,3 +363,38 @@ async def test_a_plain_get_is_a_json_400_not_a_websocket() -> None:
         answer = await client.get(path(chat["chat"]))
         assert answer.status == 400
         assert "error" in await answer.json()
+
+
+async def test_typing_frames_count_per_address_like_post_typing() -> None:
+    stack = online_stack()
+    out = stack.desk.state.out
+    assert isinstance(out, FakeOut)
+    limits = RateLimitsConfig(requests_per_ip=RateConfig(count=4, per_seconds=3600.0))
+    stack.app[RATE_LIMITS] = RateLimits(limits, stack.clock)
+    async with running(stack) as client:
+        chat = await start(client)  # one request, the handshake a second
+        ws = await connect(client, chat)
+        await greeted(ws)
+        out.states.clear()
+        for state in ("composing", "paused", "composing", "paused"):
+            await ws.send_json({"type": "typing", "state": state})
+        error = (await receive(ws))["error"]  # the third frame is one too many
+        assert error["code"] == "rate_limited" and error["retry_after"] > 0
+        await ws.close()
+    assert [state for _, _, state in out.states] == [Typing.COMPOSING, Typing.PAUSED]
+
+
+async def test_a_deleted_sites_chats_end_for_their_visitors_and_their_logs_go() -> None:
+    stack = online_stack()
+    async with running(stack) as client:
+        chat = await start(client)
+        ws = await connect(client, chat)
+        await greeted(ws)
+        stack.desk.apply_directory(Directory([GLOBEX], ()))  # acme is deleted
+        assert (await receive(ws))["type"] == "closed"
+        assert (await closed_with(ws))[0] == live.CHAT_CLOSED
+        stack.clock.advance(CLOSED_GRACE_SECONDS)
+        other = await start(client, slug="globex")  # a later close sweeps the old logs
+        await client.post(f"/api/v1/chats/{other['chat']}/close", headers=bearer(other["token"]))
+    assert stack.visitors.events.log((ACME.id, 1)) is None
+    assert stack.visitors.subscribed_chats() == 0

@@ -159,3 +159,23 @@ async def test_every_api_request_counts_per_address_long_polls_and_websockets_in
             },
         )
         assert r.status == 204  # a browser's preflight is never refused for the count
+
+
+async def test_a_refused_empty_message_takes_no_token() -> None:
+    vw = limited(RateLimitsConfig(messages_per_chat=RateConfig(count=1, per_seconds=60)))
+    async with serve(vw.app) as client:
+        started = await _json(await client.post(START, json={"text": "hi"}))
+        path = f"/api/v1/chats/{started['chat']}/messages"
+        auth = {"Authorization": f"Bearer {started['token']}"}
+        for text in ("   ", "x" * 5000):
+            r = await client.post(path, json={"text": text}, headers=auth)
+            assert r.status in (400, 413), await r.text()
+        assert (await client.post(path, json={"text": "real"}, headers=auth)).status == 202
+
+
+async def test_a_refused_empty_start_takes_no_token() -> None:
+    vw = limited(RateLimitsConfig(chats_per_ip=RateConfig(count=1, per_seconds=60)))
+    async with serve(vw.app) as client:
+        r = await client.post(START, json={"text": "  "})
+        assert r.status == 400, await r.text()
+        assert (await client.post(START, json={"text": "hi"})).status == 201
