@@ -125,3 +125,12 @@ def test_an_oversized_identity_is_refused_before_anything_else() -> None:
     token = sign({"id": "c", "name": "", "pad": "p" * MAX_IDENTITY_CHARS}, KEY)
     with pytest.raises(InvalidIdentity, match="longer than"):
         verify(token, KEY, NOW)
+
+
+@pytest.mark.xfail(strict=True, reason="NaN and infinite `exp` never expire")
+@pytest.mark.parametrize("exp", ["NaN", "Infinity", "1e999"])
+def test_an_exp_that_is_no_finite_time_is_refused(exp: str) -> None:
+    """JSON has no NaN or Infinity (json.dumps writes them all the same), and 1e999 overflows to
+    infinity: such an `exp` is no time at all, so the identity is refused, never kept forever."""
+    with pytest.raises(InvalidIdentity):
+        verify(signed_raw(b64(f'{{"id": "c", "exp": {exp}}}'.encode())), KEY, NOW)
