@@ -15,6 +15,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -61,6 +62,8 @@ def verify(identity: str, api_key: str | None, now: float) -> Identity:
     if expires is not None:
         if isinstance(expires, bool) or not isinstance(expires, (int, float)):
             raise InvalidIdentity("`exp` must be a unix time in seconds")
+        if isinstance(expires, float) and not math.isfinite(expires):  # NaN, Infinity, 1e999
+            raise InvalidIdentity("`exp` must be a finite unix time in seconds")
         if expires <= now:
             raise InvalidIdentity("the identity has expired")
     return Identity(
