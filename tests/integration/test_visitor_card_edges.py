@@ -15,7 +15,6 @@ from tests.integration.test_visitor_api import call
 CHATS = "/api/v1/sites/acme/chats"
 
 
-@pytest.mark.xfail(strict=True, reason="web_chats.lang is ASCII: a non-ASCII lang is a 500")
 async def test_a_non_ascii_language_is_a_clear_400_and_starts_nothing(desk: Desk) -> None:
     alice_jid = desk.user("alice")
     await desk.add_operator("acme", alice_jid, "Alice")
