@@ -19,6 +19,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from component.names import one_line
+
 MAX_IDENTITY_CHARS = 4096
 MAX_ID_CHARS = 200
 MAX_NAME_CHARS = 200
@@ -94,7 +96,7 @@ def _customer_id(claims: Mapping[str, object]) -> str:
     value = claims.get("id")
     if type(value) is int:
         value = str(value)
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not one_line(value, MAX_ID_CHARS):  # shown as one line
         raise InvalidIdentity("`id` must be a non-empty string or a whole number")
     if len(value) > MAX_ID_CHARS:
         raise InvalidIdentity(f"`id` is longer than {MAX_ID_CHARS} characters")
