@@ -15,8 +15,11 @@ import binascii
 import hashlib
 import hmac
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from component.names import one_line
 
 MAX_IDENTITY_CHARS = 4096
 MAX_ID_CHARS = 200
@@ -61,6 +64,8 @@ def verify(identity: str, api_key: str | None, now: float) -> Identity:
     if expires is not None:
         if isinstance(expires, bool) or not isinstance(expires, (int, float)):
             raise InvalidIdentity("`exp` must be a unix time in seconds")
+        if isinstance(expires, float) and not math.isfinite(expires):  # NaN, Infinity, 1e999
+            raise InvalidIdentity("`exp` must be a finite unix time in seconds")
         if expires <= now:
             raise InvalidIdentity("the identity has expired")
     return Identity(
@@ -91,7 +96,7 @@ def _customer_id(claims: Mapping[str, object]) -> str:
     value = claims.get("id")
     if type(value) is int:
         value = str(value)
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not one_line(value, MAX_ID_CHARS):  # shown as one line
         raise InvalidIdentity("`id` must be a non-empty string or a whole number")
     if len(value) > MAX_ID_CHARS:
         raise InvalidIdentity(f"`id` is longer than {MAX_ID_CHARS} characters")

@@ -14,6 +14,7 @@ from component.web.errors import ApiError
 MAX_WAIT_SECONDS = 30.0
 _CHAT_ID = re.compile(r"([a-z0-9-]{1,32})\.([1-9][0-9]{0,9})")
 _DIGITS = re.compile(r"[0-9]{1,10}")
+_LANG = re.compile(r"[A-Za-z0-9_-]*")  # a language tag (en, pt-BR, ru_RU): kept as ASCII
 _FIELD_CHARS = {
     "name": 200,
     "email": 254,
@@ -40,6 +41,8 @@ class StartChat:
 def start_chat(body: Mapping[str, object]) -> StartChat:
     _only(body, {"text", "operator", *_FIELD_CHARS})
     extra = {key: _string(body, key, limit) for key, limit in _FIELD_CHARS.items() if key in body}
+    if not _LANG.fullmatch(extra.get("lang", "")):
+        raise ApiError(400, "invalid", "`lang` must be a language tag like en or pt-BR")
     operator = _operator_id(body["operator"]) if "operator" in body else None
     return StartChat(text=text(body), operator=operator, **extra)
 

@@ -125,3 +125,19 @@ def test_an_oversized_identity_is_refused_before_anything_else() -> None:
     token = sign({"id": "c", "name": "", "pad": "p" * MAX_IDENTITY_CHARS}, KEY)
     with pytest.raises(InvalidIdentity, match="longer than"):
         verify(token, KEY, NOW)
+
+
+@pytest.mark.parametrize("exp", ["NaN", "Infinity", "1e999"])
+def test_an_exp_that_is_no_finite_time_is_refused(exp: str) -> None:
+    """JSON has no NaN or Infinity (json.dumps writes them all the same), and 1e999 overflows to
+    infinity: such an `exp` is no time at all, so the identity is refused, never kept forever."""
+    with pytest.raises(InvalidIdentity):
+        verify(signed_raw(b64(f'{{"id": "c", "exp": {exp}}}'.encode())), KEY, NOW)
+
+
+@pytest.mark.parametrize("customer_id", ["\u200b", "\u202e\u200f", "\x00\x07"])
+def test_an_id_with_nothing_printable_is_refused_like_an_empty_one(customer_id: str) -> None:
+    """The operator's header shows the id as one printable line: an id that is nothing once
+    cleaned would mark the visitor verified with no customer id at all."""
+    with pytest.raises(InvalidIdentity):
+        verify(sign({"id": customer_id}, KEY), KEY, NOW)
