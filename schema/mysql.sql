@@ -1,4 +1,4 @@
--- HelperChat schema, version 7. MariaDB >= 10.5 / MySQL >= 8, utf8mb4, InnoDB.
+-- HelperChat schema, version 8. MariaDB >= 10.5 / MySQL >= 8, utf8mb4, InnoDB.
 -- Applied by `helperchat db init`; statements are separated by lines holding only ";".
 -- Times are DATETIME(6) in UTC.
 
@@ -92,6 +92,7 @@ CREATE TABLE web_chats (
     target BOOLEAN NOT NULL DEFAULT FALSE,
     customer_id VARCHAR(200) NOT NULL DEFAULT '',
     chosen_operator VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+    page_title VARCHAR(200) NOT NULL DEFAULT '',
     PRIMARY KEY (site_id, chat_number),
     UNIQUE KEY web_chats_token (token_hash),
     CONSTRAINT web_chats_chat FOREIGN KEY (site_id, chat_number)

@@ -8,7 +8,7 @@ from component.storage import columns
 from component.storage.columns import fit_chars
 from component.storage.database import Database, Row
 
-EMAIL_CHARS, URL_CHARS, LANG_CHARS, CUSTOMER_ID_CHARS = 254, 2000, 16, 200
+EMAIL_CHARS, URL_CHARS, LANG_CHARS, CUSTOMER_ID_CHARS, TITLE_CHARS = 254, 2000, 16, 200, 200
 _OPEN_STATES = (ChatState.QUEUED.value, ChatState.ASSIGNED.value)
 
 
@@ -21,8 +21,8 @@ class WebChatRepository:
         card, chosen = chat.card, chat.card.chosen_operator
         await self._db.execute(
             "INSERT INTO web_chats (site_id, chat_number, token_hash, email, page, referrer, lang,"
-            " verified, target, customer_id, chosen_operator)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " verified, target, customer_id, chosen_operator, page_title)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 chat.site_id,
                 chat.number,
@@ -35,14 +35,16 @@ class WebChatRepository:
                 card.target,
                 fit_chars(card.customer_id, CUSTOMER_ID_CHARS),
                 None if chosen is None else fit_chars(chosen, columns.OPERATOR_JID_CHARS),
+                fit_chars(card.page_title, TITLE_CHARS),
             ),
         )
 
-    async def set_page(self, site_id: int, number: int, page: str) -> None:
+    async def set_page(self, site_id: int, number: int, page: str, title: str) -> None:
         """The page the chat's visitor is on now (a `page` frame), for the card after a restart."""
         await self._db.execute(
-            "UPDATE web_chats SET page = %s WHERE site_id = %s AND chat_number = %s",
-            (fit_chars(page, URL_CHARS), site_id, number),
+            "UPDATE web_chats SET page = %s, page_title = %s"
+            " WHERE site_id = %s AND chat_number = %s",
+            (fit_chars(page, URL_CHARS), fit_chars(title, TITLE_CHARS), site_id, number),
         )
 
     async def open_cards(self) -> dict[tuple[int, int], VisitorCard]:
@@ -50,8 +52,8 @@ class WebChatRepository:
         restart gives back to the open chats it restores."""
         rows = await self._db.fetch_all(
             "SELECT w.site_id, w.chat_number, w.email, w.page, w.referrer, w.lang, w.verified,"
-            " w.target, w.customer_id, w.chosen_operator FROM web_chats w JOIN chats c"
-            " ON c.site_id = w.site_id AND c.number = w.chat_number WHERE c.state IN (%s, %s)",
+            " w.target, w.customer_id, w.chosen_operator, w.page_title"
+            " FROM web_chats w JOIN chats c ON c.site_id = w.site_id AND c.number = w.chat_number WHERE c.state IN (%s, %s)",
             _OPEN_STATES,
         )
         return {(int(row[0]), int(row[1])): _card(row) for row in rows}
@@ -81,4 +83,5 @@ def _card(row: Row) -> VisitorCard:
         target=bool(row[7]),
         customer_id=str(row[8]),
         chosen_operator=None if row[9] is None else str(row[9]),
+        page_title=str(row[10]),
     )

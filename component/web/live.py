@@ -162,8 +162,9 @@ async def _read_frames(
 
 def _frame(
     request: web.Request, api: VisitorApi, site: Site, number: int, frame: dict[str, object]
-) -> str | None:
-    """Pass one client frame on; for a `page` frame, the page as the chat's card keeps it."""
+) -> tuple[str, str] | None:
+    """Pass one client frame on; for a `page` frame, the page (URL, title) as the chat's card
+    keeps it."""
     kind, body = check.frame_type(frame), check.without_type(frame)
     entry = api.desk.chats.get(site.id, number)  # now: the chat may have closed or moved
     if kind == "message":
@@ -175,7 +176,7 @@ def _frame(
         url, title = check.page(body)
         if entry is not None:  # the desk rate-limits the operator's notes
             api.desk.visitor_page(site.slug, entry.chat.visitor, url, title)
-            return entry.card.page
+            return entry.card.page, entry.card.page_title
     return None
 
 

@@ -16,7 +16,7 @@ SAVE_SECONDS = 10.0
 
 
 class PageStore(Protocol):
-    async def set_page(self, site_id: int, number: int, page: str) -> None: ...
+    async def set_page(self, site_id: int, number: int, page: str, title: str) -> None: ...
 
 
 class PageSaver:
@@ -25,10 +25,10 @@ class PageSaver:
     ) -> None:
         self._store, self._key, self._clock = store, (site_id, number), clock
         self._saved_at: float | None = None
-        self._unsaved: str | None = None
+        self._unsaved: tuple[str, str] | None = None
 
-    async def saw(self, page: str) -> None:
-        """The chat's card now has `page`: saved now, or kept for the next write."""
+    async def saw(self, page: tuple[str, str]) -> None:
+        """The chat's card now has `page` (URL, title): saved now, or kept for the next write."""
         self._unsaved = page
         now = self._clock()
         if self._saved_at is None or now >= self._saved_at + SAVE_SECONDS:
@@ -41,6 +41,6 @@ class PageSaver:
         if page is None:
             return
         try:
-            await self._store.set_page(*self._key, page)
+            await self._store.set_page(*self._key, *page)
         except Exception:
             log.warning("the latest page of a web chat could not be saved", exc_info=True)

@@ -46,10 +46,10 @@ class FakeWebChatStore:
     async def is_known_hash(self, token_hash: str) -> bool:
         return any(c.token_hash == token_hash for c in self.chats)
 
-    async def set_page(self, site_id: int, number: int, page: str) -> None:
+    async def set_page(self, site_id: int, number: int, page: str, title: str) -> None:
         for index, chat in enumerate(self.chats):
             if (chat.site_id, chat.number) == (site_id, number):
-                card = dataclasses.replace(chat.card, page=page)
+                card = dataclasses.replace(chat.card, page=page, page_title=title)
                 self.chats[index] = dataclasses.replace(chat, card=card)
 
     async def web_history(self, key: ChatKey, limit: int) -> ChatHistory:
