@@ -53,7 +53,8 @@ class WebChatRepository:
         rows = await self._db.fetch_all(
             "SELECT w.site_id, w.chat_number, w.email, w.page, w.referrer, w.lang, w.verified,"
             " w.target, w.customer_id, w.chosen_operator, w.page_title"
-            " FROM web_chats w JOIN chats c ON c.site_id = w.site_id AND c.number = w.chat_number WHERE c.state IN (%s, %s)",
+            " FROM web_chats w JOIN chats c ON c.site_id = w.site_id AND c.number = w.chat_number"
+            " WHERE c.state IN (%s, %s)",
             _OPEN_STATES,
         )
         return {(int(row[0]), int(row[1])): _card(row) for row in rows}
