@@ -1,8 +1,9 @@
 """`GET /widget.js` and `GET /widget.css`: the embeddable chat widget (SPEC §7.2), package data.
 
-Each file is read and gzip-compressed once when the routes are added; answers carry an ETag (the
-file's hash), `304` on `If-None-Match`, gzip when the client accepts it (`Vary: Accept-Encoding`),
-a short public cache time, and `Access-Control-Allow-Origin: *` (any page may load them).
+Each file is read and gzip-compressed once when the routes are added. Answers carry an ETag (the
+file's hash; the gzip copy, another representation, has its own), `304` on `If-None-Match`, gzip
+when the client accepts it (`Vary: Accept-Encoding`), a short public cache time, and
+`Access-Control-Allow-Origin: *` (any page may load them).
 """
 
 from __future__ import annotations
@@ -61,21 +62,29 @@ def _weight(params: list[str]) -> float:
 
 def answer(request: web.Request, asset: Asset) -> web.Response:
     """`asset` as the request asks for it: 304 when unchanged, gzip when accepted."""
+    gzipped = _accepts_gzip(request)
+    etag = f'"{asset.etag}-gzip"' if gzipped else f'"{asset.etag}"'
     headers = {
-        "ETag": f'"{asset.etag}"',
+        "ETag": etag,
         "Cache-Control": CACHE_CONTROL,
         "Vary": "Accept-Encoding",
         "Access-Control-Allow-Origin": "*",
         "X-Content-Type-Options": "nosniff",
     }
-    if f'"{asset.etag}"' in request.headers.get("If-None-Match", ""):
+    if _matches(request.headers.get("If-None-Match", ""), etag):
         return web.Response(status=304, headers=headers)
-    body = asset.body
-    if _accepts_gzip(request):
-        body, headers["Content-Encoding"] = asset.gzipped, "gzip"
+    body = asset.gzipped if gzipped else asset.body
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
     return web.Response(
         body=body, headers=headers, content_type=asset.content_type, charset="utf-8"
     )
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    """Whether `If-None-Match` names this representation's ETag (weakly compared), or is `*`."""
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in tags or etag in tags
 
 
 def add_routes(app: web.Application) -> None:

@@ -1,6 +1,6 @@
 """The README's nginx lines in front of the real HelperChat: the visitor API, its WebSocket
 (upgrade headers, a read timeout past the idle time), the client address through a trusted proxy,
-and /metrics kept to loopback."""
+the widget gzipped with its ETag, and /metrics kept to loopback."""
 
 from __future__ import annotations
 
@@ -79,6 +79,12 @@ async def test_a_web_chat_runs_through_the_readme_nginx_websocket_included(
 
         async with http.get(f"{proxied}/metrics") as r:  # nginx allows loopback only
             assert r.status == 200 and "helperchat_chats_started_total" in await r.text()
+        gzip = {"Accept-Encoding": "gzip"}
+        async with http.get(f"{proxied}/widget.js", headers=gzip, auto_decompress=False) as r:
+            assert (r.status, r.headers["Content-Encoding"]) == (200, "gzip")
+            etag = r.headers["ETag"]
+        async with http.get(f"{proxied}/widget.js", headers={"If-None-Match": etag, **gzip}) as r:
+            assert r.status == 304
         async with http.get(f"{proxied}/healthz") as r:
             assert (r.status, await r.json()) == (200, {"xmpp": "up", "database": "up"})
 

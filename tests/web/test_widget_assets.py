@@ -31,8 +31,14 @@ async def test_an_asset_is_served_with_etag_cache_and_cors(name: str, content_ty
         etag = r.headers["ETag"]
         assert etag.startswith('"') and len(etag) > 10
 
-        r = await client.get(f"/{name}", headers={"If-None-Match": etag})
+        plain = {"Accept-Encoding": "identity"}
+        r = await client.get(f"/{name}", headers={"If-None-Match": etag, **plain})
         assert r.status == 304 and await r.read() == b"" and r.headers["ETag"] == etag
+        for matching in (f"W/{etag}", f'"other", {etag}', "*"):
+            r = await client.get(f"/{name}", headers={"If-None-Match": matching, **plain})
+            assert r.status == 304, matching
+        r = await client.get(f"/{name}", headers={"If-None-Match": '"other"', **plain})
+        assert r.status == 200
 
 
 async def test_gzip_when_the_client_accepts_it() -> None:
@@ -47,7 +53,18 @@ async def test_gzip_when_the_client_accepts_it() -> None:
         )
         assert "Content-Encoding" not in plain.headers
         assert await plain.read() == shipped("widget.js")
-        assert plain.headers["ETag"] == r.headers["ETag"]
+        assert plain.headers["ETag"] != r.headers["ETag"]  # two representations, two tags
+        again = await client.get(
+            "/widget.js",
+            headers={"Accept-Encoding": "gzip", "If-None-Match": r.headers["ETag"]},
+            auto_decompress=False,
+        )
+        assert again.status == 304 and again.headers["ETag"] == r.headers["ETag"]
+        other = await client.get(
+            "/widget.js",
+            headers={"Accept-Encoding": "identity", "If-None-Match": r.headers["ETag"]},
+        )
+        assert other.status == 200  # the gzip copy's tag does not stand for the plain one
 
 
 def test_the_widget_uses_a_shadow_root_and_never_inner_html() -> None:
