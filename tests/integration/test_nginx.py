@@ -71,6 +71,8 @@ async def test_a_web_chat_runs_through_the_readme_nginx_websocket_included(
             await ws.send_json({"type": "hello", "token": started["token"], "after": 0})
             first = json.loads((await ws.receive(timeout=10)).data)
             assert (first["type"], first["text"]) == ("message", "hello through nginx")
+            assigned = json.loads((await ws.receive(timeout=10)).data)
+            assert (assigned["type"], assigned["name"]) == ("operator", "Alice")
             alice.send(desk.chat_jid(1), "answered through nginx")
             answer = json.loads((await ws.receive(timeout=10)).data)
             assert (answer["from"], answer["text"]) == ("operator", "answered through nginx")
