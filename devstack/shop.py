@@ -16,6 +16,7 @@ _PAGE = """\
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>{name}</title>
 <style>
   body {{ margin: 0; font: 16px/1.5 Georgia, serif; color: #2b2b2b; background: #faf7f2; }}
