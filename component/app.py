@@ -158,9 +158,9 @@ class Application:
         archive = ArchiveRepository(db)
         public_url = self.config.http.public_url
 
-        async def archived(key: ChatKey, limit: int) -> ChatHistory:
+        async def archived(key: ChatKey, limit: int, after: int | None) -> ChatHistory:
             await writer.flush()
-            return await archive.web_history(*key, limit)
+            return await archive.web_history(*key, limit, after)
 
         self.web_visitors.attach(desk, archived, public_url)
         return VisitorApi(desk, self.web_visitors, WebChatRepository(db), writer.flush)

@@ -4,8 +4,10 @@ Kept events (`message`, `queue`, `operator`, `closed`) carry the archive's seq o
 they show (`event_of` maps one), so a log can be rebuilt from the archive (`events_of` a
 ChatHistory) and equals the one built live; live events (`typing`, `receipt`) carry the latest
 kept seq and are never stored (only waiters already there see them). A log built from live events
-alone (after a restart) is incomplete until rebuilt once (`restore`). Bounded: a cap per chat, and
-the logs of closed chats are dropped after a grace period. Pure: no asyncio, no clock.
+alone (after a restart) is incomplete until rebuilt once (`restore`). Bounded: a cap per chat (the
+oldest go; the log remembers up to which seq it may lack events, `missing_to`, so a reader from
+before that is answered from the chat's history in pages, `first_events`), and the logs of closed
+chats are dropped after a grace period. Pure: no asyncio, no clock.
 """
 
 from __future__ import annotations
@@ -63,17 +65,29 @@ def event_of(message: Message, operator_name: OperatorName, avatar: str | None) 
 
 @dataclass(frozen=True, slots=True)
 class ChatHistory:
-    """What the archive holds of a chat for its web visitor: the newest messages shown to them
-    (seq order), the seq of its last message of all, and when it ended (None while open)."""
+    """What the archive holds of a chat for its web visitor: messages shown to them (seq order;
+    the newest ones, or the first ones after a seq), the seq of its last message of all, and when
+    it ended (None while open)."""
 
     shown: Sequence[Message]
     last_seq: int
     closed_at: float | None = None
 
     @classmethod
-    def of_open(cls, transcript: Iterable[Message], last_seq: int, cap: int) -> ChatHistory:
-        """An open chat's history from its transcript in memory."""
-        return cls([m for m in transcript if shown_on_web(m)][-cap:], last_seq)
+    def of_open(
+        cls, transcript: Iterable[Message], last_seq: int, limit: int, after: int | None = None
+    ) -> ChatHistory:
+        """An open chat's history from its transcript in memory (which holds all of it): the
+        newest `limit` shown messages, or with `after` the first `limit` after that seq."""
+        shown = [m for m in transcript if shown_on_web(m)]
+        if after is None:
+            return cls(shown[-limit:], last_seq)
+        return cls([m for m in shown if m.seq > after][:limit], last_seq)
+
+    def missing_to(self, limit: int) -> int:
+        """The highest seq of a shown message a read of the newest `limit` may have left out:
+        below its oldest when the limit cut it, else none (0)."""
+        return self.shown[0].seq - 1 if self.shown and len(self.shown) >= limit else 0
 
 
 def events_of(history: ChatHistory, operator_name: OperatorName, avatar: str | None) -> list[Event]:
@@ -84,23 +98,36 @@ def events_of(history: ChatHistory, operator_name: OperatorName, avatar: str | N
     return events
 
 
+def first_events(
+    page: ChatHistory, operator_name: OperatorName, avatar: str | None, limit: int
+) -> list[Event]:
+    """A page of kept events from the first `limit` shown messages after a seq: `closed` only
+    once no shown message is left out (the reader asks again after the last seq it got)."""
+    return events_of(page, operator_name, avatar)[:limit]
+
+
 @dataclass(slots=True)
 class ChatLog:
     events: list[Event] = field(default_factory=list)
     last_seq: int = 0
     closed_at: float | None = None
     complete: bool = False  # rebuilt from the chat's history once: nothing before is missing
+    missing_to: int = 0  # the highest seq it may lack (the cap dropped it, or the rebuild's limit)
 
     def after(self, seq: int) -> list[Event]:
         return [e for e in self.events if e.seq > seq]
+
+    def holds(self, after: int) -> bool:
+        """True when every kept event after the seq `after` is in the log."""
+        return after >= self.missing_to
 
 
 class ChatEvents:
     """The logs of web chats, by (site_id, number)."""
 
-    def __init__(self, cap: int = MAX_EVENTS_PER_CHAT, grace: float = CLOSED_GRACE_SECONDS):
+    def __init__(self, cap: int | None = None, grace: float = CLOSED_GRACE_SECONDS):
         self._logs: dict[ChatKey, ChatLog] = {}
-        self._cap = cap
+        self.cap = MAX_EVENTS_PER_CHAT if cap is None else cap
         self._grace = grace
 
     def log(self, key: ChatKey) -> ChatLog | None:
@@ -118,18 +145,23 @@ class ChatEvents:
         self._merge(self.open(key), [event])
         return event
 
-    def restore(self, key: ChatKey, rebuilt: Iterable[Event]) -> ChatLog:
+    def restore(self, key: ChatKey, rebuilt: Iterable[Event], missing_to: int = 0) -> ChatLog:
         """Merge the events rebuilt from the chat's history into its log (live ones that came
-        meanwhile stay, none twice); the log is complete from now on."""
+        meanwhile stay, none twice); the log is complete from now on, but for what the history
+        read left out (up to the seq `missing_to`)."""
         log = self.open(key)
         self._merge(log, rebuilt)
         log.complete = True
+        log.missing_to = max(log.missing_to, missing_to)
         return log
 
     def _merge(self, log: ChatLog, events: Iterable[Event]) -> None:
         by_seq = {e.seq: e for e in log.events}
         by_seq.update((e.seq, e) for e in events)
-        log.events = sorted(by_seq.values(), key=lambda e: e.seq)[-self._cap :]
+        merged = sorted(by_seq.values(), key=lambda e: e.seq)
+        if len(merged) > self.cap:
+            log.missing_to = max(log.missing_to, merged[-self.cap - 1].seq)
+        log.events = merged[-self.cap :]
         for event in log.events:
             log.last_seq = max(log.last_seq, event.seq)
             if event.type == "closed":

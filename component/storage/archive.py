@@ -98,16 +98,28 @@ class ArchiveRepository:
         )
         return [_message(row) for row in rows]
 
-    async def web_history(self, site_id: int, number: int, limit: int) -> ChatHistory:
-        """The newest `limit` messages of a chat its web visitor was shown, the seq of its last
-        message of all, and when it ended (SPEC §7.1: a web chat's log rebuilt)."""
+    async def web_history(
+        self, site_id: int, number: int, limit: int, after: int | None = None
+    ) -> ChatHistory:
+        """The newest `limit` messages of a chat its web visitor was shown (with `after`, the
+        first `limit` after that seq), the seq of its last message of all, and when it ended
+        (SPEC §7.1: a web chat's log rebuilt, or read in pages from before what it holds)."""
         key = (site_id, number)
         shown = tuple(notice.value for notice in SHOWN_NOTICES)
-        rows = await self._db.fetch_all(
+        of_chat = (
             f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE site_id = %s AND chat_number = %s"
-            " AND (sender <> %s OR notice IN (%s, %s, %s)) ORDER BY seq DESC LIMIT %s",
-            (*key, Sender.SYSTEM.value, *shown, limit),
+            " AND (sender <> %s OR notice IN (%s, %s, %s))"
         )
+        of_key = (*key, Sender.SYSTEM.value, *shown)
+        if after is None:
+            newest = await self._db.fetch_all(
+                f"{of_chat} ORDER BY seq DESC LIMIT %s", (*of_key, limit)
+            )
+            rows = list(reversed(newest))
+        else:
+            rows = await self._db.fetch_all(
+                f"{of_chat} AND seq > %s ORDER BY seq LIMIT %s", (*of_key, after, limit)
+            )
         ends = await self._db.fetch_all(
             "SELECT c.closed_at, (SELECT COALESCE(MAX(m.seq), 0) FROM messages m"
             " WHERE m.site_id = c.site_id AND m.chat_number = c.number)"
@@ -115,7 +127,7 @@ class ArchiveRepository:
             key,
         )
         closed_at, last_seq = (from_db_time(ends[0][0]), int(ends[0][1])) if ends else (None, 0)
-        return ChatHistory([_message(row) for row in reversed(rows)], last_seq, closed_at)
+        return ChatHistory([_message(row) for row in rows], last_seq, closed_at)
 
 
 async def _apply_operator_update(cursor: Any, update: OperatorUpdate) -> None:

@@ -6,8 +6,9 @@ token comes in the first frame, `{"type": "hello", "token", "after"}`, within HE
 checked as the HTTP endpoints check it (VisitorApi.authorize). Then the server sends every kept
 event after `after`, in seq order, then the live ones as they come (a Subscription of WebVisitors;
 the kept log, rebuilt once from the chat's history after a restart, is the source of truth, read
-after the last seq sent, so nothing is sent twice and nothing is missed). After `closed` the
-server closes the socket.
+after the last seq sent, so nothing is sent twice and nothing is missed; what the capped log no
+longer holds comes from the chat's history in pages first, WebVisitors.events_after, while the
+subscription keeps the wake-ups that come meanwhile). After `closed` the server closes the socket.
 
 Client frames after the hello, each counted per address as an HTTP request is, checked as the
 HTTP bodies are and passed to the same steps:
@@ -83,12 +84,15 @@ async def _session(
         raise _Close(FORBIDDEN if error.status == 403 else UNAUTHORIZED, error.message) from None
     key = (site.id, number)
     if entry is None:  # closed already: what is left to see, from its log or the archive
-        for event in (await api.visitors.history(site, key)).after(hello.after):
-            await ws.send_json(event.to_json())
+        sent = hello.after
+        while events := await api.visitors.events_after(site, key, sent):
+            for event in events:
+                await ws.send_json(event.to_json())
+            sent = events[-1].seq
         raise _Close(CHAT_CLOSED, "the chat is closed")
     with api.visitors.subscribe(key, QUEUE_LIMIT) as subscription:
         await api.visitors.history(site, key)  # rebuilt once (after a restart) before sending
-        sender = asyncio.create_task(_send_events(ws, api, key, hello.after, subscription))
+        sender = asyncio.create_task(_send_events(ws, api, site, key, hello.after, subscription))
         reader = asyncio.create_task(_read_frames(request, ws, api, site, number))
         try:  # the first to end (socket gone, chat closed, a failure) ends the other
             await asyncio.wait((sender, reader), return_when=asyncio.FIRST_COMPLETED)
@@ -115,18 +119,28 @@ async def _hello(ws: web.WebSocketResponse) -> check.Hello:
 
 
 async def _send_events(
-    ws: web.WebSocketResponse, api: VisitorApi, key: ChatKey, after: int, sub: Subscription
+    ws: web.WebSocketResponse,
+    api: VisitorApi,
+    site: Site,
+    key: ChatKey,
+    after: int,
+    sub: Subscription,
 ) -> None:
-    """Kept events after the last seq sent whenever the log changed, live ones between."""
+    """Kept events after the last seq sent whenever the log changed, live ones between; pages of
+    the chat's history one after another while the log lacks what follows the last seq sent."""
     sent = after
     live: Event | None = None
     while True:
-        for event in api.visitors.after(key, sent):
+        paged = not api.visitors.holds(key, sent)  # the log lacks some: a page of the history
+        events = await api.visitors.events_after(site, key, sent)
+        for event in events:
             await ws.send_json(event.to_json())
             sent = event.seq
             if event.type == "closed":
                 await ws.close(code=CHAT_CLOSED, message=b"the chat is closed")
                 return
+        if paged and events:
+            continue  # what follows the page, before waiting for anything new
         if live is not None:
             await ws.send_json(live.to_json())
         live = await sub.queue.get()

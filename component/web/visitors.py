@@ -5,6 +5,11 @@ A chat's log is rebuilt once, on its first read (`history`), from the history of
 desk's transcript while the chat is open (synchronous, so nothing can come between), else the
 archive (its writer flushed first). Events that arrived before (after a restart, the log holds
 only those) merge with the rebuilt ones by seq, so none is lost or kept twice.
+
+A log holds at most its cap of events. A reader asking for events after a seq the log may lack
+(older than what it kept) is answered from the same history instead, a page of at most the cap
+(`events_after`); it asks again after the last seq it got, so it misses nothing and gets nothing
+twice, and the log does not grow.
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 
 from component.chat_events import (
-    MAX_EVENTS_PER_CHAT,
     ChatEvents,
     ChatHistory,
     ChatKey,
@@ -22,13 +26,15 @@ from component.chat_events import (
     Event,
     event_of,
     events_of,
+    first_events,
 )
 from component.desk.helpdesk import HelpDesk
 from component.models import NO_RECEIPTS, Chat, Message, Receipt, Site, Typing
 
-OpenHistory = Callable[[ChatKey, int], ChatHistory | None]
-"""The newest (at most the limit) shown messages of a chat open in the desk; None if not open."""
-ArchivedHistory = Callable[[ChatKey, int], Awaitable[ChatHistory]]
+OpenHistory = Callable[[ChatKey, int, int | None], ChatHistory | None]
+"""Shown messages of a chat open in the desk, (key, limit, after): the newest `limit`, or with a
+seq `after` the first `limit` after it; None if not open."""
+ArchivedHistory = Callable[[ChatKey, int, int | None], Awaitable[ChatHistory]]
 """The same from the archive, everything the desk recorded included."""
 OperatorName = Callable[[Site, str], str]
 AvatarUrl = Callable[[Site], str | None]
@@ -63,7 +69,7 @@ class WebVisitors:
         # set once the desk and the archive exist:
         self.operator_name: OperatorName = lambda site, jid: ""
         self.avatar_url: AvatarUrl = lambda site: None
-        self.open_history: OpenHistory = lambda key, limit: None
+        self.open_history: OpenHistory = lambda key, limit, after: None
         self.archived_history: ArchivedHistory = _nothing_archived
 
     def attach(self, desk: HelpDesk, archived: ArchivedHistory, public_url: str | None) -> None:
@@ -74,11 +80,11 @@ class WebVisitors:
             operator = desk.directory.operator(site.id, jid)
             return operator.name if operator is not None else ""
 
-        def open_history(key: ChatKey, limit: int) -> ChatHistory | None:
+        def open_history(key: ChatKey, limit: int, after: int | None) -> ChatHistory | None:
             entry = desk.chats.get(*key)
             if entry is None:
                 return None
-            return ChatHistory.of_open(entry.transcript, entry.next_seq - 1, limit)
+            return ChatHistory.of_open(entry.transcript, entry.next_seq - 1, limit, after)
 
         self.operator_name = operator_name
         self.avatar_url = lambda site: site_avatar_url(public_url, site)
@@ -125,21 +131,43 @@ class WebVisitors:
         log = self.events.log(key)
         if log is not None and log.complete:
             return log
-        names, avatar = self._names(site), self.avatar_url(site)
-        history = self.open_history(key, MAX_EVENTS_PER_CHAT)
+        names, avatar, cap = self._names(site), self.avatar_url(site), self.events.cap
+        history = self.open_history(key, cap, None)
         if history is not None:  # no await: nothing can come in between
-            return self.events.restore(key, events_of(history, names, avatar))
-        history = await self.archived_history(key, MAX_EVENTS_PER_CHAT)
+            rebuilt = events_of(history, names, avatar)
+            return self.events.restore(key, rebuilt, history.missing_to(cap))
+        history = await self.archived_history(key, cap, None)
         rebuilt = events_of(history, names, avatar)
         if self.events.log(key) is not None:  # it closed after a restart: keep it till expiry
-            return self.events.restore(key, rebuilt)
+            return self.events.restore(key, rebuilt, history.missing_to(cap))
         last = rebuilt[-1].seq if rebuilt else 0
-        return ChatLog(rebuilt, last, history.closed_at, complete=True)
+        missing_to = history.missing_to(cap)
+        return ChatLog(rebuilt, last, history.closed_at, complete=True, missing_to=missing_to)
+
+    async def events_after(self, site: Site, key: ChatKey, after: int) -> list[Event]:
+        """Kept events after the seq `after`, in seq order: all of them from the log when it
+        holds them, else the first page (at most the cap) from the chat's history."""
+        return await self._from(await self.history(site, key), site, key, after)
+
+    def holds(self, key: ChatKey, after: int) -> bool:
+        """True unless the chat's log may lack kept events after `after` (read them in pages)."""
+        log = self.events.log(key)
+        return log is None or log.holds(after)
+
+    async def _from(self, log: ChatLog, site: Site, key: ChatKey, after: int) -> list[Event]:
+        if log.holds(after):
+            return log.after(after)
+        names, avatar, cap = self._names(site), self.avatar_url(site), self.events.cap
+        page = self.open_history(key, cap, after)
+        if page is None:  # closed: the archive has every message (its writer flushed first)
+            page = await self.archived_history(key, cap, after)
+        return first_events(page, names, avatar, cap)
 
     async def wait(self, site: Site, key: ChatKey, after: int, timeout: float) -> list[Event]:
-        """Kept events after `after`; when none, waits up to `timeout` for the next event."""
+        """Kept events after `after` (`events_after`); when none, waits up to `timeout` for the
+        next event."""
         log = await self.history(site, key)
-        found = log.after(after)
+        found = await self._from(log, site, key, after)
         if found or timeout <= 0 or log.closed_at is not None:
             return found
         waiter: asyncio.Future[Event | None] = asyncio.get_running_loop().create_future()
@@ -150,7 +178,7 @@ class WebVisitors:
             return []
         finally:
             self._forget(key, waiter)
-        return self._after(key, after) or ([live] if live is not None else [])
+        return await self.events_after(site, key, after) or ([live] if live is not None else [])
 
     @contextmanager
     def subscribe(self, key: ChatKey, limit: int = SUBSCRIPTION_LIMIT) -> Iterator[Subscription]:
@@ -169,14 +197,6 @@ class WebVisitors:
     def subscribed_chats(self) -> int:
         """How many chats have an open subscription (for tests: none stays behind)."""
         return len(self._subscribers)
-
-    def after(self, key: ChatKey, after: int) -> list[Event]:
-        """Kept events of the chat after `after`, in seq order (none when it has no log)."""
-        return self._after(key, after)
-
-    def _after(self, key: ChatKey, after: int) -> list[Event]:
-        log = self.events.log(key)
-        return [] if log is None else log.after(after)
 
     def _keep(self, site: Site, message: Message) -> None:
         event = event_of(message, self._names(site), self.avatar_url(site))
@@ -215,7 +235,7 @@ def site_avatar_url(public_url: str | None, site: Site) -> str | None:
     return f"{public_url}/api/v1/sites/{site.slug}/avatar"
 
 
-async def _nothing_archived(key: ChatKey, limit: int) -> ChatHistory:
+async def _nothing_archived(key: ChatKey, limit: int, after: int | None) -> ChatHistory:
     return ChatHistory((), 0)
 
 

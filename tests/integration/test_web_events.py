@@ -11,8 +11,10 @@ from typing import Any
 
 import aiohttp
 
+from component import chat_events
 from component.admin import web_changes
-from component.models import Tier
+from component.models import Tier, VisitorKind
+from component.web.visitors import WebVisitors
 from tests.integration.clients import Client
 from tests.integration.helpdesk_fixtures import Desk
 from tests.integration.test_http import url
@@ -282,3 +284,53 @@ async def test_the_operators_receipts_reach_the_web_visitor(desk: Desk) -> None:
     assert (read["of"], read["state"], read["seq"]) == (own["seq"], "read", own["seq"])
     assert (first_read["of"], first_read["state"]) == (1, "read")
     assert await events(desk, chat, token, own["seq"]) == []  # receipts are live only
+
+
+async def every_page(desk: Desk, chat: str, token: str, after: int, cap: int) -> list[Any]:
+    """Every event after `after` by long poll, asking after the last seq got till none come;
+    no answer holds more than `cap`."""
+    got: list[Any] = []
+    while found := await events(desk, chat, token, after):
+        assert len(found) <= cap
+        got += found
+        after = found[-1]["seq"]
+    return got
+
+
+async def test_a_widget_resuming_from_before_the_capped_log_gets_the_rest_from_the_archive(
+    desk: Desk, monkeypatch: Any
+) -> None:
+    cap = 4
+    monkeypatch.setattr(chat_events, "MAX_EVENTS_PER_CHAT", cap)
+    alice_jid, alice = await alice_online(desk)
+    chat, token = await start_chat(desk)
+    await alice.expect_from(desk.chat_jid(1), "hello")
+    for n in range(8):
+        alice.send(desk.chat_jid(1), f"answer {n}")
+    await desk.wait_for(lambda: len(desk.service.chats.get(1, 1).transcript) == 10)  # type: ignore[union-attr]
+    said = [("message", f"answer {n}") for n in range(8)]
+    opened = await every_page(desk, chat, token, 0, cap)  # open: from the desk's transcript
+    assert kinds(opened) == [("message", "hello"), ("operator", "Alice"), *said]
+
+    alice.send(desk.chat_jid(1), "/close")
+    await desk.wait_for(lambda: desk.service.chats.get(1, 1) is None)
+    closed = await every_page(desk, chat, token, 0, cap)  # closed: from the archive
+    assert closed[: len(opened)] == opened
+    assert kinds(closed[len(opened) :]) == [
+        ("message", "The operator closed the chat. Write again any time to start a new one."),
+        ("closed", None),
+    ]
+    seqs = [e["seq"] for e in closed]
+    assert seqs == sorted(set(seqs))
+    assert await every_page(desk, chat, token, seqs[2], cap) == closed[3:]
+
+    await desk.stop_component()  # its log is gone: rebuilt from the archive's newest, capped
+    await desk.start_component()
+    await wait_online(desk, alice_jid)
+    assert await every_page(desk, chat, token, 0, cap) == closed
+    async with live(desk, chat, token, seqs[1]) as ws:
+        assert [await next_event(ws) for _ in closed[2:]] == closed[2:]
+        message = await ws.receive(10)
+        assert message.type is aiohttp.WSMsgType.CLOSE
+    log = desk.service.state.visitors[VisitorKind.WEB]
+    assert isinstance(log, WebVisitors) and log.events.log((1, 1)) is None  # nothing kept

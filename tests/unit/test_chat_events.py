@@ -144,7 +144,7 @@ def test_an_open_chats_history_is_its_shown_messages_newest_cap() -> None:
         said(3, Sender.SYSTEM, "closed by", Notice.NONE),
         said(4, Sender.OPERATOR, "hello"),
     ]
-    history = ChatHistory.of_open(transcript, 4, cap=2)
+    history = ChatHistory.of_open(transcript, 4, limit=2)
     assert [m.seq for m in history.shown] == [2, 4] and history.closed_at is None
 
 
@@ -166,3 +166,14 @@ def test_a_log_built_from_live_events_alone_is_not_complete() -> None:
     events.keep(KEY, 9, "message", 1.0, text="after a restart")
     log = events.log(KEY)
     assert log is not None and not log.complete
+
+
+def test_the_cap_remembers_up_to_which_seq_the_log_lacks_events() -> None:
+    events = ChatEvents(cap=2)
+    for seq in (1, 3, 4):
+        events.keep((1, 1), seq, "message", 0.0)
+    log = events.log((1, 1))
+    assert log is not None and [e.seq for e in log.events] == [3, 4]
+    assert log.missing_to == 1 and not log.holds(0) and log.holds(1)
+    rebuilt = events.restore((1, 2), [Event(7, "message", 0.0)], missing_to=6)
+    assert rebuilt.missing_to == 6 and not rebuilt.holds(5)

@@ -103,7 +103,7 @@ async def test_the_archive_gives_an_open_chat_the_same_events_as_the_desks_trans
     world, visitors = await a_busy_afternoon()
     from_archive = WebVisitors(world.world.clock)
     from_archive.attach(world.world.desk, world.store.web_history, PUBLIC_URL)
-    from_archive.open_history = lambda key, limit: None  # as if the chat were not in memory
+    from_archive.open_history = lambda key, limit, after: None  # as if the chat were not in memory
     live = visitors.events.log((1, 2))
     assert live is not None
     rebuilt = await from_archive.history(acme_of(world), (1, 2))
@@ -130,10 +130,10 @@ async def test_two_readers_rebuilding_at_once_keep_each_event_once() -> None:
     gate = asyncio.Event()
     calls: list[ChatKey] = []
 
-    async def slow_archive(key: ChatKey, limit: int) -> ChatHistory:
+    async def slow_archive(key: ChatKey, limit: int, after: int | None) -> ChatHistory:
         calls.append(key)
         await gate.wait()
-        return await world.store.web_history(key, limit)
+        return await world.store.web_history(key, limit, after)
 
     fresh = WebVisitors(world.world.clock)
     fresh.attach(world.world.desk, slow_archive, PUBLIC_URL)

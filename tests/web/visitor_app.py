@@ -52,12 +52,14 @@ class FakeWebChatStore:
                 card = dataclasses.replace(chat.card, page=page, page_title=title)
                 self.chats[index] = dataclasses.replace(chat, card=card)
 
-    async def web_history(self, key: ChatKey, limit: int) -> ChatHistory:
+    async def web_history(self, key: ChatKey, limit: int, after: int | None) -> ChatHistory:
         rows = [c for c in self.archive.chats if (c.site_id, c.number) == key]
         messages = [m for m in self.archive.messages if (m.site_id, m.chat_number) == key]
         last_seq = max((m.seq for m in messages), default=0)
         closed_at = rows[-1].closed_at if rows else None
-        return ChatHistory([m for m in messages if shown_on_web(m)][-limit:], last_seq, closed_at)
+        shown = [m for m in messages if shown_on_web(m)]
+        page = shown[-limit:] if after is None else [m for m in shown if m.seq > after][:limit]
+        return ChatHistory(page, last_seq, closed_at)
 
 
 @dataclass
