@@ -17,7 +17,7 @@ second, so they never refuse. RLIMIT_NOFILE is raised to its hard limit (both pr
 descriptor per socket). HELPERCHAT_BENCH_PROFILE=FILE runs the HelperChat of the throughput part
 under cProfile.
 
-    python bench/web.py [--quick] [--chats 20] [--messages 150] [--rounds 3] [--widgets 10000]
+    python bench/web.py [--quick] [--chats 20] [--messages 250] [--rounds 5] [--widgets 10000]
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -47,6 +47,8 @@ from devstack import Ejabberd, MariaDB
 from devstack.ports import free_port
 from tests.integration.clients import Client
 
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = os.environ.get("HELPERCHAT_BENCH_PROFILE", "")
 SITE, WIDGET_SITE = "acme", "widgets"
@@ -176,14 +178,15 @@ class WebChat:
     token: str
 
 
-async def gather_limited(jobs: list[Callable[[], Awaitable[Any]]], parallel: int) -> list[Any]:
+async def each(job: Callable[[_T], Awaitable[_R]], items: list[_T], parallel: int) -> list[_R]:
+    """`job` on every item, at most `parallel` at once; the results in order."""
     gate = asyncio.Semaphore(parallel)
 
-    async def run(job: Callable[[], Awaitable[Any]]) -> Any:
+    async def run(item: _T) -> _R:
         async with gate:
-            return await job()
+            return await job(item)
 
-    return await asyncio.gather(*(run(job) for job in jobs))
+    return await asyncio.gather(*(run(item) for item in items))
 
 
 async def start_chats(
@@ -197,7 +200,7 @@ async def start_chats(
             body = await answer.json()
             return WebChat(body["chat"], body["token"])
 
-    return await gather_limited([lambda t=text: start(t) for text in texts], PARALLEL)
+    return await each(start, texts, PARALLEL)
 
 
 async def close_chats(session: aiohttp.ClientSession, http: str, chats: list[WebChat]) -> None:
@@ -206,7 +209,7 @@ async def close_chats(session: aiohttp.ClientSession, http: str, chats: list[Web
         async with session.post(f"{http}/api/v1/chats/{chat.chat}/close", headers=headers):
             pass
 
-    await gather_limited([lambda c=chat: close(c) for chat in chats], PARALLEL)
+    await each(close, chats, PARALLEL)
 
 
 class Widget:
@@ -356,9 +359,7 @@ async def idle_widgets(stack: Stack, count: int) -> dict[str, float]:
             with_chats = rss_kb(process.pid)
             widgets = [Widget(chat) for chat in started]
             begin = time.perf_counter()
-            await gather_limited(
-                [lambda w=w: w.open(sockets, stack.http) for w in widgets], PARALLEL
-            )
+            await each(lambda w: w.open(sockets, stack.http), widgets, PARALLEL)
             sockets_seconds = time.perf_counter() - begin
             await asyncio.sleep(1)
             with_sockets = rss_kb(process.pid)
@@ -373,7 +374,7 @@ async def idle_widgets(stack: Stack, count: int) -> dict[str, float]:
                 raise RuntimeError(f"{_operator_messages[0]} of {count} operator messages arrived")
             delivery = _operator_messages[1] - first_sent
             after_delivery = rss_kb(process.pid)
-            await gather_limited([lambda w=w: w.close() for w in widgets], 1000)
+            await each(Widget.close, widgets, 1000)
     finally:
         await operator.stop()
         stop(process)
@@ -432,27 +433,26 @@ def report(
     memory: dict[str, float],
 ) -> None:
     web, xmpp = statistics.median(rates["web"]), statistics.median(rates["xmpp"])
+    mb = {name: memory[name] / 1024 for name in ("before", "with_chats", "with_sockets")}
     per_chat = (memory["with_chats"] - memory["before"]) / widgets
     per_socket = (memory["with_sockets"] - memory["with_chats"]) / widgets
-    print(f"throughput: {chats} chats x {messages} messages, {rounds} rounds (median shown)")
-    print(f"  web visitors (WebSocket):  {web:8.0f} msg/s  {fmt(rates['web'])}")
-    print(f"  XMPP visitors:             {xmpp:8.0f} msg/s  {fmt(rates['xmpp'])}")
-    print(
-        f"  ratio web / XMPP:          {web / xmpp:8.2f}   (goals: >= {RATIO_GOAL}, web >= {RATE_GOAL:.0f} msg/s)"
-    )
-    print(f"idle widgets: {widgets} (RLIMIT_NOFILE {files}), HelperChat RSS in its own process")
-    print(
-        f"  RSS before / with chats / with sockets: {memory['before'] / 1024:.1f} / {memory['with_chats'] / 1024:.1f} / {memory['with_sockets'] / 1024:.1f} MB"
-    )
-    print(
-        f"  per chat (no socket):      {per_chat:8.1f} KB   ({memory['chats_seconds']:.1f} s to start them)"
-    )
-    print(
-        f"  per open WebSocket:        {per_socket:8.1f} KB   ({memory['sockets_seconds']:.1f} s to open them; goal <= {KB_PER_WIDGET_GOAL:.0f} KB)"
-    )
-    print(
-        f"  one operator message to each: {memory['delivery']:6.2f} s from the first sent to the last received"
-    )
+    goals = f"goals: >= {RATIO_GOAL}, web >= {RATE_GOAL:.0f} msg/s"
+    lines = [
+        f"throughput: {chats} chats x {messages} messages, {rounds} rounds (median shown)",
+        f"  web visitors (WebSocket):  {web:8.0f} msg/s  {fmt(rates['web'])}",
+        f"  XMPP visitors:             {xmpp:8.0f} msg/s  {fmt(rates['xmpp'])}",
+        f"  ratio web / XMPP:          {web / xmpp:8.2f}   ({goals})",
+        f"idle widgets: {widgets}, RLIMIT_NOFILE {files}, RSS of HelperChat's own process",
+        f"  RSS before / with chats / with sockets (MB): {mb['before']:.1f} / "
+        f"{mb['with_chats']:.1f} / {mb['with_sockets']:.1f}",
+        f"  per chat (no socket):      {per_chat:8.1f} KB   "
+        f"({memory['chats_seconds']:.1f} s to start them)",
+        f"  per open WebSocket:        {per_socket:8.1f} KB   "
+        f"({memory['sockets_seconds']:.1f} s to open them; goal <= {KB_PER_WIDGET_GOAL:.0f} KB)",
+        f"  one operator message to each: {memory['delivery']:6.2f} s "
+        "from the first sent to the last received",
+    ]
+    print("\n".join(lines))
 
 
 def fmt(rates: list[float]) -> str:
@@ -469,7 +469,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int)
     parser.add_argument("--widgets", type=int)
     args = parser.parse_args()
-    sizes = (4, 25, 2, 200) if args.quick else (20, 150, 3, 10_000)
+    sizes = (4, 25, 2, 200) if args.quick else (20, 250, 5, 10_000)
     chats, messages, rounds, widgets = (
         given if given is not None else default
         for given, default in zip(
