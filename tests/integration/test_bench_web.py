@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 NUMBER = r"([0-9]+(?:\.[0-9]+)?)"
 REPORT = [
-    rf"^throughput: 4 chats x 25 messages, 2 rounds \(median shown\)$",
+    r"^throughput: 4 chats x 25 messages, 2 rounds \(median shown\)$",
     rf"^  web visitors \(WebSocket\): +{NUMBER} msg/s  \[{NUMBER}, {NUMBER}\]$",
     rf"^  XMPP visitors: +{NUMBER} msg/s  \[{NUMBER}, {NUMBER}\]$",
     rf"^  ratio web / XMPP: +{NUMBER} ",
