@@ -67,6 +67,8 @@ class Stack:
     config: Path
     http: str
     domain: str
+    deflate: bool = True
+    """The widgets offer permessage-deflate, as browsers do (aiohttp's default too)."""
 
 
 class Tally:
@@ -223,8 +225,9 @@ class Widget:
         self.greeted = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
 
-    async def open(self, session: aiohttp.ClientSession, http: str) -> None:
-        self.ws = await session.ws_connect(f"{http}/api/v1/chats/{self.chat.chat}/live")
+    async def open(self, session: aiohttp.ClientSession, stack: Stack) -> None:
+        url = f"{stack.http}/api/v1/chats/{self.chat.chat}/live"
+        self.ws = await session.ws_connect(url, compress=15 if stack.deflate else 0)
         await self.ws.send_str(json.dumps({"type": "hello", "token": self.chat.token, "after": 0}))
         self._reader = asyncio.create_task(self._read(self.ws))
         await asyncio.wait_for(self.greeted.wait(), TIMEOUT)  # the kept first message came back
@@ -266,7 +269,7 @@ async def web_round(stack: Stack, tally: Tally, tag: str, chats: int, messages: 
         started = await start_chats(session, stack.http, SITE, [f"{tag}-start"] * chats)
         await tally.wait(f"{tag}-start", chats)
         widgets = [Widget(chat) for chat in started]
-        await asyncio.gather(*(w.open(sockets, stack.http) for w in widgets))
+        await asyncio.gather(*(w.open(sockets, stack) for w in widgets))
         frames = [
             [json.dumps({"type": "message", "text": f"{tag} {n} {i}"}) for i in range(messages)]
             for n in range(chats)
@@ -345,7 +348,7 @@ async def idle_widgets(stack: Stack, count: int) -> dict[str, float]:
         async with http_session() as session, http_session(0) as sockets:
             warm = await start_chats(session, stack.http, WIDGET_SITE, ["warm-up"] * 5)
             warm_widgets = [Widget(chat) for chat in warm]
-            await asyncio.gather(*(w.open(sockets, stack.http) for w in warm_widgets))
+            await asyncio.gather(*(w.open(sockets, stack) for w in warm_widgets))
             await asyncio.gather(*(w.close() for w in warm_widgets))
             await close_chats(session, stack.http, warm)
             await tally.wait("warm-up", 5)
@@ -359,7 +362,7 @@ async def idle_widgets(stack: Stack, count: int) -> dict[str, float]:
             with_chats = rss_kb(process.pid)
             widgets = [Widget(chat) for chat in started]
             begin = time.perf_counter()
-            await each(lambda w: w.open(sockets, stack.http), widgets, PARALLEL)
+            await each(lambda w: w.open(sockets, stack), widgets, PARALLEL)
             sockets_seconds = time.perf_counter() - begin
             await asyncio.sleep(1)
             with_sockets = rss_kb(process.pid)
@@ -409,18 +412,19 @@ async def setup(base: Path) -> Stack:
     )
 
 
-async def bench(chats: int, messages: int, rounds: int, widgets: int) -> None:
+async def bench(chats: int, messages: int, rounds: int, widgets: int, deflate: bool) -> None:
     files = raise_file_limit()
     base = Path(tempfile.mkdtemp(prefix="helperchat-bench-web-"))
     base.chmod(0o755)
     stack = await setup(base)
+    stack.deflate = deflate
     try:
         rates = await throughput(stack, chats, messages, rounds)
         memory = await idle_widgets(stack, widgets)
     finally:
         stack.ejabberd.stop()
         stack.mariadb.stop()
-    report(chats, messages, rounds, widgets, files, rates, memory)
+    report(chats, messages, rounds, widgets, files, deflate, rates, memory)
 
 
 def report(
@@ -429,6 +433,7 @@ def report(
     rounds: int,
     widgets: int,
     files: int,
+    deflate: bool,
     rates: dict[str, list[float]],
     memory: dict[str, float],
 ) -> None:
@@ -442,7 +447,8 @@ def report(
         f"  web visitors (WebSocket):  {web:8.0f} msg/s  {fmt(rates['web'])}",
         f"  XMPP visitors:             {xmpp:8.0f} msg/s  {fmt(rates['xmpp'])}",
         f"  ratio web / XMPP:          {web / xmpp:8.2f}   ({goals})",
-        f"idle widgets: {widgets}, RLIMIT_NOFILE {files}, RSS of HelperChat's own process",
+        f"idle widgets: {widgets}, permessage-deflate {'on' if deflate else 'off'},"
+        f" RLIMIT_NOFILE {files}, RSS of HelperChat's own process",
         f"  RSS before / with chats / with sockets (MB): {mb['before']:.1f} / "
         f"{mb['with_chats']:.1f} / {mb['with_sockets']:.1f}",
         f"  per chat (no socket):      {per_chat:8.1f} KB   "
@@ -468,6 +474,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int)
     parser.add_argument("--rounds", type=int)
     parser.add_argument("--widgets", type=int)
+    parser.add_argument(
+        "--no-deflate", action="store_true", help="widgets do not offer permessage-deflate"
+    )
     args = parser.parse_args()
     sizes = (4, 25, 2, 200) if args.quick else (20, 250, 5, 10_000)
     chats, messages, rounds, widgets = (
@@ -476,7 +485,7 @@ def main() -> None:
             (args.chats, args.messages, args.rounds, args.widgets), sizes, strict=True
         )
     )
-    asyncio.run(bench(chats, messages, rounds, widgets))
+    asyncio.run(bench(chats, messages, rounds, widgets, not args.no_deflate))
 
 
 if __name__ == "__main__":
