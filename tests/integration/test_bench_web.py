@@ -19,7 +19,7 @@ REPORT = [
     rf"^  web visitors \(WebSocket\): +{NUMBER} msg/s  \[{NUMBER}, {NUMBER}\]$",
     rf"^  XMPP visitors: +{NUMBER} msg/s  \[{NUMBER}, {NUMBER}\]$",
     rf"^  ratio web / XMPP: +{NUMBER} ",
-    r"^idle widgets: 200, permessage-deflate on, RLIMIT_NOFILE [0-9]+,"
+    r"^idle widgets: 200 \(200 with permessage-deflate\), RLIMIT_NOFILE [0-9]+,"
     r" RSS of HelperChat's own process$",
     rf"^  RSS before / with chats / with sockets \(MB\): {NUMBER} / {NUMBER} / {NUMBER}$",
     rf"^  per chat \(no socket\): +-?{NUMBER} KB ",
