@@ -398,10 +398,8 @@ async def idle_widgets(stack: Stack, count: int) -> dict[str, float]:
 # --- the run ------------------------------------------------------------------------------------
 
 
-async def setup(base: Path) -> Stack:
-    ejabberd, mariadb = Ejabberd(), MariaDB()
-    ejabberd.start(base / "ejabberd")
-    mariadb.start(base / "mariadb")
+async def setup(base: Path, ejabberd: Ejabberd, mariadb: MariaDB) -> Stack:
+    """The sites, the operator and HelperChat's config and schema on the started servers."""
     ejabberd.register_user("operator", "pw", exist_ok=True)
     mariadb.create_database("bench", "bench", "benchpw")
     http_port = free_port()
@@ -419,14 +417,19 @@ async def bench(chats: int, messages: int, rounds: int, widgets: int, deflate: b
     files = raise_file_limit()
     base = Path(tempfile.mkdtemp(prefix="helperchat-bench-web-"))
     base.chmod(0o755)
-    stack = await setup(base)
-    stack.deflate = deflate
-    try:
-        rates = await throughput(stack, chats, messages, rounds)
-        memory = await idle_widgets(stack, widgets)
+    ejabberd, mariadb = Ejabberd(), MariaDB()
+    try:  # whatever fails, no server outlives the bench
+        ejabberd.start(base / "ejabberd")
+        try:
+            mariadb.start(base / "mariadb")
+            stack = await setup(base, ejabberd, mariadb)
+            stack.deflate = deflate
+            rates = await throughput(stack, chats, messages, rounds)
+            memory = await idle_widgets(stack, widgets)
+        finally:
+            mariadb.stop()
     finally:
-        stack.ejabberd.stop()
-        stack.mariadb.stop()
+        ejabberd.stop()
     report(chats, messages, rounds, widgets, files, rates, memory)
 
 
