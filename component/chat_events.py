@@ -8,6 +8,7 @@ closed chats are dropped after a grace period. Pure: no asyncio, no clock (`now`
 
 from __future__ import annotations
 
+from bisect import bisect_right, insort
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,7 +39,7 @@ class ChatLog:
     closed_at: float | None = None
 
     def after(self, seq: int) -> list[Event]:
-        return [e for e in self.events if e.seq > seq]
+        return self.events[bisect_right(self.events, seq, key=_seq) :]
 
 
 class ChatEvents:
@@ -59,7 +60,11 @@ class ChatEvents:
         """A kept event with its own seq (the archive's), in seq order; the cap drops the oldest."""
         log = self.open(key)
         event = Event(seq, kind, at, fields)
-        log.events = sorted([*log.events, event], key=lambda e: e.seq)[-self._cap :]
+        if not log.events or log.events[-1].seq <= seq:
+            log.events.append(event)  # the usual case: the newest seq
+        else:
+            insort(log.events, event, key=_seq)  # after any event of the same seq
+        del log.events[: -self._cap]
         log.last_seq = max(log.last_seq, seq)
         if kind == "closed":
             log.closed_at = at
@@ -87,3 +92,7 @@ class ChatEvents:
 
     def __len__(self) -> int:
         return len(self._logs)
+
+
+def _seq(event: Event) -> int:
+    return event.seq

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from component.chat_events import ChatEvents
 
 KEY = (1, 7)
@@ -61,3 +63,18 @@ def test_json_shape() -> None:
         "from": "operator",
         "text": "hi",
     }
+
+
+def test_events_kept_in_any_order_stay_in_seq_order_and_equal_seqs_in_arrival_order() -> None:
+    rng = random.Random(7)
+    events = ChatEvents(cap=40)
+    kept: list[tuple[int, int]] = []  # (seq, arrival) as a stable sort of everything would keep
+    for arrival in range(200):
+        seq = rng.randrange(60) if arrival % 3 else arrival  # mostly the newest, some late
+        events.keep(KEY, seq, "message", float(arrival), n=arrival)
+        kept = sorted([*kept, (seq, arrival)], key=lambda pair: pair[0])[-40:]
+        log = events.log(KEY)
+        assert log is not None
+        assert [(e.seq, e.fields["n"]) for e in log.events] == kept
+        after = rng.randrange(220)
+        assert [e.seq for e in log.after(after)] == [s for s, _ in kept if s > after]
