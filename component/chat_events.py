@@ -12,6 +12,7 @@ chats are dropped after a grace period. Pure: no asyncio, no clock.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -115,7 +116,7 @@ class ChatLog:
     missing_to: int = 0  # the highest seq it may lack (the cap dropped it, or the rebuild's limit)
 
     def after(self, seq: int) -> list[Event]:
-        return [e for e in self.events if e.seq > seq]
+        return self.events[bisect_right(self.events, seq, key=_seq) :]
 
     def holds(self, after: int) -> bool:
         """True when every kept event after the seq `after` is in the log."""
@@ -142,7 +143,17 @@ class ChatEvents:
 
     def add(self, key: ChatKey, event: Event) -> Event:
         """Keep `event`; one with the same seq is the same archived message, kept once."""
-        self._merge(self.open(key), [event])
+        log = self.open(key)
+        if log.events and log.events[-1].seq >= event.seq:
+            self._merge(log, [event])  # late or again: merged in its place
+            return event
+        log.events.append(event)  # the usual case, the newest seq: no sorting
+        if len(log.events) > self.cap:
+            log.missing_to = max(log.missing_to, log.events[-self.cap - 1].seq)
+            del log.events[: -self.cap]
+        log.last_seq = max(log.last_seq, event.seq)
+        if event.type == "closed":
+            log.closed_at = event.at
         return event
 
     def restore(self, key: ChatKey, rebuilt: Iterable[Event], missing_to: int = 0) -> ChatLog:
@@ -189,3 +200,7 @@ class ChatEvents:
 
     def __len__(self) -> int:
         return len(self._logs)
+
+
+def _seq(event: Event) -> int:
+    return event.seq

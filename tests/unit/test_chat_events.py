@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from component.chat_events import ChatEvents, ChatHistory, Event, event_of, events_of
 from component.models import Message, Notice, Sender
 
@@ -177,3 +179,22 @@ def test_the_cap_remembers_up_to_which_seq_the_log_lacks_events() -> None:
     assert log.missing_to == 1 and not log.holds(0) and log.holds(1)
     rebuilt = events.restore((1, 2), [Event(7, "message", 0.0)], missing_to=6)
     assert rebuilt.missing_to == 6 and not rebuilt.holds(5)
+
+
+def test_events_kept_in_any_order_stay_in_seq_order_once_each_within_the_cap() -> None:
+    rng = random.Random(7)
+    events = ChatEvents(cap=40)
+    seen: dict[int, int] = {}  # seq -> the arrival that holds it (a seq again replaces it)
+    for arrival in range(200):
+        seq = rng.randrange(60) if arrival % 3 else arrival  # mostly the newest, some late
+        events.keep(KEY, seq, "message", float(arrival), n=arrival)
+        seen[seq] = arrival
+        log = events.log(KEY)
+        assert log is not None
+        kept = sorted(seen.items())[-40:]
+        assert [(e.seq, e.fields["n"]) for e in log.events] == kept
+        after = rng.randrange(220)
+        assert [e.seq for e in log.after(after)] == [s for s, _ in kept if s > after]
+        for seq_dropped in [s for s in seen if s < kept[0][0]]:
+            del seen[seq_dropped]  # the cap dropped it: the log lacks it from now on
+            assert log.missing_to >= seq_dropped

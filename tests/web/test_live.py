@@ -93,6 +93,19 @@ async def test_hello_sends_the_chats_events_then_live_ones() -> None:
         await ws.close()
 
 
+async def test_an_offer_of_permessage_deflate_is_declined() -> None:
+    """Browsers offer it; accepted, its zlib state would be most of an open widget's memory."""
+    stack = online_stack()
+    async with running(stack) as client:
+        chat = await start(client, text="hi there")
+        ws = await client.ws_connect(path(chat["chat"]), compress=15)
+        assert ws.compress == 0  # the server's answer agreed to no extension
+        await ws.send_json({"type": "hello", "token": chat["token"], "after": 0})
+        first = await receive(ws)
+        assert (first["type"], first["text"]) == ("message", "hi there")
+        await ws.close()
+
+
 async def test_resuming_with_after_sends_only_later_events_and_nothing_twice() -> None:
     stack = online_stack()
     async with running(stack) as client:
