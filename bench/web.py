@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import resource
@@ -43,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiohttp
 
+from component.config import RateLimitsConfig
 from devstack import Ejabberd, MariaDB
 from devstack.ports import free_port
 from tests.integration.clients import Client
@@ -54,6 +56,7 @@ PROFILE = os.environ.get("HELPERCHAT_BENCH_PROFILE", "")
 SITE, WIDGET_SITE = "acme", "widgets"
 OPERATOR = "operator@localhost"
 UNLIMITED = "{count: 1000000, per_seconds: 1}"
+RATE_LIMITS = [f.name for f in dataclasses.fields(RateLimitsConfig) if f.type == "RateConfig"]
 TIMEOUT = float(os.environ.get("HELPERCHAT_BENCH_TIMEOUT", "300"))
 PARALLEL = 100
 """HTTP requests and WebSocket handshakes in flight at once (the server's listen backlog is 128)."""
@@ -111,10 +114,7 @@ class Tally:
 
 
 def write_config(stack_dir: Path, ejabberd: Ejabberd, mariadb: MariaDB, http_port: int) -> Path:
-    limits = ", ".join(
-        f"{name}: {UNLIMITED}"
-        for name in ("chats_per_ip", "chats_per_site", "messages_per_ip", "messages_per_chat")
-    )
+    limits = ", ".join(f"{name}: {UNLIMITED}" for name in RATE_LIMITS)  # every one of them
     config = stack_dir / "config.yaml"
     config.write_text(
         f"xmpp: {{component_jid: {ejabberd.component_domain}, secret: {ejabberd.component_secret},"
