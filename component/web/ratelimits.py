@@ -10,6 +10,7 @@ addresses of one network does not multiply its allowance.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 
@@ -24,6 +25,7 @@ API_PREFIX = "/api/v1/"
 UNCOUNTED = frozenset({"/api/v1/openapi.json"})
 
 
+@functools.lru_cache(maxsize=4096)  # parsing an address costs more than the bucket arithmetic
 def client_key(ip: str) -> str:
     """The key a client address is counted under: itself, or its /64 for IPv6."""
     try:
