@@ -72,7 +72,7 @@ class FakeApi:
                 "feedback_form": False,
                 "avatar": None,
                 "welcome": "",
-                "operators": [{"id": "bob@x.test", "name": "Bob", "avatar": None}],
+                "operators": [{"id": 12, "name": "Bob", "avatar": None}],
             }
         )
 
@@ -136,7 +136,7 @@ async def test_queue_operator_receipts_typing_and_closed_events_show(
         await visit.w("textarea").press("Enter")
         await visit.w(".hc-queue").filter(has_text="You are number 3 in the queue").wait_for()
         started = api.started[0]
-        assert (started["text"], started["operator"]) == ("Hi there", "bob@x.test")
+        assert (started["text"], started["operator"]) == ("Hi there", 12)
         assert started["identity"] == "id.v1.signed"  # passed through as the page gave it
         assert await visit.w(".hc-choice-row").is_hidden()  # chosen once, before the chat
         await visit.w(".hc-from-visitor").filter(has_text="Sent").wait_for()  # seq 1 echoed
