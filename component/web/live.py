@@ -97,17 +97,16 @@ async def _session(
         raise _Close(CHAT_CLOSED, "the chat is closed")
     with api.visitors.subscribe(key, QUEUE_LIMIT) as subscription:
         await api.visitors.history(site, key)  # rebuilt once (after a restart) before sending
+        # The frames are read in the handler's own task, the events sent in a second one: a third
+        # task to read (and asyncio.wait over both) cost about 1.5 KB per open widget.
         sender = asyncio.create_task(_send_events(ws, api, site, key, hello.after, subscription))
-        reader = asyncio.create_task(_read_frames(request, ws, api, site, number))
-        try:  # the first to end (socket gone, chat closed, a failure) ends the other
-            await asyncio.wait((sender, reader), return_when=asyncio.FIRST_COMPLETED)
-        finally:
+        try:  # the sender closes the socket when it ends, which ends the reading
+            await _read_frames(request, ws, api, site, number)
+        except ConnectionError:
+            pass  # a client gone mid-send is no failure
+        finally:  # the socket is gone or closed: nothing more to send
             sender.cancel()
-            reader.cancel()
-            ended = await asyncio.gather(sender, reader, return_exceptions=True)
-    failures = [e for e in ended if isinstance(e, Exception) and not isinstance(e, ConnectionError)]
-    if failures:  # a client gone mid-send is no failure
-        raise failures[0]
+            await asyncio.gather(sender, return_exceptions=True)
 
 
 async def _hello(ws: web.WebSocketResponse) -> check.Hello:
@@ -131,6 +130,27 @@ async def _send_events(
     after: int,
     sub: Subscription,
 ) -> None:
+    """Sends the chat's events (`_events`) until the chat is closed, the client is too slow or
+    sending fails; then closes the socket, which ends the reading of its frames."""
+    try:
+        await _events(ws, api, site, key, after, sub)
+    except _Close as close:
+        await ws.close(code=close.code, message=close.reason.encode())
+    except ConnectionError:
+        return  # a client gone mid-send is no failure; the reading ends too
+    except Exception:
+        log.exception("the live WebSocket of a chat failed")
+        await ws.close(code=INTERNAL, message=b"something went wrong on our side")
+
+
+async def _events(
+    ws: web.WebSocketResponse,
+    api: VisitorApi,
+    site: Site,
+    key: ChatKey,
+    after: int,
+    sub: Subscription,
+) -> None:
     """Kept events after the last seq sent whenever the log changed, live ones between; pages of
     the chat's history one after another while the log lacks what follows the last seq sent."""
     sent = after
@@ -142,16 +162,14 @@ async def _send_events(
             await ws.send_json(event.to_json())
             sent = event.seq
             if event.type == "closed":
-                await ws.close(code=CHAT_CLOSED, message=b"the chat is closed")
-                return
+                raise _Close(CHAT_CLOSED, "the chat is closed")
         if paged and events:
             continue  # what follows the page, before waiting for anything new
         if live is not None:
             await ws.send_json(live.to_json())
-        live = await sub.queue.get()
+        live = await sub.next()
         if sub.overflowed:
-            await ws.close(code=TOO_SLOW, message=b"too slow; reconnect with after")
-            return
+            raise _Close(TOO_SLOW, "too slow; reconnect with after")
 
 
 async def _read_frames(
