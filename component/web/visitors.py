@@ -15,8 +15,8 @@ twice, and the log does not grow.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections import deque
+from collections.abc import Awaitable, Callable
 
 from component.chat_events import (
     ChatEvents,
@@ -44,18 +44,60 @@ SUBSCRIPTION_LIMIT = 256
 
 
 class Subscription:
-    """One open WebSocket's wake-ups for its chat: None when the kept log changed (read it from
-    the log after what was sent), or a live event. Bounded: an overflow is flagged, not grown."""
+    """One open WebSocket's wake-ups for its chat, in order: None when the kept log changed (read
+    it from the log after what was sent), or a live event. Each calls `wake` (the socket's sender
+    takes them with `take`). Bounded: an overflow is flagged, not grown. A context manager: the
+    chat's wake-ups reach it until its block ends.
 
-    def __init__(self, limit: int = SUBSCRIPTION_LIMIT) -> None:
-        self.queue: asyncio.Queue[Event | None] = asyncio.Queue(limit)
+    Light while idle, as most sockets are: the deque exists only while wake-ups are pending (an
+    asyncio.Queue holds four deques and an Event, about 3 KB per open widget, bench/web.py)."""
+
+    __slots__ = ("_key", "_limit", "_pending", "_subscribers", "_wake", "overflowed")
+
+    def __init__(
+        self,
+        subscribers: dict[ChatKey, set[Subscription]],
+        key: ChatKey,
+        wake: Callable[[], None],
+        limit: int = SUBSCRIPTION_LIMIT,
+    ) -> None:
+        self._subscribers, self._key, self._wake, self._limit = subscribers, key, wake, limit
+        self._pending: deque[Event | None] | None = None
         self.overflowed = False
 
+    def __enter__(self) -> Subscription:
+        self._subscribers.setdefault(self._key, set()).add(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        subscribers = self._subscribers.get(self._key)
+        if subscribers is not None:
+            subscribers.discard(self)
+            if not subscribers:
+                del self._subscribers[self._key]
+
     def notify(self, live: Event | None) -> None:
-        try:
-            self.queue.put_nowait(live)
-        except asyncio.QueueFull:
+        pending = self._pending
+        if pending is None:
+            pending = self._pending = deque()
+        if len(pending) >= self._limit:
             self.overflowed = True
+            return
+        pending.append(live)
+        self._wake()
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._pending)
+
+    def take(self) -> Event | None:
+        """The oldest pending wake-up (IndexError when none is)."""
+        if not self._pending:
+            raise IndexError("no wake-up pending")
+        live = self._pending.popleft()
+        if not self._pending:
+            self._pending = None
+        return live
 
 
 class WebVisitors:
@@ -180,19 +222,11 @@ class WebVisitors:
             self._forget(key, waiter)
         return await self.events_after(site, key, after) or ([live] if live is not None else [])
 
-    @contextmanager
-    def subscribe(self, key: ChatKey, limit: int = SUBSCRIPTION_LIMIT) -> Iterator[Subscription]:
-        """Every wake-up of the chat until the block ends (then the subscription is gone)."""
-        subscription = Subscription(limit)
-        self._subscribers.setdefault(key, set()).add(subscription)
-        try:
-            yield subscription
-        finally:
-            subscribers = self._subscribers.get(key)
-            if subscribers is not None:
-                subscribers.discard(subscription)
-                if not subscribers:
-                    del self._subscribers[key]
+    def subscribe(
+        self, key: ChatKey, wake: Callable[[], None], limit: int = SUBSCRIPTION_LIMIT
+    ) -> Subscription:
+        """Every wake-up of the chat while the returned subscription's block runs (`with`)."""
+        return Subscription(self._subscribers, key, wake, limit)
 
     def subscribed_chats(self) -> int:
         """How many chats have an open subscription (for tests: none stays behind)."""

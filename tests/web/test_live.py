@@ -411,3 +411,38 @@ async def test_a_deleted_sites_chats_end_for_their_visitors_and_their_logs_go() 
         await client.post(f"/api/v1/chats/{other['chat']}/close", headers=bearer(other["token"]))
     assert stack.visitors.events.log((ACME.id, 1)) is None
     assert stack.visitors.subscribed_chats() == 0
+
+
+async def test_a_failure_while_sending_closes_with_1011_and_the_subscription_goes(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    stack = online_stack()
+    async with running(stack) as client:
+        chat = await start(client)
+        ws = await connect(client, chat)
+        await greeted(ws)  # the sender caught up and waits for the next wake-up
+
+        async def broken(*args: object) -> list[object]:
+            raise RuntimeError("the history cannot be read")
+
+        monkeypatch.setattr(stack.visitors, "events_after", broken)
+        stack.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "hello")
+        assert (await closed_with(ws))[0] == live.INTERNAL
+    assert stack.visitors.subscribed_chats() == 0
+    assert "the live WebSocket of a chat failed" in caplog.text
+
+
+async def test_every_burst_after_an_idle_spell_is_sent() -> None:
+    stack = online_stack()
+    async with running(stack) as client:
+        chat = await start(client)
+        ws = await connect(client, chat)
+        await greeted(ws)
+        for burst in range(3):
+            await nothing_more(ws)  # idle: the sender has nothing to send
+            for n in range(2):
+                stack.desk.operator_wrote_chat(ALICE.jid, "acme", 1, f"burst {burst} line {n}")
+            texts = [(await receive(ws))["text"] for _ in range(2)]
+            assert texts == [f"burst {burst} line 0", f"burst {burst} line 1"]
+        await ws.close()
+    assert stack.visitors.subscribed_chats() == 0
