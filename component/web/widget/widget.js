@@ -46,6 +46,7 @@
       emailPlaceholder: "E-mail",
       joined: "{name} joined the chat",
       failed: "Could not send. Please try again.",
+      tooFast: "Too many messages. Please wait {s} s and try again.",
       reconnecting: "Reconnecting…",
       greeting: "Hi! How can we help you today?"
     },
@@ -82,6 +83,7 @@
       emailPlaceholder: "E-mail",
       joined: "{name} подключился к чату",
       failed: "Не удалось отправить. Попробуйте ещё раз.",
+      tooFast: "Слишком много сообщений. Подождите {s} с и попробуйте снова.",
       reconnecting: "Переподключение…",
       greeting: "Здравствуйте! Чем можем помочь?"
     }
@@ -177,10 +179,11 @@
       mode: "cors",
       credentials: "omit"
     }).then(function (answer) {
-      if (answer.status === 204) return { status: 204, body: null };
+      var retryAfter = Number(answer.headers.get("Retry-After")) || 0;
+      if (answer.status === 204) return { status: 204, body: null, retryAfter: 0 };
       return answer.json().then(
-        function (json) { return { status: answer.status, body: json }; },
-        function () { return { status: answer.status, body: null }; }
+        function (json) { return { status: answer.status, body: json, retryAfter: retryAfter }; },
+        function () { return { status: answer.status, body: null, retryAfter: retryAfter }; }
       );
     });
   }
@@ -616,12 +619,13 @@
     else this.write(text, node);
   };
 
-  Widget.prototype.failed = function (node, text) {
+  Widget.prototype.failed = function (node, text, answer) {
     var index = this.pending.indexOf(node);
     if (index >= 0) this.pending.splice(index, 1);
     node.remove();
     if (!this.textarea.value) this.textarea.value = text;
-    this.errorLine.textContent = this.t("failed");
+    var wait = answer && answer.status === 429 ? answer.retryAfter : 0;
+    this.errorLine.textContent = wait ? this.t("tooFast", { s: wait }) : this.t("failed");
     this.errorLine.hidden = false;
   };
 
@@ -643,7 +647,7 @@
         self.updateStatus();
         return;
       }
-      if (answer.status !== 201 || !answer.body) return self.failed(node, text);
+      if (answer.status !== 201 || !answer.body) return self.failed(node, text, answer);
       var started = answer.body;
       self.stored = { chat: started.chat, token: started.token, seq: 0, open: true, closed: false };
       save(self.stored);
@@ -661,12 +665,9 @@
   };
 
   Widget.prototype.write = function (text, node) {
+    // over HTTP even with a socket open: its answer (the seq, or why not) belongs to this message
     var self = this;
     this.stopComposing();
-    if (this.socket && this.socket.readyState === 1) {
-      this.socket.send(JSON.stringify({ type: "message", text: text }));
-      return;
-    }
     var generation = this.generation;
     request("POST", "/chats/" + this.stored.chat + "/messages", { text: text }, this.stored.token)
       .then(function (answer) {
@@ -678,10 +679,10 @@
           if (self.shown[answer.body.seq]) node.remove();
           else self.bind(node, answer.body.seq);
         } else if (answer.status === 409) {
-          self.failed(node, text);
+          self.failed(node, text, answer);
           self.on_closed();
         } else {
-          self.failed(node, text);
+          self.failed(node, text, answer);
         }
       }, function () { self.failed(node, text); });
   };
