@@ -281,7 +281,6 @@ window.setTimeout = function (callback, delay, ...rest) {
 """
 
 
-@pytest.mark.xfail(strict=True, reason="the back-off restarts whenever a socket opens")
 async def test_sockets_the_server_closes_at_once_are_retried_with_a_growing_back_off(
     api: FakeApi, browser: Any
 ) -> None:

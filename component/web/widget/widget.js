@@ -189,7 +189,8 @@
   }
 
   function backoff(attempt) {
-    var ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, attempt));
+    // jittered within [ceiling/2, ceiling]: 1–2 s first, doubling up to 15–30 s
+    var ceiling = Math.min(BACKOFF_MAX_MS, 2 * BACKOFF_MIN_MS * Math.pow(2, attempt));
     return ceiling / 2 + Math.random() * (ceiling / 2);
   }
 
@@ -794,6 +795,7 @@
     var self = this;
     var url = API.replace(/^http/, "ws") + "/chats/" + this.stored.chat + "/live";
     var opened = false;
+    var openedAt = 0;
     var socket;
     try {
       socket = new WebSocket(url);
@@ -806,8 +808,8 @@
     this.resumePending = false;
     socket.onopen = function () {
       opened = true;
+      openedAt = Date.now();
       self.wsFailures = 0;
-      self.attempt = 0;
       socket.send(JSON.stringify({ type: "hello", token: self.stored.token, after: after }));
       if (resumed) self.sendPage();
     };
@@ -823,6 +825,8 @@
       if (closing.code === 4401 || closing.code === 4403) return self.forget();
       if (self.stored.closed) return;
       if (!opened) return self.socketFailed();
+      // only a socket that lasted restarts the back-off: one the server drops at once is a failure
+      if (Date.now() - openedAt >= BACKOFF_MAX_MS) self.attempt = 0;
       self.retry();
     };
   };
