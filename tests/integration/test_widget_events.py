@@ -313,7 +313,6 @@ async def test_a_refused_token_ends_the_retries(api: FakeApi, browser: Any) -> N
         await visit.page.context.close()
 
 
-@pytest.mark.xfail(strict=True, reason="a stored value that is not an object breaks the widget")
 async def test_a_foreign_value_under_the_widgets_storage_key_is_ignored(
     api: FakeApi, browser: Any
 ) -> None:

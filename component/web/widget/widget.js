@@ -155,7 +155,14 @@
 
   function load() {
     try {
-      return JSON.parse(sessionStorage.getItem(STORE_KEY) || "null") || {};
+      var stored = JSON.parse(sessionStorage.getItem(STORE_KEY) || "null");
+      // anything else under our key (another script's, an old version's) is no chat of ours
+      if (!stored || typeof stored !== "object" || Array.isArray(stored)) return {};
+      if (typeof stored.chat !== "string" || typeof stored.token !== "string") {
+        delete stored.chat;
+        delete stored.token;
+      }
+      return stored;
     } catch (e) {
       return {};
     }
