@@ -332,7 +332,6 @@ async def test_a_foreign_value_under_the_widgets_storage_key_is_ignored(
         await context.close()
 
 
-@pytest.mark.xfail(strict=True, reason="HelperChat.close() drops the focus on the page's body")
 async def test_closing_from_the_page_script_returns_the_focus_to_the_launcher(
     api: FakeApi, browser: Any
 ) -> None:

@@ -456,11 +456,12 @@
 
   Widget.prototype.close = function (focus) {
     clearInterval(this.infoTimer);
+    var hadFocus = !!this.root.activeElement && this.root.activeElement !== this.launcher;
     this.window.hidden = true;
     this.stored.open = false;
     save(this.stored);
     this.updateLauncher();
-    if (focus) this.launcher.focus();
+    if (focus || hadFocus) this.launcher.focus(); // a hidden window would drop it on the page
   };
 
   Widget.prototype.autosize = function () {
