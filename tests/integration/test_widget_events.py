@@ -372,7 +372,6 @@ async def test_closing_from_the_page_script_returns_the_focus_to_the_launcher(
         await context.close()
 
 
-@pytest.mark.xfail(strict=True, reason="an event shown before it came does not move `after` on")
 async def test_long_polls_move_on_past_a_message_whose_answer_came_before_its_event(
     api: FakeApi, browser: Any
 ) -> None:

@@ -526,12 +526,12 @@
     if (!event || typeof event.type !== "string") return;
     var kept = { message: 1, queue: 1, operator: 1, closed: 1 }[event.type];
     if (kept && typeof event.seq === "number") {
-      if (this.shown[event.seq]) return; // seen already: nothing twice
-      this.shown[event.seq] = true;
-      if (event.seq > (this.stored.seq || 0)) {
+      if (event.seq > (this.stored.seq || 0)) { // even when shown already (bound by its answer)
         this.stored.seq = event.seq;
         save(this.stored);
       }
+      if (this.shown[event.seq]) return; // seen already: nothing twice
+      this.shown[event.seq] = true;
     }
     var handler = this["on_" + event.type];
     if (handler) handler.call(this, event);
