@@ -395,7 +395,6 @@ async def test_long_polls_move_on_past_a_message_whose_answer_came_before_its_ev
         await visit.page.context.close()
 
 
-@pytest.mark.xfail(strict=True, reason="a read mark ticks only its own message, not the earlier")
 async def test_a_read_mark_ticks_every_earlier_visitor_message_as_read(
     api: FakeApi, browser: Any
 ) -> None:

@@ -572,9 +572,15 @@
   };
 
   Widget.prototype.on_receipt = function (event) {
-    var node = this.shown[event.of];
-    if (node && node.tick && (event.state === "delivered" || event.state === "read")) {
-      this.setTick(node, event.state);
+    var of = Number(event.of);
+    if (event.state === "delivered") {
+      var node = this.shown[of];
+      if (node && node.tick) this.setTick(node, "delivered");
+    } else if (event.state === "read") { // a read mark (XEP-0333) covers every message before it
+      Object.keys(this.shown).forEach(function (seq) {
+        var earlier = this.shown[seq];
+        if (Number(seq) <= of && earlier && earlier.tick) this.setTick(earlier, "read");
+      }, this);
     }
   };
 
