@@ -43,6 +43,7 @@ class FakeApi:
     hold_echoes: bool = False  # a visitor message's seq answered before its event is sent
     polls: list[int] = field(default_factory=list)  # the `after` of every long poll
     news: asyncio.Event = field(default_factory=asyncio.Event)
+    slow_start: asyncio.Event | None = None  # a start answers once the test sets it
 
     @property
     def base(self) -> str:
@@ -63,7 +64,9 @@ class FakeApi:
         return self
 
     async def stop(self) -> None:
-        self.news.set()  # waiting long polls answer now
+        self.news.set()  # waiting long polls and starts answer now
+        if self.slow_start is not None:
+            self.slow_start.set()
         for ws in self.sockets:
             await ws.close()
         if self.runner is not None:
@@ -89,6 +92,8 @@ class FakeApi:
 
     async def start_chat(self, request: web.Request) -> web.Response:
         self.started.append(await request.json())
+        if self.slow_start is not None:
+            await self.slow_start.wait()
         if self.refuse_as_offline:
             error = {"code": "offline", "message": "nobody is online; leave feedback"}
             return web.json_response({"error": error}, status=409)
@@ -416,3 +421,41 @@ async def test_a_read_mark_ticks_every_earlier_visitor_message_as_read(
         assert await ticks.all_text_contents() == ["Read", "Read"]
     finally:
         await visit.page.context.close()
+
+
+@pytest.mark.xfail(strict=True, reason="a second Enter while the chat starts starts a second chat")
+async def test_writing_again_while_the_chat_starts_starts_no_second_chat(
+    api: FakeApi, browser: Any
+) -> None:
+    api.slow_start = asyncio.Event()
+    context = await browser.new_context()
+    visit = watched(await context.new_page())
+    try:
+        await visit.page.goto(f"{api.base}/shop")
+        await visit.w(".hc-launcher").click()
+        await visit.w("textarea").fill("Hi there")
+        await visit.w("textarea").press("Enter")
+        while not api.started:
+            await visit.page.wait_for_timeout(20)
+        await visit.w("textarea").fill("Are you there?")
+        await visit.w("textarea").press("Enter")  # before the first answer came
+        assert await visit.w("textarea").input_value() == "Are you there?"  # held back
+        assert len(api.started) == 1
+        api.slow_start.set()
+        await (
+            visit.w(".hc-from-visitor")
+            .filter(has_text="Hi there")
+            .filter(has_text="Sent")
+            .wait_for()
+        )
+        await visit.w("textarea").press("Enter")  # now it goes, into the same chat
+        await (
+            visit.w(".hc-from-visitor")
+            .filter(has_text="Are you there?")
+            .filter(has_text="Sent")
+            .wait_for()
+        )
+        assert [start["text"] for start in api.started] == ["Hi there"]  # one chat only
+        no_errors(visit)
+    finally:
+        await context.close()
