@@ -423,7 +423,6 @@ async def test_a_read_mark_ticks_every_earlier_visitor_message_as_read(
         await visit.page.context.close()
 
 
-@pytest.mark.xfail(strict=True, reason="a second Enter while the chat starts starts a second chat")
 async def test_writing_again_while_the_chat_starts_starts_no_second_chat(
     api: FakeApi, browser: Any
 ) -> None:

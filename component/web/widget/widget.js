@@ -223,6 +223,7 @@
     this.lastComposing = 0;
     this.pausedTimer = null;
     this.composing = false;
+    this.starting = false; // a start request is on its way
     this.build();
   }
 
@@ -622,7 +623,8 @@
 
   Widget.prototype.send = function () {
     var text = this.textarea.value.trim();
-    if (!text || this.stored.closed) return;
+    // while the chat is being started, the next text waits in the box (no second chat)
+    if (!text || this.stored.closed || this.starting) return;
     this.textarea.value = "";
     this.autosize();
     this.errorLine.hidden = true;
@@ -652,8 +654,10 @@
     if (this.emailInput.value.trim()) body.email = this.emailInput.value.trim().slice(0, 254);
     if (this.choice.value && !this.choiceRow.hidden) body.operator = this.choice.value;
     if (IDENTITY) body.identity = IDENTITY;
+    this.starting = true;
     this.sendButton.disabled = true;
     request("POST", "/sites/" + SITE + "/chats", body).then(function (answer) {
+      self.starting = false;
       self.sendButton.disabled = false;
       if (answer.status === 409 && answer.body && answer.body.error && answer.body.error.code === "offline") {
         self.failed(node, text);
@@ -674,6 +678,7 @@
       self.updateStatus();
       self.connect();
     }, function () {
+      self.starting = false;
       self.sendButton.disabled = false;
       self.failed(node, text);
     });
