@@ -458,3 +458,20 @@ async def test_writing_again_while_the_chat_starts_starts_no_second_chat(
         no_errors(visit)
     finally:
         await context.close()
+
+
+@pytest.mark.xfail(strict=True, reason="the end of the chat drops a focus that was not on the text")
+async def test_the_end_of_the_chat_moves_a_focus_inside_the_composer_to_start_a_new_one(
+    api: FakeApi, browser: Any
+) -> None:
+    visit = await started_chat(api, browser)
+    try:
+        await visit.w(".hc-send").focus()  # the visitor had just pressed the send button
+        await api.send("closed")
+        await visit.w(".hc-ended").wait_for()
+        assert await visit.focused() == "hc-new"  # not lost on the page's body
+        await visit.page.keyboard.press("Enter")  # a new chat, by keyboard alone
+        await visit.w(".hc-ended").wait_for(state="hidden")
+        assert await visit.focused() == "hc-text"
+    finally:
+        await visit.page.context.close()
