@@ -460,7 +460,6 @@ async def test_writing_again_while_the_chat_starts_starts_no_second_chat(
         await context.close()
 
 
-@pytest.mark.xfail(strict=True, reason="the end of the chat drops a focus that was not on the text")
 async def test_the_end_of_the_chat_moves_a_focus_inside_the_composer_to_start_a_new_one(
     api: FakeApi, browser: Any
 ) -> None:

@@ -592,7 +592,7 @@
     this.hideTyping();
     this.queueLine.hidden = true;
     this.endedBox.hidden = false;
-    var hadFocus = this.root.activeElement === this.textarea;
+    var hadFocus = this.form.contains(this.root.activeElement); // the composer is about to hide
     this.updateStatus();
     if (hadFocus) this.newChatButton.focus();
     this.scrollDown();
