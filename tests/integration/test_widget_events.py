@@ -11,6 +11,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -472,5 +473,33 @@ async def test_the_end_of_the_chat_moves_a_focus_inside_the_composer_to_start_a_
         await visit.page.keyboard.press("Enter")  # a new chat, by keyboard alone
         await visit.w(".hc-ended").wait_for(state="hidden")
         assert await visit.focused() == "hc-text"
+    finally:
+        await visit.page.context.close()
+
+
+def page_frame_limits() -> dict[str, int]:
+    """The `page` frame's field limits as the API's description gives them."""
+    spec = json.loads((Path(widget_assets.__file__).parent / "openapi.json").read_text())
+    frames = spec["components"]["schemas"]["ClientFrame"]["oneOf"]
+    (page,) = [f for f in frames if f["properties"]["type"].get("const") == "page"]
+    return {
+        name: field["maxLength"] for name, field in page["properties"].items() if name != "type"
+    }
+
+
+@pytest.mark.xfail(strict=True, reason="a page title over 200 characters makes a refused frame")
+async def test_a_long_page_title_is_cut_to_what_a_page_frame_may_carry(
+    api: FakeApi, browser: Any
+) -> None:
+    limits = page_frame_limits()
+    visit = await started_chat(api, browser)
+    try:
+        await visit.page.evaluate("() => { document.title = 'Anvils '.repeat(60); }")
+        await visit.page.evaluate("() => { location.hash = 'reviews'; }")
+        while not any(f.get("url", "").endswith("#reviews") for f in api.frames):
+            await visit.page.wait_for_timeout(20)
+        frame = [f for f in api.frames if f.get("url", "").endswith("#reviews")][-1]
+        assert frame["title"] == ("Anvils " * 60)[: limits["title"]]
+        assert len(frame["url"]) <= limits["url"]
     finally:
         await visit.page.context.close()
