@@ -487,7 +487,6 @@ def page_frame_limits() -> dict[str, int]:
     }
 
 
-@pytest.mark.xfail(strict=True, reason="a page title over 200 characters makes a refused frame")
 async def test_a_long_page_title_is_cut_to_what_a_page_frame_may_carry(
     api: FakeApi, browser: Any
 ) -> None:

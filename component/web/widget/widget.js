@@ -96,6 +96,7 @@
   var POLL_WAIT_S = 25;
   var WS_FAILURES_BEFORE_POLLING = 2;
   var MAX_FIELD = 2000;
+  var MAX_TITLE = 200; // a `page` frame's title (§7.1): longer, the whole frame is refused
   var INFO_EVERY_MS = 30000;
 
   var script = document.currentScript || findOwnScript();
@@ -201,8 +202,8 @@
     return ceiling / 2 + Math.random() * (ceiling / 2);
   }
 
-  function clip(text) {
-    return String(text || "").slice(0, MAX_FIELD);
+  function clip(text, limit) {
+    return String(text || "").slice(0, limit || MAX_FIELD);
   }
 
   // ---- the widget ----------------------------------------------------------------------------
@@ -746,7 +747,7 @@
 
   Widget.prototype.sendPage = function () {
     if (this.socket && this.socket.readyState === 1) {
-      this.socket.send(JSON.stringify({ type: "page", url: clip(location.href), title: clip(document.title) }));
+      this.socket.send(JSON.stringify({ type: "page", url: clip(location.href), title: clip(document.title, MAX_TITLE) }));
     }
   };
 
