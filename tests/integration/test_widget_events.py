@@ -64,6 +64,17 @@ class FakeApi:
         await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
         return self
 
+    async def go_down(self) -> None:
+        """Off the network, as while HelperChat restarts: sockets closed, nothing answers."""
+        for site in list(self.runner.sites if self.runner else []):
+            await site.stop()
+        for ws in self.sockets:
+            await ws.close(code=1001)
+
+    async def come_back(self) -> None:
+        assert self.runner is not None
+        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+
     async def stop(self) -> None:
         self.news.set()  # waiting long polls and starts answer now
         if self.slow_start is not None:
@@ -500,5 +511,34 @@ async def test_a_long_page_title_is_cut_to_what_a_page_frame_may_carry(
         frame = [f for f in api.frames if f.get("url", "").endswith("#reviews")][-1]
         assert frame["title"] == ("Anvils " * 60)[: limits["title"]]
         assert len(frame["url"]) <= limits["url"]
+    finally:
+        await visit.page.context.close()
+
+
+@pytest.mark.xfail(strict=True, reason="a server restart sends the widget to long polling for good")
+async def test_after_a_restart_of_the_server_the_widget_is_back_on_a_websocket(
+    api: FakeApi, browser: Any
+) -> None:
+    visit = await started_chat(api, browser, QUICK_TIMERS)
+    tries: list[str] = []  # sockets and requests the widget tried
+    visit.page.on("websocket", lambda ws: tries.append(ws.url))
+    visit.page.on("requestfailed", lambda request: tries.append(request.url))
+    try:
+        assert api.hellos == [0]
+        await api.go_down()
+        for _ in range(500):
+            if len(tries) >= 6:  # a few tries, each refused: the network is down
+                break
+            await visit.page.wait_for_timeout(20)
+        await api.come_back()
+        for _ in range(500):
+            if len(api.hellos) >= 2 or api.polls:
+                break
+            await visit.page.wait_for_timeout(20)
+        assert api.hellos[1:] == [1], api.polls  # resumed on a socket, not on long polls
+        assert api.polls == []
+        await api.send("message", **{"from": "operator", "text": "Back!", "operator": "Bob"})
+        await visit.w(".hc-from-operator").filter(has_text="Back!").wait_for()
+        visit.errors.clear()  # the browser reports the refused connections itself
     finally:
         await visit.page.context.close()
