@@ -852,14 +852,23 @@
   };
 
   Widget.prototype.socketFailed = function () {
+    // a socket that never opened counts towards long polling only while the API answers over
+    // HTTP: else the server is just away (restarting, the network down) and sockets come back
+    var self = this;
+    var generation = this.generation;
     this.socket = null;
-    this.wsFailures++;
-    if (this.wsFailures >= WS_FAILURES_BEFORE_POLLING) {
-      this.polling = true;
-      this.attempt = 0;
-      return this.poll();
-    }
-    this.retry();
+    request("GET", "/sites/" + SITE).then(function () {
+      if (generation !== self.generation) return;
+      self.wsFailures++;
+      if (self.wsFailures >= WS_FAILURES_BEFORE_POLLING) {
+        self.polling = true;
+        self.attempt = 0;
+        return self.poll();
+      }
+      self.retry();
+    }, function () {
+      if (generation === self.generation) self.retry();
+    });
   };
 
   Widget.prototype.poll = function () {
