@@ -46,6 +46,7 @@
       emailPlaceholder: "E-mail",
       joined: "{name} joined the chat",
       failed: "Could not send. Please try again.",
+      tooFast: "Too many messages. Please wait {s} s and try again.",
       reconnecting: "Reconnecting…",
       greeting: "Hi! How can we help you today?"
     },
@@ -82,6 +83,7 @@
       emailPlaceholder: "E-mail",
       joined: "{name} подключился к чату",
       failed: "Не удалось отправить. Попробуйте ещё раз.",
+      tooFast: "Слишком много сообщений. Подождите {s} с и попробуйте снова.",
       reconnecting: "Переподключение…",
       greeting: "Здравствуйте! Чем можем помочь?"
     }
@@ -94,6 +96,7 @@
   var POLL_WAIT_S = 25;
   var WS_FAILURES_BEFORE_POLLING = 2;
   var MAX_FIELD = 2000;
+  var MAX_TITLE = 200; // a `page` frame's title (§7.1): longer, the whole frame is refused
   var INFO_EVERY_MS = 30000;
 
   var script = document.currentScript || findOwnScript();
@@ -153,7 +156,14 @@
 
   function load() {
     try {
-      return JSON.parse(sessionStorage.getItem(STORE_KEY) || "null") || {};
+      var stored = JSON.parse(sessionStorage.getItem(STORE_KEY) || "null");
+      // anything else under our key (another script's, an old version's) is no chat of ours
+      if (!stored || typeof stored !== "object" || Array.isArray(stored)) return {};
+      if (typeof stored.chat !== "string" || typeof stored.token !== "string") {
+        delete stored.chat;
+        delete stored.token;
+      }
+      return stored;
     } catch (e) {
       return {};
     }
@@ -177,21 +187,23 @@
       mode: "cors",
       credentials: "omit"
     }).then(function (answer) {
-      if (answer.status === 204) return { status: 204, body: null };
+      var retryAfter = Number(answer.headers.get("Retry-After")) || 0;
+      if (answer.status === 204) return { status: 204, body: null, retryAfter: 0 };
       return answer.json().then(
-        function (json) { return { status: answer.status, body: json }; },
-        function () { return { status: answer.status, body: null }; }
+        function (json) { return { status: answer.status, body: json, retryAfter: retryAfter }; },
+        function () { return { status: answer.status, body: null, retryAfter: retryAfter }; }
       );
     });
   }
 
   function backoff(attempt) {
-    var ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, attempt));
+    // jittered within [ceiling/2, ceiling]: 1–2 s first, doubling up to 15–30 s
+    var ceiling = Math.min(BACKOFF_MAX_MS, 2 * BACKOFF_MIN_MS * Math.pow(2, attempt));
     return ceiling / 2 + Math.random() * (ceiling / 2);
   }
 
-  function clip(text) {
-    return String(text || "").slice(0, MAX_FIELD);
+  function clip(text, limit) {
+    return String(text || "").slice(0, limit || MAX_FIELD);
   }
 
   // ---- the widget ----------------------------------------------------------------------------
@@ -212,6 +224,7 @@
     this.lastComposing = 0;
     this.pausedTimer = null;
     this.composing = false;
+    this.starting = false; // a start request is on its way
     this.build();
   }
 
@@ -445,11 +458,12 @@
 
   Widget.prototype.close = function (focus) {
     clearInterval(this.infoTimer);
+    var hadFocus = !!this.root.activeElement && this.root.activeElement !== this.launcher;
     this.window.hidden = true;
     this.stored.open = false;
     save(this.stored);
     this.updateLauncher();
-    if (focus) this.launcher.focus();
+    if (focus || hadFocus) this.launcher.focus(); // a hidden window would drop it on the page
   };
 
   Widget.prototype.autosize = function () {
@@ -514,12 +528,12 @@
     if (!event || typeof event.type !== "string") return;
     var kept = { message: 1, queue: 1, operator: 1, closed: 1 }[event.type];
     if (kept && typeof event.seq === "number") {
-      if (this.shown[event.seq]) return; // seen already: nothing twice
-      this.shown[event.seq] = true;
-      if (event.seq > (this.stored.seq || 0)) {
+      if (event.seq > (this.stored.seq || 0)) { // even when shown already (bound by its answer)
         this.stored.seq = event.seq;
         save(this.stored);
       }
+      if (this.shown[event.seq]) return; // seen already: nothing twice
+      this.shown[event.seq] = true;
     }
     var handler = this["on_" + event.type];
     if (handler) handler.call(this, event);
@@ -560,9 +574,15 @@
   };
 
   Widget.prototype.on_receipt = function (event) {
-    var node = this.shown[event.of];
-    if (node && node.tick && (event.state === "delivered" || event.state === "read")) {
-      this.setTick(node, event.state);
+    var of = Number(event.of);
+    if (event.state === "delivered") {
+      var node = this.shown[of];
+      if (node && node.tick) this.setTick(node, "delivered");
+    } else if (event.state === "read") { // a read mark (XEP-0333) covers every message before it
+      Object.keys(this.shown).forEach(function (seq) {
+        var earlier = this.shown[seq];
+        if (Number(seq) <= of && earlier && earlier.tick) this.setTick(earlier, "read");
+      }, this);
     }
   };
 
@@ -573,7 +593,7 @@
     this.hideTyping();
     this.queueLine.hidden = true;
     this.endedBox.hidden = false;
-    var hadFocus = this.root.activeElement === this.textarea;
+    var hadFocus = this.form.contains(this.root.activeElement); // the composer is about to hide
     this.updateStatus();
     if (hadFocus) this.newChatButton.focus();
     this.scrollDown();
@@ -604,7 +624,8 @@
 
   Widget.prototype.send = function () {
     var text = this.textarea.value.trim();
-    if (!text || this.stored.closed) return;
+    // while the chat is being started, the next text waits in the box (no second chat)
+    if (!text || this.stored.closed || this.starting) return;
     this.textarea.value = "";
     this.autosize();
     this.errorLine.hidden = true;
@@ -616,12 +637,13 @@
     else this.write(text, node);
   };
 
-  Widget.prototype.failed = function (node, text) {
+  Widget.prototype.failed = function (node, text, answer) {
     var index = this.pending.indexOf(node);
     if (index >= 0) this.pending.splice(index, 1);
     node.remove();
     if (!this.textarea.value) this.textarea.value = text;
-    this.errorLine.textContent = this.t("failed");
+    var wait = answer && answer.status === 429 ? answer.retryAfter : 0;
+    this.errorLine.textContent = wait ? this.t("tooFast", { s: wait }) : this.t("failed");
     this.errorLine.hidden = false;
   };
 
@@ -633,8 +655,10 @@
     if (this.emailInput.value.trim()) body.email = this.emailInput.value.trim().slice(0, 254);
     if (this.choice.value && !this.choiceRow.hidden) body.operator = Number(this.choice.value);
     if (IDENTITY) body.identity = IDENTITY;
+    this.starting = true;
     this.sendButton.disabled = true;
     request("POST", "/sites/" + SITE + "/chats", body).then(function (answer) {
+      self.starting = false;
       self.sendButton.disabled = false;
       if (answer.status === 409 && answer.body && answer.body.error && answer.body.error.code === "offline") {
         self.failed(node, text);
@@ -643,7 +667,7 @@
         self.updateStatus();
         return;
       }
-      if (answer.status !== 201 || !answer.body) return self.failed(node, text);
+      if (answer.status !== 201 || !answer.body) return self.failed(node, text, answer);
       var started = answer.body;
       self.stored = { chat: started.chat, token: started.token, seq: 0, open: true, closed: false };
       save(self.stored);
@@ -655,18 +679,16 @@
       self.updateStatus();
       self.connect();
     }, function () {
+      self.starting = false;
       self.sendButton.disabled = false;
       self.failed(node, text);
     });
   };
 
   Widget.prototype.write = function (text, node) {
+    // over HTTP even with a socket open: its answer (the seq, or why not) belongs to this message
     var self = this;
     this.stopComposing();
-    if (this.socket && this.socket.readyState === 1) {
-      this.socket.send(JSON.stringify({ type: "message", text: text }));
-      return;
-    }
     var generation = this.generation;
     request("POST", "/chats/" + this.stored.chat + "/messages", { text: text }, this.stored.token)
       .then(function (answer) {
@@ -678,10 +700,10 @@
           if (self.shown[answer.body.seq]) node.remove();
           else self.bind(node, answer.body.seq);
         } else if (answer.status === 409) {
-          self.failed(node, text);
+          self.failed(node, text, answer);
           self.on_closed();
         } else {
-          self.failed(node, text);
+          self.failed(node, text, answer);
         }
       }, function () { self.failed(node, text); });
   };
@@ -725,7 +747,7 @@
 
   Widget.prototype.sendPage = function () {
     if (this.socket && this.socket.readyState === 1) {
-      this.socket.send(JSON.stringify({ type: "page", url: clip(location.href), title: clip(document.title) }));
+      this.socket.send(JSON.stringify({ type: "page", url: clip(location.href), title: clip(document.title, MAX_TITLE) }));
     }
   };
 
@@ -793,6 +815,7 @@
     var self = this;
     var url = API.replace(/^http/, "ws") + "/chats/" + this.stored.chat + "/live";
     var opened = false;
+    var openedAt = 0;
     var socket;
     try {
       socket = new WebSocket(url);
@@ -805,8 +828,8 @@
     this.resumePending = false;
     socket.onopen = function () {
       opened = true;
+      openedAt = Date.now();
       self.wsFailures = 0;
-      self.attempt = 0;
       socket.send(JSON.stringify({ type: "hello", token: self.stored.token, after: after }));
       if (resumed) self.sendPage();
     };
@@ -822,19 +845,30 @@
       if (closing.code === 4401 || closing.code === 4403) return self.forget();
       if (self.stored.closed) return;
       if (!opened) return self.socketFailed();
+      // only a socket that lasted restarts the back-off: one the server drops at once is a failure
+      if (Date.now() - openedAt >= BACKOFF_MAX_MS) self.attempt = 0;
       self.retry();
     };
   };
 
   Widget.prototype.socketFailed = function () {
+    // a socket that never opened counts towards long polling only while the API answers over
+    // HTTP: else the server is just away (restarting, the network down) and sockets come back
+    var self = this;
+    var generation = this.generation;
     this.socket = null;
-    this.wsFailures++;
-    if (this.wsFailures >= WS_FAILURES_BEFORE_POLLING) {
-      this.polling = true;
-      this.attempt = 0;
-      return this.poll();
-    }
-    this.retry();
+    request("GET", "/sites/" + SITE).then(function () {
+      if (generation !== self.generation) return;
+      self.wsFailures++;
+      if (self.wsFailures >= WS_FAILURES_BEFORE_POLLING) {
+        self.polling = true;
+        self.attempt = 0;
+        return self.poll();
+      }
+      self.retry();
+    }, function () {
+      if (generation === self.generation) self.retry();
+    });
   };
 
   Widget.prototype.poll = function () {
