@@ -306,7 +306,7 @@ async def test_russian_strings_and_the_operator_choice(shop: Shop) -> None:
     no_errors(visit, english)
 
 
-async def test_nobody_online_is_said_clearly_with_a_slot_for_the_feedback_form(
+async def test_nobody_online_is_said_clearly_and_a_message_is_passed_on_for_later(
     shop: Shop,
 ) -> None:
     desk = shop.desk
@@ -315,12 +315,30 @@ async def test_nobody_online_is_said_clearly_with_a_slot_for_the_feedback_form(
     shop.server.pages["shop"] = shop_page(shop.api)
     visit = await shop.open()
     await visit.w(".hc-launcher").click()
-    await visit.w(".hc-offline").filter(has_text="Nobody is online right now").wait_for()
+    notice = visit.w(".hc-offline").filter(has_text="Nobody is online right now")
+    await notice.wait_for()
+    assert "Leave us a message here" in (await notice.text_content() or "")
     await visit.w(".hc-status-text").filter(has_text="We're offline").wait_for()
-    assert await visit.w(".hc-offline .hc-feedback-slot").count() == 1
-    assert await visit.w("form.hc-compose").is_hidden()  # nothing to write to yet
-    assert "hc-close" in await visit.focused()  # the focus is inside the dialog all the same
+    assert await visit.w(".hc-offline .hc-feedback-slot").count() == 1  # the next issue's form
+    assert "hc-text" in await visit.focused()  # the focus is in the text box, ready to write
     await visit.shot("9-offline")
+    # no feedback form on this site: the message goes to an operator who answers later (§4.2)
+    await visit.w("textarea").fill("Do you ship to Mars?")
+    await visit.w("textarea").press("Enter")
+    await visit.w(".hc-log").filter(has_text="an answer may take a while").wait_for()
+    assert await visit.texts(".hc-from-visitor .hc-text-body") == ["Do you ship to Mars?"]
+    assert await visit.w(".hc-status-text").text_content() == "We're offline"  # Alice is away
+    await visit.shot("9b-offline-message")
+    await desk.flush_archive()
+    assert await desk.rows("SELECT state, operator_jid FROM chats WHERE number = 1") == [
+        ("assigned", desk.user("alice"))  # routed among offline operators: ejabberd keeps it
+    ]
+    alice = await desk.operator_online(desk.user("alice"))  # back: ejabberd hands it over
+    await alice.expect_from(desk.chat_jid(1), "Do you ship to Mars?")
+    alice.send(desk.chat_jid(1), "We do, by rocket.")
+    await visit.w(".hc-from-operator").filter(has_text="We do, by rocket.").wait_for()
+    await visit.w(".hc-status-text").filter(has_text="We're online").wait_for()
+    await visit.shot("9c-answered-later")
     no_errors(visit)
 
 

@@ -258,6 +258,8 @@ async def test_a_409_offline_answer_shows_the_offline_state(api: FakeApi, browse
         assert await visit.w(".hc-status-text").text_content() == "We're offline"
         assert await visit.texts(".hc-from-visitor") == []  # not shown as sent
         assert await visit.w("textarea").input_value() == "Anyone?"  # kept for later
+        assert await visit.w("form.hc-compose").is_hidden()  # the feedback form's place
+        assert await visit.w(".hc-offline .hc-feedback-slot").count() == 1
         # the browser reports the refused request itself; nothing else may go wrong
         assert [e for e in visit.errors if "status of 409" not in e] == []
     finally:

@@ -20,6 +20,7 @@
       offline: "We're offline",
       offlineTitle: "Nobody is online right now",
       offlineText: "Our team is away at the moment. Please come back a little later.",
+      offlineLeave: "Leave us a message here and we will answer as soon as we can.",
 
       messages: "Messages",
       message: "Message",
@@ -58,6 +59,7 @@
       offline: "Сейчас никого нет",
       offlineTitle: "Сейчас никого нет на связи",
       offlineText: "Наши сотрудники сейчас не в сети. Пожалуйста, загляните чуть позже.",
+      offlineLeave: "Оставьте нам сообщение здесь — мы ответим, как только сможем.",
       messages: "Сообщения",
       message: "Сообщение",
       placeholder: "Напишите сообщение…",
@@ -357,7 +359,7 @@
     this.emailInput.placeholder = this.t("emailPlaceholder");
     this.emailInput.setAttribute("aria-label", this.t("yourEmail"));
     this.offlineTitle.textContent = this.t("offlineTitle");
-    this.offlineText.textContent = this.t("offlineText");
+    this.offlineText.textContent = this.t(this.info && this.info.feedback_form ? "offlineText" : "offlineLeave");
     this.endedText.textContent = this.t("ended");
     this.newChatButton.textContent = this.t("newChat");
     this.welcome.textContent = (this.info && this.info.welcome) || this.t("greeting");
@@ -376,12 +378,20 @@
   Widget.prototype.updateStatus = function () {
     var online = !!(this.info && this.info.online);
     var inChat = this.hasChat();
-    this.status.classList.toggle("hc-online", online || (inChat && !!this.operatorName));
-    this.statusText.textContent = online || (inChat && this.operatorName) ? this.t("online") : this.t("offline");
+    // The site's state (its info, kept up to date by the operator's own words), except for a chat
+    // passed on to an operator who was away when it started.
+    var shownOnline = online && !(inChat && this.stored.away);
+    this.status.classList.toggle("hc-online", shownOnline);
+    this.statusText.textContent = this.t(shownOnline ? "online" : "offline");
     this.operatorLine.hidden = !(inChat && this.operatorName);
     this.operatorLine.textContent = this.operatorName;
-    var away = !!(this.info && !online && !inChat); // nobody to write to: say so, no composer
-    this.offlineBox.hidden = !away;
+    var nobody = !!(this.info && !online && !inChat);
+    // Nobody online: with the site's feedback form on, the form's slot takes the composer's place
+    // (a chat would be refused with 409); without it, a message is passed on to an operator who
+    // answers later (SPEC §4.2), so the composer stays, under a notice that says so.
+    var away = nobody && !!this.info.feedback_form;
+    this.offlineText.textContent = this.t(away ? "offlineText" : "offlineLeave");
+    this.offlineBox.hidden = !nobody;
     this.window.classList.toggle("hc-away", away);
     this.welcome.hidden = away;
     this.form.hidden = away || !!this.stored.closed;
@@ -549,6 +559,12 @@
     }
     if (event.from === "operator") {
       this.hideTyping();
+      if (this.stored.away || (this.info && !this.info.online)) { // someone is here now
+        this.stored.away = false;
+        save(this.stored);
+        if (this.info) this.info.online = true;
+        this.updateStatus();
+      }
       if (event.operator) this.setOperator(String(event.operator));
       this.bubble("operator", text, event.at, event.operator ? String(event.operator) : "");
     } else {
@@ -663,13 +679,17 @@
       if (answer.status === 409 && answer.body && answer.body.error && answer.body.error.code === "offline") {
         self.failed(node, text);
         self.errorLine.hidden = true;
-        if (self.info) self.info.online = false;
+        if (self.info) {
+          self.info.online = false;
+          self.info.feedback_form = true; // the server answers 409 only when the form is on
+        }
         self.updateStatus();
         return;
       }
       if (answer.status !== 201 || !answer.body) return self.failed(node, text, answer);
       var started = answer.body;
-      self.stored = { chat: started.chat, token: started.token, seq: 0, open: true, closed: false };
+      self.stored = { chat: started.chat, token: started.token, seq: 0, open: true, closed: false,
+        away: started.state === "offline" }; // passed on to an operator who is not online
       save(self.stored);
       self.generation++;
       if (started.operator && started.operator.name) self.setOperator(String(started.operator.name));
