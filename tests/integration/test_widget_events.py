@@ -267,7 +267,6 @@ async def test_a_409_offline_answer_shows_the_offline_state(api: FakeApi, browse
         await context.close()
 
 
-@pytest.mark.xfail(strict=True, reason="a replayed old answer marks an offline site online")
 async def test_after_a_reload_an_old_answer_does_not_show_an_offline_site_as_online(
     api: FakeApi, browser: Any
 ) -> None:
