@@ -45,6 +45,7 @@ class FakeApi:
     polls: list[int] = field(default_factory=list)  # the `after` of every long poll
     news: asyncio.Event = field(default_factory=asyncio.Event)
     slow_start: asyncio.Event | None = None  # a start answers once the test sets it
+    online: bool = True  # what the site's info says
 
     @property
     def base(self) -> str:
@@ -96,7 +97,7 @@ class FakeApi:
             {
                 "slug": "acme",
                 "name": "Acme <Inc>",
-                "online": True,
+                "online": self.online,
                 "lang": "en",
                 "feedback_form": False,
                 "avatar": None,
@@ -264,6 +265,29 @@ async def test_a_409_offline_answer_shows_the_offline_state(api: FakeApi, browse
         assert [e for e in visit.errors if "status of 409" not in e] == []
     finally:
         await context.close()
+
+
+async def test_after_a_reload_an_old_answer_does_not_show_an_offline_site_as_online(
+    api: FakeApi, browser: Any
+) -> None:
+    visit = await started_chat(api, browser)
+    status = visit.w(".hc-status-text")
+    try:
+        await api.send("operator", name="Bob", avatar=None)
+        await api.send("message", **{"from": "operator", "text": "Hello!", "operator": "Bob"})
+        await visit.w(".hc-from-operator").filter(has_text="Hello!").wait_for()
+        assert await status.text_content() == "We're online"
+        api.online = False  # Bob has gone; the site's info says nobody is online
+        await visit.page.reload()
+        # the history once: its handler has run when the bubble shows
+        await visit.w(".hc-from-operator").filter(has_text="Hello!").wait_for()
+        assert await status.text_content() == "We're offline"
+        await api.send("message", **{"from": "operator", "text": "Back now", "operator": "Bob"})
+        await visit.w(".hc-from-operator").filter(has_text="Back now").wait_for()
+        assert await status.text_content() == "We're online"  # a new answer: someone is here
+        no_errors(visit)
+    finally:
+        await visit.page.context.close()
 
 
 async def review_shot(visit: Any, name: str) -> None:

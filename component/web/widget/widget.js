@@ -227,6 +227,7 @@
     this.pausedTimer = null;
     this.composing = false;
     this.starting = false; // a start request is on its way
+    this.replayedTo = 0; // a reload replays the chat's events up to this seq: old, not news
     this.build();
   }
 
@@ -559,7 +560,8 @@
     }
     if (event.from === "operator") {
       this.hideTyping();
-      if (this.stored.away || (this.info && !this.info.online)) { // someone is here now
+      var news = event.seq > this.replayedTo; // an answer seen before the reload says nothing now
+      if (news && (this.stored.away || (this.info && !this.info.online))) { // someone is here now
         this.stored.away = false;
         save(this.stored);
         if (this.info) this.info.online = true;
@@ -688,6 +690,7 @@
       }
       if (answer.status !== 201 || !answer.body) return self.failed(node, text, answer);
       var started = answer.body;
+      self.replayedTo = 0;
       self.stored = { chat: started.chat, token: started.token, seq: 0, open: true, closed: false,
         away: started.state === "offline" }; // passed on to an operator who is not online
       save(self.stored);
@@ -921,6 +924,7 @@
     this.loadInfo().then(function () {
       if (self.hasChat()) {
         self.resumePending = true;
+        self.replayedTo = self.stored.seq || 0;
         self.stored.seq = 0; // the history once, from the start; `shown` keeps it single
         if (self.stored.closed) self.resumeClosed();
         else self.connect();
