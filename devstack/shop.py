@@ -30,6 +30,7 @@ _PAGE = """\
   .product b {{ display: block; font-size: 1.1rem; }}
   .price {{ color: #8a4b16; font-weight: bold; }}
   footer {{ max-width: 60rem; margin: 3rem auto; padding: 0 1rem; color: #776; font-size: .9rem; }}
+  footer code {{ word-break: break-all; }}
 </style>
 </head>
 <body>

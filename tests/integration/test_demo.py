@@ -8,6 +8,7 @@ import signal
 import sys
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ from devstack.__main__ import _load
 from devstack.demo import helperchat
 from tests.integration.clients import Client
 from tests.integration.stack_fixtures import require_servers
-from tests.integration.thirdparty import ROOT, require_programs
+from tests.integration.thirdparty import ROOT, artifacts_dir, require_programs
 
 pytestmark = pytest.mark.integration
 
@@ -47,7 +48,9 @@ def seed_cache(base: Path) -> None:
         (base / "cache" / cached.name).symlink_to(cached)
 
 
-async def test_the_demo_prints_how_to_connect_serves_the_console_and_stops(stack_dir: Path) -> None:
+async def test_the_demo_prints_how_to_connect_serves_the_console_and_stops(
+    stack_dir: Path, browser: Any
+) -> None:
     require_servers("ejabberdctl", "mariadbd", "mariadb-install-db", "openssl")
     require_programs("npm")
     base = stack_dir / "demo"
@@ -68,13 +71,14 @@ async def test_the_demo_prints_how_to_connect_serves_the_console_and_stops(stack
         assert page_url is not None, printed
         page = await asyncio.to_thread(fetch, page_url.group(1))
         assert f'"websocket_url": "ws://127.0.0.1:{stack["http_port"]}/ws"' in page
-        await check_the_shop(printed, base)
+        shop_url = await check_the_shop(printed, base)
 
         password = json.loads((base / "demo.json").read_text())["alice"]
         cert = base / "ejabberd" / "tls" / "cert.pem"
         alice = await Client("alice@localhost", password, "127.0.0.1", port, cert).start()
         try:
             await wait_for_desk(alice, "demo@helpdesk.localhost")
+            await chat_in_the_shop(browser, shop_url, alice)
         finally:
             await alice.stop()
     finally:
@@ -87,8 +91,9 @@ async def test_the_demo_prints_how_to_connect_serves_the_console_and_stops(stack
     assert not ejabberd.running() and not db.running()
 
 
-async def check_the_shop(printed: str, base: Path) -> None:
-    """The shop page carries the widget snippet `site show` prints, whose origin may call."""
+async def check_the_shop(printed: str, base: Path) -> str:
+    """The shop page carries the widget snippet `site show` prints, whose origin may call; its
+    URL."""
     shop_url = re.search(r"Demo shop with the chat widget \(be the visitor here\): (\S+)", printed)
     assert shop_url is not None, printed
     shop = await asyncio.to_thread(fetch, shop_url.group(1))
@@ -100,6 +105,28 @@ async def check_the_shop(printed: str, base: Path) -> None:
     shop_origin = shop_url.group(1).removesuffix("/shop.html")
     site = await asyncio.to_thread(helperchat, base / "config.yaml", "site", "show", "demo")
     assert f"origins: {shop_origin} " in site, site
+    return shop_url.group(1)
+
+
+async def chat_in_the_shop(browser: Any, shop_url: str, alice: Client) -> None:
+    """A newcomer's first minute: the widget on the shop page, a question, Alice's answer."""
+    page = await browser.new_page(viewport={"width": 1000, "height": 720})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        await page.goto(shop_url)
+        widget = page.locator("helperchat-widget")
+        await widget.locator(".hc-launcher").click()
+        await widget.locator(".hc-status-text").filter(has_text="We're online").wait_for()
+        await widget.locator("textarea").fill("Is the Gyokuro in stock?")
+        await widget.locator("textarea").press("Enter")
+        await alice.expect_from("demo.1@helpdesk.localhost", "Is the Gyokuro in stock?")
+        alice.send("demo.1@helpdesk.localhost", "It is, 40 tins.")
+        await widget.locator(".hc-from-operator").filter(has_text="It is, 40 tins.").wait_for()
+        await page.screenshot(path=str(artifacts_dir("demo") / "shop.png"))
+    finally:
+        await page.close()
+    assert errors == []
 
 
 async def wait_for_desk(client: Client, desk: str, timeout: float = 20) -> None:
