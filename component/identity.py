@@ -85,7 +85,8 @@ def _claims(payload: str) -> dict[str, object]:
     try:
         data = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
         claims = json.loads(data.decode("utf-8"))
-    except (binascii.Error, ValueError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+    except (binascii.Error, ValueError, RecursionError):  # UnicodeDecode- and JSONDecodeError
+        # are ValueErrors; RecursionError: nesting deeper than the parser goes
         raise InvalidIdentity("the identity's payload is not base64url of a JSON object") from None
     if not isinstance(claims, dict):
         raise InvalidIdentity("the identity's payload must be a JSON object")

@@ -141,3 +141,9 @@ def test_an_id_with_nothing_printable_is_refused_like_an_empty_one(customer_id: 
     cleaned would mark the visitor verified with no customer id at all."""
     with pytest.raises(InvalidIdentity):
         verify(sign({"id": customer_id}, KEY), KEY, NOW)
+
+
+def test_a_signed_payload_nested_deeper_than_json_can_read_is_refused_not_a_crash() -> None:
+    deep = b64(b"[" * 1200 + b"]" * 1200)  # within the size cap, past the parser's recursion
+    with pytest.raises(InvalidIdentity, match="not base64url of a JSON object"):
+        verify(signed_raw(deep), KEY, NOW)
