@@ -570,3 +570,29 @@ async def test_after_a_restart_of_the_server_the_widget_is_back_on_a_websocket(
         visit.errors.clear()  # the browser reports the refused connections itself
     finally:
         await visit.page.context.close()
+
+
+@pytest.mark.xfail(strict=True, reason="pushState is not seen; a hash change sends two frames")
+async def test_a_page_changed_by_script_is_told_once(api: FakeApi, browser: Any) -> None:
+    visit = await started_chat(api, browser)
+    try:
+
+        def frames_for(ending: str) -> list[dict[str, Any]]:
+            return [f for f in api.frames if str(f.get("url", "")).endswith(ending)]
+
+        await visit.page.evaluate(
+            "() => { document.title = 'Checkout'; history.pushState({}, '', '/shop/checkout'); }"
+        )  # a single-page shop: no popstate, no hashchange
+        for _ in range(300):
+            if frames_for("/shop/checkout"):
+                break
+            await visit.page.wait_for_timeout(20)
+        assert [f["title"] for f in frames_for("/shop/checkout")] == ["Checkout"]
+        await visit.page.evaluate("() => { location.hash = 'reviews'; }")
+        while not frames_for("#reviews"):
+            await visit.page.wait_for_timeout(20)
+        await visit.page.wait_for_timeout(1500)  # anything more would have come by now
+        assert len(frames_for("#reviews")) == 1
+        assert len(frames_for("/shop/checkout")) == 1
+    finally:
+        await visit.page.context.close()
