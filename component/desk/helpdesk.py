@@ -269,7 +269,10 @@ class HelpDesk:
         if entry is None:
             return  # closed meanwhile: nobody to tell
         url, title = page_shown(url, title)
+        same_page = url == entry.card.page
         entry.card = replace(entry.card, page=url, page_title=title)
+        if same_page:
+            return  # told again, reloaded, or only its title: the card has it, no note
         if entry.chat.state is ChatState.ASSIGNED:  # queued chats keep the latest page only
             entry.page_pending = True
             self._note_page(site, entry, self.state.clock())

@@ -19,6 +19,7 @@ from component.storage.directory import DirectoryRepository
 from component.storage.schema_files import shipped_schema
 from component.xmpp.jids import normalize_bare_jid
 from devstack.ports import free_port
+from tests.integration.clients import Client
 from tests.integration.helpdesk_fixtures import Desk
 
 LATEST = shipped_schema().version
@@ -443,7 +444,7 @@ async def test_run_serves_until_sigterm(desk: Desk, tmp_path: Path) -> None:
     try:
         alice = await desk.client(alice_jid)
         visitor = await desk.client(desk.user("visitor"))
-        await asyncio.sleep(1.0)  # let the component subscribe and see alice
+        await desk_is_available_to(alice, desk.desk_jid())  # the component is up and sees her
         visitor.send(desk.desk_jid(), "hello from a visitor")
         await alice.expect_from(desk.chat_jid(1), "hello from a visitor", timeout=20)
         alice.send(desk.chat_jid(1), "hello back")
@@ -462,6 +463,18 @@ async def test_run_serves_until_sigterm(desk: Desk, tmp_path: Path) -> None:
     rows = await desk.rows("SELECT sender, body FROM messages ORDER BY seq")
     assert ("visitor", "hello from a visitor") in rows
     assert ("operator", "hello back") in rows
+
+
+async def desk_is_available_to(client: Client, desk_jid: str, timeout: float = 30) -> None:
+    """Wait until the desk has shown itself available to the client (it runs and is subscribed),
+    instead of guessing how long a loaded machine takes to start it."""
+    async with asyncio.timeout(timeout):
+        while True:
+            if any(
+                p["from"].bare == desk_jid and p["type"] == "available" for p in client.presences
+            ):
+                return
+            await asyncio.sleep(0.05)
 
 
 async def test_removing_the_default_operator_clears_the_setting(

@@ -572,7 +572,6 @@ async def test_after_a_restart_of_the_server_the_widget_is_back_on_a_websocket(
         await visit.page.context.close()
 
 
-@pytest.mark.xfail(strict=True, reason="pushState is not seen; a hash change sends two frames")
 async def test_a_page_changed_by_script_is_told_once(api: FakeApi, browser: Any) -> None:
     visit = await started_chat(api, browser)
     try:

@@ -238,3 +238,19 @@ def test_an_offline_operator_gets_no_page_notes_but_info_has_the_page() -> None:
     assert operator_of_chat(world) == ALICE.jid
     entry = world.desk.chats.get(ACME.id, 1)
     assert entry is not None and entry.card.page == "https://shop.test/gone"
+
+
+def test_the_same_page_again_or_only_its_title_is_kept_without_a_note() -> None:
+    world = make_world()
+    world.online(ALICE.jid)
+    web_chat(world, make_card(page="https://shop.test/cart"))
+    world.clock.advance(PAGE_NOTE_SECONDS)
+    world.desk.visitor_page("acme", WEB_VISITOR, "https://shop.test/cart", "Your cart")
+    world.clock.advance(PAGE_NOTE_SECONDS)
+    world.desk.visitor_page("acme", WEB_VISITOR, "https://shop.test/cart", "Your cart")  # again
+    world.desk.on_tick()
+    assert notes(world) == []  # a reload or a title is no page change
+    entry = world.desk.chats.get(ACME.id, 1)
+    assert entry is not None and entry.card.page_title == "Your cart"
+    world.desk.visitor_page("acme", WEB_VISITOR, "https://shop.test/pay", "Pay")
+    assert notes(world) == ["Visitor now on /pay — Pay"]

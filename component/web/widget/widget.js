@@ -99,6 +99,7 @@
   var WS_FAILURES_BEFORE_POLLING = 2;
   var MAX_FIELD = 2000;
   var MAX_TITLE = 200; // a `page` frame's title (§7.1): longer, the whole frame is refused
+  var PAGE_CHECK_MS = 1000; // how often the address is looked at (pushState fires no event)
   var INFO_EVERY_MS = 30000;
 
   var script = document.currentScript || findOwnScript();
@@ -337,6 +338,9 @@
     });
     window.addEventListener("popstate", function () { self.sendPage(); });
     window.addEventListener("hashchange", function () { self.sendPage(); });
+    // Single-page sites change pages by history.pushState, which fires no event; rather than
+    // patch the page's history object, the address is looked at once a second (a string compare).
+    window.setInterval(function () { self.sendPage(); }, PAGE_CHECK_MS);
     this.applyLanguage();
   };
 
@@ -768,10 +772,15 @@
     }
   };
 
-  Widget.prototype.sendPage = function () {
-    if (this.socket && this.socket.readyState === 1) {
-      this.socket.send(JSON.stringify({ type: "page", url: clip(location.href), title: clip(document.title, MAX_TITLE) }));
-    }
+  // The page the visitor is on, once per change (and once per socket, which may be a new page
+  // load); several events for one change (popstate and hashchange) send it once.
+  Widget.prototype.sendPage = function (again) {
+    if (!this.socket || this.socket.readyState !== 1) return;
+    var page = { type: "page", url: clip(location.href), title: clip(document.title, MAX_TITLE) };
+    var told = JSON.stringify(page);
+    if (told === this.toldPage && !again) return;
+    this.toldPage = told;
+    this.socket.send(told);
   };
 
   // ---- ending and starting again -------------------------------------------------------------
@@ -854,7 +863,7 @@
       openedAt = Date.now();
       self.wsFailures = 0;
       socket.send(JSON.stringify({ type: "hello", token: self.stored.token, after: after }));
-      if (resumed) self.sendPage();
+      if (resumed) self.sendPage(true);
     };
     socket.onmessage = function (message) {
       var event;
