@@ -12,6 +12,8 @@ from importlib import resources
 
 from aiohttp import web
 
+from component.web.etags import unchanged
+
 PATH = "/api/v1/openapi.json"
 
 
@@ -31,7 +33,7 @@ def add_routes(app: web.Application) -> None:
     etag = hashlib.sha256(body).hexdigest()[:32]
 
     async def openapi(request: web.Request) -> web.Response:
-        if etag in request.headers.get("If-None-Match", ""):
+        if unchanged(request, f'"{etag}"'):
             return web.Response(status=304, headers={"ETag": f'"{etag}"'})
         return web.Response(
             body=body, content_type="application/json", headers={"ETag": f'"{etag}"'}

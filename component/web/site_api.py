@@ -20,6 +20,7 @@ from component.models import Site
 from component.site_info import AVATAR_PATH, site_info
 from component.site_web import Avatar
 from component.web.errors import ApiError
+from component.web.etags import unchanged
 
 AVATAR_CACHE_ENTRIES = 64  # at most 256 KiB each (site_web.MAX_AVATAR_BYTES): 16 MiB at worst
 AVATAR_CACHE_CONTROL = "public, max-age=300"
@@ -75,18 +76,13 @@ async def get_avatar(request: web.Request) -> web.Response:
     api = request.app[SITE_API]
     site = api.desk.state.site(request.match_info["slug"])
     known = site.settings.avatar_etag
-    if known is not None and _matches(request, known):
+    if known is not None and unchanged(request, f'"{known}"'):
         return web.Response(status=304, headers=_avatar_headers(known, None))
     image = await api.avatar(site) if known is not None else None
     if image is None:
         raise ApiError(404, "no_avatar", f"site {site.slug!r} has no avatar")
     headers = _avatar_headers(image.etag, image.content_type)
     return web.Response(body=image.data, content_type=image.content_type, headers=headers)
-
-
-def _matches(request: web.Request, etag: str) -> bool:
-    sent = request.headers.get("If-None-Match", "")
-    return sent.strip() == "*" or f'"{etag}"' in sent
 
 
 def _avatar_headers(etag: str, content_type: str | None) -> dict[str, str]:

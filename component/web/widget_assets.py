@@ -15,6 +15,8 @@ from importlib import resources
 
 from aiohttp import web
 
+from component.web.etags import unchanged
+
 CACHE_CONTROL = "public, max-age=300"
 FILES = {
     "widget.js": "application/javascript",
@@ -71,7 +73,7 @@ def answer(request: web.Request, asset: Asset) -> web.Response:
         "Access-Control-Allow-Origin": "*",
         "X-Content-Type-Options": "nosniff",
     }
-    if _matches(request.headers.get("If-None-Match", ""), etag):
+    if unchanged(request, etag):
         return web.Response(status=304, headers=headers)
     body = asset.gzipped if gzipped else asset.body
     if gzipped:
@@ -79,12 +81,6 @@ def answer(request: web.Request, asset: Asset) -> web.Response:
     return web.Response(
         body=body, headers=headers, content_type=asset.content_type, charset="utf-8"
     )
-
-
-def _matches(if_none_match: str, etag: str) -> bool:
-    """Whether `If-None-Match` names this representation's ETag (weakly compared), or is `*`."""
-    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return "*" in tags or etag in tags
 
 
 def add_routes(app: web.Application) -> None:
