@@ -146,14 +146,9 @@ class ChatEvents:
         log = self.open(key)
         if log.events and log.events[-1].seq >= event.seq:
             self._merge(log, [event])  # late or again: merged in its place
-            return event
-        log.events.append(event)  # the usual case, the newest seq: no sorting
-        if len(log.events) > self.cap:
-            log.missing_to = max(log.missing_to, log.events[-self.cap - 1].seq)
-            del log.events[: -self.cap]
-        log.last_seq = max(log.last_seq, event.seq)
-        if event.type == "closed":
-            log.closed_at = event.at
+        else:
+            log.events.append(event)  # the usual case, the newest seq: no sorting
+            self._settle(log, [event])
         return event
 
     def restore(self, key: ChatKey, rebuilt: Iterable[Event], missing_to: int = 0) -> ChatLog:
@@ -169,11 +164,16 @@ class ChatEvents:
     def _merge(self, log: ChatLog, events: Iterable[Event]) -> None:
         by_seq = {e.seq: e for e in log.events}
         by_seq.update((e.seq, e) for e in events)
-        merged = sorted(by_seq.values(), key=lambda e: e.seq)
-        if len(merged) > self.cap:
-            log.missing_to = max(log.missing_to, merged[-self.cap - 1].seq)
-        log.events = merged[-self.cap :]
-        for event in log.events:
+        log.events = sorted(by_seq.values(), key=lambda e: e.seq)
+        self._settle(log, log.events)
+
+    def _settle(self, log: ChatLog, added: Sequence[Event]) -> None:
+        """Cap the log, noting the highest seq it drops, and take its latest seq and end from the
+        events just `added`."""
+        if len(log.events) > self.cap:
+            log.missing_to = max(log.missing_to, log.events[-self.cap - 1].seq)
+            del log.events[: -self.cap]
+        for event in added:
             log.last_seq = max(log.last_seq, event.seq)
             if event.type == "closed":
                 log.closed_at = event.at
