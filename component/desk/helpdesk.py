@@ -250,10 +250,35 @@ class HelpDesk:
                 entry.acks.waiting.put(first.seq, ack)
             self.dispatch.route_new(site, entry, now)
             return first
-        message = self.state.record(entry, Sender.VISITOR, visitor, body, now)
-        ack = ack or self._acknowledged(kind, message)
-        operator = entry.chat.operator
-        if entry.chat.state is ChatState.ASSIGNED and self.state.is_member(site, operator):
+        return self._visitor_said(site, entry, body, now, typing, ack)
+
+    @use_case
+    def visitor_wrote_in(self, slug: str, number: int, visitor: str, body: str) -> Message:
+        """A web visitor's words in their chat `number`, which must still be open: ChatClosed
+        otherwise (it closed while their request was on its way). Never opens a chat."""
+        site = self.state.site(slug)
+        body = self.state.checked_body(body)
+        entry = self.state.chats.get(site.id, number)
+        if entry is None or entry.chat.visitor != visitor:
+            raise ChatClosed(texts.chat_closed(site, number))
+        return self._visitor_said(site, entry, body, self.state.clock(), None, None)
+
+    def _visitor_said(
+        self,
+        site: Site,
+        entry: OpenChat,
+        body: str,
+        now: float,
+        typing: Typing | None,
+        ack: AckRequest | None,
+    ) -> Message:
+        """The visitor's words in their open chat: archived, relayed to its operator if it has
+        one (else kept for the backlog)."""
+        chat = entry.chat
+        message = self.state.record(entry, Sender.VISITOR, chat.visitor, body, now)
+        ack = ack or self._acknowledged(chat.visitor_kind, message)
+        operator = chat.operator
+        if chat.state is ChatState.ASSIGNED and self.state.is_member(site, operator):
             relay_to_operator(self.state, site, entry, operator or "", body, ack, typing=typing)
         elif ack is not None and not entry.handed:  # goes with the backlog, once assigned
             entry.acks.waiting.put(message.seq, ack)

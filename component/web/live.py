@@ -225,14 +225,14 @@ def _frame(
     """Pass one client frame on; for a `page` frame, the page (URL, title) as the chat's card
     keeps it."""
     kind, body = check.frame_type(frame), check.without_type(frame)
-    entry = api.desk.chats.get(site.id, number)  # now: the chat may have closed or moved
     if kind == "message":
         text = check.message(body)
-        api.write(site, entry, request.app[RATE_LIMITS], request[CLIENT_IP], text)
+        api.write(site, number, request.app[RATE_LIMITS], request[CLIENT_IP], text)
     elif kind == "typing":
-        api.typing(site, entry, check.typing(body))
+        api.typing(site, number, check.typing(body))
     else:
         url, title = check.page(body)
+        entry = api.desk.chats.get(site.id, number)  # now: the chat may have closed or moved
         if entry is not None:  # the desk rate-limits the operator's notes
             api.desk.visitor_page(site.slug, entry.chat.visitor, url, title)
             return entry.card.page, entry.card.page_title

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from aiohttp import web
 
+from component import texts
 from component.chats import OpenChat
 from component.desk.helpdesk import HelpDesk
 from component.errors import ChatClosed
@@ -122,22 +123,26 @@ class VisitorApi:
             raise ApiError(401, "unauthorized", "a valid token is needed")
         return site, self.desk.chats.get(site.id, number)
 
-    def write(
-        self, site: Site, entry: OpenChat | None, limits: RateLimits, ip: str, text: str
-    ) -> int:
-        """The visitor's message (checked text) into the open chat, rate limited; its seq."""
+    def write(self, site: Site, number: int, limits: RateLimits, ip: str, text: str) -> int:
+        """The visitor's message (checked text) into chat `number`, rate limited; its seq.
+        ChatClosed (409) when the chat closed meanwhile: the chat is read here, after every await
+        of the request, and the desk checks it again as it writes, so nothing new is opened."""
+        entry = self.desk.chats.get(site.id, number)
         if entry is None:
-            raise ChatClosed("this chat is closed; start a new one")
-        chat = entry.chat
+            raise ChatClosed(texts.chat_closed(site, number))
         self.desk.state.checked_body(text)  # a refused text takes no token
-        limits.send_message(ip, (site.id, chat.number))
-        message = self.desk.visitor_wrote(site.slug, chat.visitor, chat.visitor_kind, "", text)
+        limits.send_message(ip, (site.id, number))
+        message = self.desk.visitor_wrote_in(site.slug, number, entry.chat.visitor, text)
         self.visitors.visitor_said(site, message)
         return message.seq
 
-    def typing(self, site: Site, entry: OpenChat | None, state: Typing) -> None:
-        if entry is not None:  # signals are dropped quietly, as they are for XMPP visitors
-            self.desk.signals.visitor_typing(site.slug, entry.chat.visitor, state)
+    def typing(self, site: Site, number: int, state: Typing) -> None:
+        """The visitor's typing, passed on (dropped quietly, as for XMPP visitors, while nobody
+        holds the chat); ChatClosed (409) when the chat is closed."""
+        entry = self.desk.chats.get(site.id, number)
+        if entry is None:
+            raise ChatClosed(texts.chat_closed(site, number))
+        self.desk.signals.visitor_typing(site.slug, entry.chat.visitor, state)
 
 
 API = web.AppKey("visitor_api", VisitorApi)
@@ -156,16 +161,18 @@ async def start_chat(request: web.Request) -> web.Response:
 
 async def post_message(request: web.Request) -> web.Response:
     api = request.app[API]
-    site, entry = await api.open_chat(request)
+    site, _ = await api.open_chat(request)
     text = check.message(await json_object(request))
-    seq = api.write(site, entry, request.app[RATE_LIMITS], request[CLIENT_IP], text)
+    number = check.chat_id(request)[1]
+    seq = api.write(site, number, request.app[RATE_LIMITS], request[CLIENT_IP], text)
     return web.json_response({"seq": seq}, status=202)
 
 
 async def post_typing(request: web.Request) -> web.Response:
     api = request.app[API]
-    site, entry = await api.open_chat(request)
-    api.typing(site, entry, check.typing(await json_object(request)))
+    site, _ = await api.open_chat(request)
+    state = check.typing(await json_object(request))
+    api.typing(site, check.chat_id(request)[1], state)
     return web.Response(status=204)
 
 
