@@ -32,6 +32,7 @@ from component.storage.schema import require_current_schema
 from component.storage.web_chats import WebChatRepository
 from component.web.app import build_app
 from component.web.health import Health
+from component.web.held import raise_open_file_limit
 from component.web.server import HttpServer
 from component.web.visitor_api import VisitorApi
 from component.web.visitors import WebVisitors
@@ -206,6 +207,7 @@ class Application:
 
 async def run(config: Config) -> None:
     """`helperchat run`: serve until SIGTERM or SIGINT, then stop cleanly."""
+    log.info("open-file limit: %d", raise_open_file_limit())  # held connections fit under it
     app = Application(config)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -188,6 +188,9 @@ class HttpConfig:
     cors_max_age: int = field(default=600, metadata=_meta(_not_negative))
     max_body_bytes: int = field(default=65536, metadata=_meta(_positive))
     rate_limits: RateLimitsConfig = field(default_factory=RateLimitsConfig)
+    max_sockets_per_chat: int = field(default=4, metadata=_meta(_positive))
+    max_connections_per_ip: int = field(default=100, metadata=_meta(_positive))
+    max_held_connections: int | None = field(default=None, metadata=_meta(_positive))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,6 +18,7 @@ from component.web.access_log import access_middleware
 from component.web.cors import OriginsOf, add_preflight_routes, cors_middleware
 from component.web.errors import error_middleware
 from component.web.health import Health
+from component.web.held import HELD, HeldConnections, connection_cap, open_file_limit
 from component.web.keys import HEALTH, METRICS, MetricsPage
 from component.web.proxies import networks
 from component.web.ratelimits import RATE_LIMITS, RateLimits, requests_middleware
@@ -51,6 +52,11 @@ def build_app(
     app[HEALTH] = health
     app[METRICS] = metrics
     app[RATE_LIMITS] = RateLimits(config.rate_limits, clock)
+    app[HELD] = HeldConnections(
+        per_chat=config.max_sockets_per_chat,
+        per_ip=config.max_connections_per_ip,
+        total=connection_cap(config.max_held_connections, open_file_limit()),
+    )
     ops.add_routes(app)
     openapi.add_routes(app)
     widget_assets.add_routes(app)

@@ -20,9 +20,13 @@ frame gets `{"type": "error", "error": {"code", "message"}}` and the socket stay
 The socket declines permessage-deflate (browsers offer it): its zlib state would cost about 100 KB
 per open widget (bench/web.py) to squeeze frames of a few hundred bytes.
 
+A socket holds one of the connections its address and the server may hold (held.py: 429 or 503
+before the handshake); once its hello proved the token it counts among its chat's sockets, and
+past their cap it closes the chat's oldest (4409), as a reload would.
+
 Close codes: 4400 bad hello, 4401 no or wrong token, 4403 another chat's token, 4408 no hello in
-time, 1013 the client reads too slowly (reconnect with `after`), 1000 the chat is closed,
-1011 a failure on our side.
+time, 4409 replaced by a newer socket of the chat, 1013 the client reads too slowly (reconnect
+with `after`), 1000 the chat is closed, 1011 a failure on our side.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from component.models import Site
 from component.web import visitor_input as check
 from component.web.bodies import parse_object
 from component.web.errors import ApiError, from_domain
+from component.web.held import HELD
 from component.web.keys import CLIENT_IP
 from component.web.pages import PageSaver
 from component.web.ratelimits import RATE_LIMITS
@@ -51,7 +56,7 @@ HEARTBEAT_SECONDS = 30.0
 MAX_FRAME_BYTES = 64 * 1024
 QUEUE_LIMIT = SUBSCRIPTION_LIMIT  # wake-ups pending per socket before it counts as too slow
 
-BAD_FRAME, UNAUTHORIZED, FORBIDDEN, HELLO_TIMEOUT = 4400, 4401, 4403, 4408
+BAD_FRAME, UNAUTHORIZED, FORBIDDEN, HELLO_TIMEOUT, REPLACED = 4400, 4401, 4403, 4408, 4409
 TOO_SLOW, CHAT_CLOSED, INTERNAL = 1013, 1000, 1011
 
 
@@ -68,17 +73,18 @@ async def live(request: web.Request) -> web.StreamResponse:
     api = request.app[API]
     slug, number = check.chat_id(request)
     api.desk.state.site(slug)  # an unknown site is 404 before the handshake
-    ws = web.WebSocketResponse(
-        heartbeat=HEARTBEAT_SECONDS, max_msg_size=MAX_FRAME_BYTES, compress=False
-    )
-    await ws.prepare(request)  # from here on, nothing may reach the error middleware
-    try:
-        await _session(request, ws, api, slug, number)
-    except _Close as close:
-        await ws.close(code=close.code, message=close.reason.encode())
-    except Exception:
-        log.exception("the live WebSocket of a chat failed")
-        await ws.close(code=INTERNAL, message=b"something went wrong on our side")
+    with request.app[HELD].held(request[CLIENT_IP]):  # 429/503 before the handshake
+        ws = web.WebSocketResponse(
+            heartbeat=HEARTBEAT_SECONDS, max_msg_size=MAX_FRAME_BYTES, compress=False
+        )
+        await ws.prepare(request)  # from here on, nothing may reach the error middleware
+        try:
+            await _session(request, ws, api, slug, number)
+        except _Close as close:
+            await ws.close(code=close.code, message=close.reason.encode())
+        except Exception:
+            log.exception("the live WebSocket of a chat failed")
+            await ws.close(code=INTERNAL, message=b"something went wrong on our side")
     return ws
 
 
@@ -98,12 +104,27 @@ async def _session(
                 await ws.send_json(event.to_json())
             sent = events[-1].seq
         raise _Close(CHAT_CLOSED, "the chat is closed")
-    sender = _Sender(ws, api, site, key, hello.after)
-    with api.visitors.subscribe(key, sender.wake, QUEUE_LIMIT) as subscription:
+    await _serve(request, ws, api, site, key, hello.after)
+
+
+async def _serve(
+    request: web.Request,
+    ws: web.WebSocketResponse,
+    api: VisitorApi,
+    site: Site,
+    key: ChatKey,
+    after: int,
+) -> None:
+    """Send the chat's events after `after` (the sender) while reading the client's frames."""
+    sender = _Sender(ws, api, site, key, after)
+    with (
+        request.app[HELD].joined(key, sender.replaced),  # the chat's oldest may go
+        api.visitors.subscribe(key, sender.wake, QUEUE_LIMIT) as subscription,
+    ):
         await api.visitors.history(site, key)  # rebuilt once (after a restart) before sending
         sender.start(subscription)
         try:  # the sender closes the socket when it ends, which ends the reading
-            await _read_frames(request, ws, api, site, number)
+            await _read_frames(request, ws, api, site, key[1])
         except ConnectionError:
             pass  # a client gone mid-send is no failure
         finally:  # the socket is gone or closed: nothing more to send
@@ -141,10 +162,16 @@ class _Sender:
         self._subscription: Subscription | None = None
         self._task: asyncio.Task[None] | None = None
         self._ended = False
+        self._replaced = False
 
     def start(self, subscription: Subscription) -> None:
         """Send what is kept after `after`, then each wake-up of `subscription`."""
         self._subscription = subscription
+        self.wake()
+
+    def replaced(self) -> None:
+        """A newer socket of the chat took this one's place: it closes (REPLACED)."""
+        self._replaced = True
         self.wake()
 
     def wake(self) -> None:
@@ -186,6 +213,8 @@ class _Sender:
                 continue  # what follows the page, before waiting for anything new
             if live is not None:
                 await ws.send_json(live.to_json())
+            if self._replaced:  # replaced() may come while this task runs: checked here
+                raise _Close(REPLACED, "replaced by a newer connection")
             if not subscription.pending:  # no await since: the next wake-up starts a task
                 self._task = None
                 return

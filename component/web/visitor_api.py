@@ -25,6 +25,7 @@ from component.visitor_card import make_card
 from component.web import visitor_input as check
 from component.web.bodies import json_object
 from component.web.errors import ApiError
+from component.web.held import HELD
 from component.web.keys import CLIENT_IP
 from component.web.ratelimits import RATE_LIMITS, RateLimits
 from component.web.visitors import WebVisitors
@@ -181,7 +182,11 @@ async def get_events(request: web.Request) -> web.Response:
     site, _ = await api.open_chat(request)
     after, wait = check.after_and_wait(request.query)
     number = check.chat_id(request)[1]
-    events = await api.visitors.wait(site, (site.id, number), after, wait)
+    if wait <= 0:
+        events = await api.visitors.wait(site, (site.id, number), after, wait)
+    else:
+        with request.app[HELD].held(request[CLIENT_IP]):  # a waiting poll holds a connection
+            events = await api.visitors.wait(site, (site.id, number), after, wait)
     return web.json_response({"events": [e.to_json() for e in events]})
 
 
