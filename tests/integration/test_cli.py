@@ -42,6 +42,8 @@ mysql:
   user: {mysql.user}
   password: "{mysql.password}"
   database: {mysql.database}
+archive:
+  spool_dir: {desk.config.archive.spool_dir}
 component:
   reload_interval: 0.3
 http:
