@@ -83,9 +83,9 @@ STOP_SECONDS = 3.0
 """How long `close()` goes on writing at a stop by default. A database that is down refuses at
 once, and the rows go to the spool without waiting for this: the bound is for one that hangs (a
 lost network makes each attempt wait up to mysql.connect_timeout) or a backlog too big to drain
-quickly. A healthy database writes a 500-row batch in a few milliseconds, so 3 s drains tens of
-thousands of rows; with the HTTP side's 5 s for open requests, a stop stays within the 10 s that
-`docker stop` allows before it kills. Whatever is left is on disk, not lost."""
+quickly. A healthy database writes a 500-row batch in a few milliseconds, so 3 s drain tens of
+thousands of rows, while a stop stays short enough that no service manager kills it before the
+rows are on disk (systemd waits 90 s by default). Whatever is left is in the spool, not lost."""
 
 
 class ArchiveClosed(Exception):
