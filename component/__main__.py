@@ -18,12 +18,12 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from component import app
 from component.admin import Admin, operator_changes, site_changes, web_changes
-from component.config import Config, ConfigError, load_config, spool_dir_of
+from component.config import Config, ConfigError, load_config
 from component.errors import InvalidInput
 from component.models import Lang, Operator, Site, Strategy
 from component.site_show import site_show_lines
 from component.site_web import MAX_AVATAR_BYTES, NONE
-from component.spool import SpoolDirectory, SpoolError, SpoolOwner
+from component.spool import SpoolError
 from component.storage import Database, StorageError, open_database
 from component.storage.directory import (
     DirectoryRepository,
@@ -295,8 +295,7 @@ async def _check(config: Config) -> int:
 
 def _check_spool(config: Config) -> bool:
     """Create and write the spool directory as `run` would; True when that failed."""
-    owner = SpoolOwner(config.xmpp.component_jid, config.mysql.database)
-    spool = SpoolDirectory(spool_dir_of(config.archive), owner)
+    spool = app.spool_of(config)
     try:
         spool.check_usable()
         waiting = len(spool.files())

@@ -61,6 +61,12 @@ async def connect_database(config: Config, stop: asyncio.Event) -> Database | No
     return None
 
 
+def spool_of(config: Config) -> SpoolDirectory:
+    """The spool of this component and database, where the config (or the default) puts it."""
+    owner = SpoolOwner(config.xmpp.component_jid, config.mysql.database)
+    return SpoolDirectory(spool_dir_of(config.archive), owner)
+
+
 async def load_directory(repo: DirectoryRepository) -> Directory:
     return Directory(await repo.list_sites(), await repo.list_operators())
 
@@ -78,10 +84,7 @@ class Application:
         self.desk: HelpDesk | None = None
         self.web_visitors = WebVisitors(time.time)
         self.http: HttpServer | None = None
-        self.spool = SpoolDirectory(
-            spool_dir_of(config.archive),
-            SpoolOwner(config.xmpp.component_jid, config.mysql.database),
-        )
+        self.spool = spool_of(config)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> bool:

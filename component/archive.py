@@ -120,10 +120,9 @@ class ArchiveWriter:
         self._pending = _Pending()
         self._flying = ArchiveBatch()  # the batch being written, in no other list meanwhile
         self._wake = asyncio.Event()
-        self._closing_event = asyncio.Event()  # cuts a retry's back-off short at a stop
+        self._closing = asyncio.Event()  # set at a stop; cuts a retry's back-off short
         self._task: asyncio.Task[None] | None = None
         self._writing = asyncio.Lock()
-        self._closing = False
         self._stopped = False  # no more writing: what is left goes to the spool
         self._crowded = False
         self.failures = 0
@@ -166,8 +165,7 @@ class ArchiveWriter:
         """Stop: go on writing while the database takes the rows, for at most `timeout` seconds,
         and return what could not be stored (empty when all was), for the spool. Once closing, a
         failed write is not retried: the database is away, and the rows are safer on disk."""
-        self._closing = True
-        self._closing_event.set()
+        self._closing.set()
         self._wake.set()
         await self._end_task(timeout)
         self._stopped = True
@@ -220,8 +218,8 @@ class ArchiveWriter:
             log.info("archive: backlog down to %d rows, messages are accepted again", backlog)
 
     async def _run(self) -> None:
-        while not self._stopped and (self._pending.size() or not self._closing):
-            if not self._closing:
+        while not self._stopped and (self._pending.size() or not self._closing.is_set()):
+            if not self._closing.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._flush_interval)
             self._wake.clear()
@@ -238,11 +236,11 @@ class ArchiveWriter:
             if self.failures == 1 or self.failures % 20 == 0:
                 reason = _reason(failure)
                 log.warning("archive: write failed (%s); %d rows kept", reason, self.backlog)
-            if self._closing:
+            if self._closing.is_set():
                 self._stopped = True
                 return
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._closing_event.wait(), delay)
+                await asyncio.wait_for(self._closing.wait(), delay)
             delay = min(delay * 2, self._retry_max_delay)
         if self.failures:
             log.info("archive: database back, rows written (%d still to write)", self.backlog)

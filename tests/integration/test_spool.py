@@ -142,6 +142,9 @@ async def test_a_stop_with_the_database_down_loses_nothing_and_reuses_no_seq(
     assert code == 0, output
     assert "rows before the stop; spooled to" in output, output
     assert len(spool_files(desk)) == 1
+    checked = await asyncio.to_thread(helperchat, config, "check")
+    spool_dir = desk.config.archive.spool_dir
+    assert f"spool: OK ({spool_dir}; 1 file(s) wait for `run` to store them)" in checked.stdout
 
     await asyncio.to_thread(desk.mariadb.start, desk.mariadb.base_dir, desk.mariadb.port)
     alice.presences.clear()
