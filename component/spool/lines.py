@@ -87,7 +87,8 @@ def decode_spool(data: bytes) -> SpoolContents:
 
 def decode_header(line: bytes) -> tuple[SpoolOwner, int]:
     data = _object(line)
-    if data.get("helperchat_spool") != FORMAT_VERSION:
+    version = data.get("helperchat_spool")
+    if not isinstance(version, int) or isinstance(version, bool) or version != FORMAT_VERSION:
         raise BadLine(f"not a spool header of format {FORMAT_VERSION}")
     component, database, rows = data.get("component"), data.get("database"), data.get("rows")
     if not isinstance(component, str) or not isinstance(database, str):
@@ -100,7 +101,8 @@ def decode_header(line: bytes) -> tuple[SpoolOwner, int]:
 def decode_row(line: bytes) -> Row:
     """The row of one line; BadLine when it is not exactly a row of a known kind."""
     data = _object(line)
-    cls = _KINDS.get(data.pop("kind", None))
+    kind = data.pop("kind", None)
+    cls = _KINDS.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise BadLine("no known row kind")
     hints = get_type_hints(cls)

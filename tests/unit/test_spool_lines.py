@@ -100,6 +100,8 @@ INVALID_LINES = {
     "not an object": b"[1, 2]",
     "unknown kind": row_line(kind="photo"),
     "no kind": json.dumps({"site_id": 1}).encode(),
+    "kind not text": row_line(kind=["message"]),
+    "field not text": row_line(body={"a": 1}),
     "missing field": row_line(body=None),
     "unknown field": row_line(colour="blue"),
     "int as text": row_line(seq="3"),
@@ -139,3 +141,18 @@ def test_an_integral_time_written_by_hand_is_read_as_a_float() -> None:
     decoded = decode_row(row_line(at=1767225600))
     assert isinstance(decoded, Message) and decoded.at == 1767225600.0
     assert isinstance(decoded.at, float)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"helperchat_spool": True, "component": "c", "database": "d", "rows": 0},
+        {"helperchat_spool": 2, "component": "c", "database": "d", "rows": 0},
+        {"helperchat_spool": 1, "component": 5, "database": "d", "rows": 0},
+        {"helperchat_spool": 1, "component": "c", "database": "d", "rows": -1},
+        {"helperchat_spool": 1, "component": "c", "database": "d"},
+    ],
+)
+def test_a_header_of_another_format_or_without_its_fields_is_refused(header: object) -> None:
+    contents = decode_spool(json.dumps(header).encode() + b"\n" + encode_row(MESSAGES[0]))
+    assert contents.owner is None and not len(contents.batch)
