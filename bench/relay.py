@@ -72,7 +72,8 @@ def write_config(path: Path, ejabberd: Ejabberd, mariadb: MariaDB, db: str, pass
         f"xmpp: {{component_jid: {ejabberd.component_domain}, secret: {ejabberd.component_secret},"
         f" host: 127.0.0.1, port: {ejabberd.component_port}}}\n"
         f"mysql: {{host: 127.0.0.1, port: {mariadb.port}, user: {db}, password: {password},"
-        f" database: {db}}}\nlog: {{level: WARNING}}\nhttp: {{port: {free_port()}}}\n",
+        f" database: {db}}}\nlog: {{level: WARNING}}\nhttp: {{port: {free_port()}}}\n"
+        f"archive: {{spool_dir: {path.parent / 'spool'}}}\n",
         encoding="utf-8",
     )
 

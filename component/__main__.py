@@ -1,7 +1,9 @@
 """The `helperchat` command: run, check, db init/migrate, site and operator administration.
 
 Exit codes: 0 done, 1 a server could not be reached or refused (a database whose schema is not
-this HelperChat's, and an HTTP port that cannot be bound, included), 2 bad input or configuration.
+this HelperChat's, an HTTP port that cannot be bound and a spool directory that cannot be
+written included, and a stop that could neither store nor spool the archive's last rows), 2 bad
+input or configuration.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from component.errors import InvalidInput
 from component.models import Lang, Operator, Site, Strategy
 from component.site_show import site_show_lines
 from component.site_web import MAX_AVATAR_BYTES, NONE
+from component.spool import SpoolError
 from component.storage import Database, StorageError, open_database
 from component.storage.directory import (
     DirectoryRepository,
@@ -286,7 +289,22 @@ async def _check(config: Config) -> int:
     reason = await check_handshake(config.xmpp)
     print("xmpp: OK (handshake accepted)" if reason is None else f"xmpp: FAILED {reason}")
     failed = failed or reason is not None
+    failed = _check_spool(config) or failed
     return EXIT_UNAVAILABLE if _check_http(config) or failed else 0
+
+
+def _check_spool(config: Config) -> bool:
+    """Create and write the spool directory as `run` would; True when that failed."""
+    spool = app.spool_of(config)
+    try:
+        spool.check_usable()
+        waiting = len(spool.files())
+    except SpoolError as exc:
+        print(f"spool: FAILED {exc}")
+        return True
+    files = f"; {waiting} file(s) wait for `run` to store them" if waiting else ""
+    print(f"spool: OK ({spool.path}{files})")
+    return False
 
 
 def _check_http(config: Config) -> bool:
@@ -336,7 +354,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StorageError as exc:
         print(f"helperchat: database error: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
-    except HttpStartError as exc:
+    except (HttpStartError, SpoolError) as exc:
         print(f"helperchat: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
 

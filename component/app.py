@@ -1,8 +1,10 @@
 """Composition root: opens the database, builds the desk and the component, runs until stopped.
 
-Start order: database (retried until reachable), archive writer, directory and open chats, the
-HTTP side, XMPP. Stop order is the reverse (HTTP first, so no request meets a half-stopped desk);
-the archive is flushed before the database closes.
+Start order: the spool directory checked, database (retried until reachable), the spool written
+back (before chat numbers and seqs are read, so none is reused), archive writer, directory and
+open chats, the HTTP side, XMPP. Stop order is the reverse (HTTP first, so no request meets a
+half-stopped desk); the archive is flushed before the database closes, and what the database
+does not take by then goes to the spool.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ import random
 import signal
 import time
 
-from component.archive import ArchiveWriter
+from component.archive import ArchiveBatch, ArchiveWriter
 from component.chat_events import ChatHistory, ChatKey
-from component.config import Config
+from component.config import Config, spool_dir_of
 from component.desk.helpdesk import HelpDesk
 from component.desk.ports import ArchiveSink
 from component.desk.state import DeskState
@@ -25,6 +27,7 @@ from component.metered import MeteredArchive
 from component.metrics import Metrics
 from component.models import VisitorKind
 from component.site_stats import site_stats
+from component.spool import SpoolDirectory, SpoolError, SpoolOwner, replay_spool
 from component.storage import Database, StorageError, open_database
 from component.storage.archive import ArchiveRepository
 from component.storage.directory import DirectoryRepository
@@ -59,6 +62,12 @@ async def connect_database(config: Config, stop: asyncio.Event) -> Database | No
     return None
 
 
+def spool_of(config: Config) -> SpoolDirectory:
+    """The spool of this component and database, where the config (or the default) puts it."""
+    owner = SpoolOwner(config.xmpp.component_jid, config.mysql.database)
+    return SpoolDirectory(spool_dir_of(config.archive), owner)
+
+
 async def load_directory(repo: DirectoryRepository) -> Directory:
     return Directory(await repo.list_sites(), await repo.list_operators())
 
@@ -76,24 +85,21 @@ class Application:
         self.desk: HelpDesk | None = None
         self.web_visitors = WebVisitors(time.time)
         self.http: HttpServer | None = None
+        self.spool = spool_of(config)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> bool:
-        """Bring everything up; False when stopped before the database was reachable."""
+        """Bring everything up; False when stopped before the database was reachable and the
+        spool written back. SpoolError when the spool directory cannot be used."""
+        self.spool.check_usable()  # better known now than at the stop
         self.db = await connect_database(self.config, self.stop_requested)
         if self.db is None:
             return False
         await require_current_schema(self.db)  # SchemaMismatch: `helperchat run` exits 1
-        archive_cfg = self.config.archive
-        self.writer = ArchiveWriter(
-            ArchiveRepository(self.db),
-            flush_interval=archive_cfg.flush_interval,
-            batch_size=archive_cfg.batch_size,
-            retry_max_delay=archive_cfg.retry_max_delay,
-            # a backstop: the database already drops a transaction after query_timeout
-            write_timeout=2 * self.config.mysql.query_timeout,
-            max_backlog=archive_cfg.max_backlog,
-        )
+        db = self.db
+        if not await replay_spool(self.spool, lambda: self._new_writer(db), self.stop_requested):
+            return False
+        self.writer = self._new_writer(db)
         self.metrics.watch_archive(self.writer)
         self.writer.start()
         self.desk = self._build_desk(MeteredArchive(self.writer, self.metrics, self._slug_of))
@@ -113,6 +119,18 @@ class Application:
             asyncio.create_task(self._tick_loop()),
         ]
         return True
+
+    def _new_writer(self, db: Database) -> ArchiveWriter:
+        archive_cfg = self.config.archive
+        return ArchiveWriter(
+            ArchiveRepository(db),
+            flush_interval=archive_cfg.flush_interval,
+            batch_size=archive_cfg.batch_size,
+            retry_max_delay=archive_cfg.retry_max_delay,
+            # a backstop: the database already drops a transaction after query_timeout
+            write_timeout=2 * self.config.mysql.query_timeout,
+            max_backlog=archive_cfg.max_backlog,
+        )
 
     def _build_desk(self, archive: ArchiveSink) -> HelpDesk:
         out = self.component.outbox
@@ -198,11 +216,29 @@ class Application:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.component.stop()
-        if self.writer is not None:
-            await self.writer.close()
-        if self.db is not None:
-            await self.db.close()
+        try:
+            if self.writer is not None:
+                self._spool(await self.writer.close())
+        finally:
+            if self.db is not None:
+                await self.db.close()
         log.info("stopped")
+
+    def _spool(self, unstored: ArchiveBatch) -> None:
+        """Keep on disk what the database did not take; SpoolError (logged) when that fails."""
+        if not len(unstored):
+            return
+        try:
+            path = self.spool.save(unstored)
+        except SpoolError as exc:
+            log.error("archive: %d rows LOST, neither stored nor spooled: %s", len(unstored), exc)
+            raise
+        log.warning(
+            "archive: the database did not take %d rows before the stop; spooled to %s,"
+            " written at the next start",
+            len(unstored),
+            path,
+        )
 
 
 async def run(config: Config) -> None:

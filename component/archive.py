@@ -4,8 +4,9 @@ The service appends chats, messages and operator updates without awaiting; a bac
 writes them in one transaction per batch (by size or after a short interval), and keeps them and
 retries with back-off while the database is away or does not answer. Writes are idempotent (keyed
 rows), so a batch retried after an ambiguous failure is stored exactly once. Only a row the
-database refuses for its own values is left out, logged by its key. Must not import aiomysql or
-slixmpp.
+database refuses for its own values is left out, logged by its key. At a stop, what the database
+does not take in time is handed back for the spool (component/spool/). Must not import aiomysql
+or slixmpp.
 """
 
 from __future__ import annotations
@@ -78,8 +79,22 @@ class _Pending:
         self.operators[:0] = batch.operators
 
 
+STOP_SECONDS = 3.0
+"""How long `close()` goes on writing at a stop by default. A database that is down refuses at
+once, and the rows go to the spool without waiting for this: the bound is for one that hangs (a
+lost network makes each attempt wait up to mysql.connect_timeout) or a backlog too big to drain
+quickly. A healthy database writes a 500-row batch in a few milliseconds, so 3 s drain tens of
+thousands of rows, while a stop stays short enough that no service manager kills it before the
+rows are on disk (systemd waits 90 s by default). Whatever is left is in the spool, not lost."""
+
+
+class ArchiveClosed(Exception):
+    """The writer gave up at a stop: the rows it holds are for the spool, not the database."""
+
+
 class ArchiveWriter:
-    """Buffers archive rows and flushes them in batches; `close()` flushes what is left.
+    """Buffers archive rows and flushes them in batches; `close()` hands back what it could not
+    store, for the spool.
 
     Every store call is bounded by `write_timeout`; a timeout is retried like any failure. The
     writer never drops a row it was given: `accepting` turns False once `max_backlog` rows wait,
@@ -103,13 +118,14 @@ class ArchiveWriter:
         self._write_timeout = write_timeout
         self._max_backlog = max_backlog
         self._pending = _Pending()
+        self._flying = ArchiveBatch()  # the batch being written, in no other list meanwhile
         self._wake = asyncio.Event()
+        self._closing = asyncio.Event()  # set at a stop; cuts a retry's back-off short
         self._task: asyncio.Task[None] | None = None
         self._writing = asyncio.Lock()
-        self._closing = False
+        self._stopped = False  # no more writing: what is left goes to the spool
         self._crowded = False
         self.failures = 0
-        self._in_flight = 0
 
     def add_chat(self, chat: Chat) -> None:
         self._pending.chats[(chat.site_id, chat.number)] = chat
@@ -123,10 +139,19 @@ class ArchiveWriter:
         self._pending.operators.append(update)
         self._nudge()
 
+    def add_batch(self, batch: ArchiveBatch) -> None:
+        """Every row of `batch`, as if added one by one in its order."""
+        for chat in batch.chats:
+            self.add_chat(chat)
+        for message in batch.messages:
+            self.add_message(message)
+        for update in batch.operators:
+            self.add_operator_update(update)
+
     @property
     def backlog(self) -> int:
         """Rows not stored yet, a batch being written included."""
-        return self._pending.size() + self._in_flight
+        return self._pending.size() + len(self._flying)
 
     @property
     def accepting(self) -> bool:
@@ -136,24 +161,43 @@ class ArchiveWriter:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="archive-writer")
 
-    async def close(self, timeout: float = 10.0) -> None:
-        """Stop the loop after writing everything pending (or give up after `timeout`)."""
-        self._closing = True
+    async def close(self, timeout: float = STOP_SECONDS) -> ArchiveBatch:
+        """Stop: go on writing while the database takes the rows, for at most `timeout` seconds,
+        and return what could not be stored (empty when all was), for the spool. Once closing, a
+        failed write is not retried: the database is away, and the rows are safer on disk."""
+        self._closing.set()
         self._wake.set()
-        if self._task is not None:
-            try:
-                await asyncio.wait_for(asyncio.shield(self._task), timeout)
-            except TimeoutError:
-                self._task.cancel()
-                log.error("archive: %d rows could not be stored before shutdown", self.backlog)
+        await self._end_task(timeout)
+        self._stopped = True
+        self._pending.put_back(self._flying)
+        self._flying = ArchiveBatch()
+        return self._pending.take(len(self._pending.messages))
+
+    async def _end_task(self, timeout: float) -> None:
+        """Let the writing task finish within `timeout`, else cancel it (its rows are kept)."""
+        task = self._task
+        if task is None:
+            return
+        _, running = await asyncio.wait({task}, timeout=timeout)
+        if running:
+            task.cancel()
+            await asyncio.wait({task})
+        if not task.cancelled() and task.exception() is not None:
+            log.error("archive: the writer failed", exc_info=task.exception())
 
     async def flush(self) -> None:
-        """Write everything pending now, and wait for a batch in flight (retrying until stored)."""
+        """Write everything pending now, and wait for a batch in flight (retrying until stored).
+
+        ArchiveClosed once a stop gave up writing (the rows stay, for the spool)."""
         async with self._writing:
             while self._pending.size():
+                if self._stopped:
+                    raise ArchiveClosed("the archive stopped writing; the rows go to the spool")
                 await self._write_one_batch()
 
     def _nudge(self) -> None:
+        if self._stopped:
+            log.error("archive: a row came after the stop and is not stored")
         if self._pending.size() >= self._batch_size:
             self._wake.set()
         self._watch_backlog()
@@ -174,39 +218,49 @@ class ArchiveWriter:
             log.info("archive: backlog down to %d rows, messages are accepted again", backlog)
 
     async def _run(self) -> None:
-        while not (self._closing and not self._pending.size()):
-            if not self._closing:
+        while not self._stopped and (self._pending.size() or not self._closing.is_set()):
+            if not self._closing.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._flush_interval)
             self._wake.clear()
             async with self._writing:
-                if self._pending.size():
+                if self._pending.size() and not self._stopped:
                     await self._write_one_batch()
 
     async def _write_one_batch(self) -> None:
-        batch = self._pending.take(self._batch_size)
+        """Store the next batch, retrying with back-off (rows that arrive meanwhile join it, in
+        order); once closing, a failure ends the writing instead."""
         delay = self._flush_interval
-        while True:
-            self._in_flight = len(batch)
-            try:
-                await self._store_batch(batch)
-                self._in_flight = 0
-                if self.failures:
-                    log.info("archive: database back, %d rows written", len(batch))
-                self.failures = 0
-                self._watch_backlog()
+        while (failure := await self._attempt()) is not None:
+            self.failures += 1
+            if self.failures == 1 or self.failures % 20 == 0:
+                reason = _reason(failure)
+                log.warning("archive: write failed (%s); %d rows kept", reason, self.backlog)
+            if self._closing.is_set():
+                self._stopped = True
                 return
-            except Exception as exc:
-                self.failures += 1
-                # rows that arrive meanwhile join the retried batch, in order
-                self._in_flight = 0
-                self._pending.put_back(batch)
-                if self.failures == 1 or self.failures % 20 == 0:
-                    reason = _reason(exc)
-                    log.warning("archive: write failed (%s); %d rows kept", reason, self.backlog)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._retry_max_delay)
-                batch = self._pending.take(self._batch_size)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), delay)
+            delay = min(delay * 2, self._retry_max_delay)
+        if self.failures:
+            log.info("archive: database back, rows written (%d still to write)", self.backlog)
+        self.failures = 0
+        self._watch_backlog()
+
+    async def _attempt(self) -> Exception | None:
+        """Store the next batch; its rows go back in front when that fails or is cancelled."""
+        self._flying = self._pending.take(self._batch_size)
+        stored = False
+        try:
+            await self._store_batch(self._flying)
+            stored = True
+        except Exception as exc:
+            return exc
+        finally:
+            if not stored:
+                self._pending.put_back(self._flying)
+            self._flying = ArchiveBatch()
+        return None
 
     async def _write(self, batch: ArchiveBatch) -> None:
         async with asyncio.timeout(self._write_timeout):

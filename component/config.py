@@ -105,6 +105,11 @@ def _log_level(value: str) -> str | None:
     return None if value in LOG_LEVELS else f"must be one of {', '.join(LOG_LEVELS)}"
 
 
+def _absolute_path(value: str) -> str:
+    """`~` expanded, relative to the directory the command runs in."""
+    return os.path.abspath(os.path.expanduser(value))
+
+
 def _meta(check: _Check, normalize: _Normalize | None = None) -> dict[str, Any]:
     return {"check": check, "normalize": normalize}
 
@@ -139,6 +144,26 @@ class ArchiveConfig:
     batch_size: int = field(default=500, metadata=_meta(_positive))
     retry_max_delay: float = field(default=5.0, metadata=_meta(_positive))
     max_backlog: int = field(default=100_000, metadata=_meta(_positive))
+    # None: the default place for this environment (spool_dir_of)
+    spool_dir: str | None = field(default=None, metadata=_meta(_non_empty, _absolute_path))
+
+
+def default_spool_dir(environ: Mapping[str, str]) -> str:
+    """Where the spool goes unless archive.spool_dir says: under systemd's StateDirectory= (the
+    first of $STATE_DIRECTORY), else in the XDG state directory of whoever runs HelperChat
+    ($XDG_STATE_HOME when absolute, else ~/.local/state)."""
+    state = environ.get("STATE_DIRECTORY", "").split(":")[0]
+    if state:
+        return os.path.join(state, "spool")
+    xdg = environ.get("XDG_STATE_HOME", "")
+    home = environ.get("HOME") or os.path.expanduser("~")
+    base = xdg if os.path.isabs(xdg) else os.path.join(home, ".local", "state")
+    return os.path.join(base, "helperchat", "spool")
+
+
+def spool_dir_of(archive: ArchiveConfig, environ: Mapping[str, str] = os.environ) -> Path:
+    """The spool directory in use: archive.spool_dir, or the default for this environment."""
+    return Path(archive.spool_dir or default_spool_dir(environ))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -55,6 +55,8 @@ def _write_config(base: Path, stack: dict[str, Any], db_password: str, http_port
         "  user: helperchat\n"
         f"  password: {db_password}\n"
         "  database: helperchat\n"
+        "archive:\n"
+        f"  spool_dir: {base / 'spool'}\n"
         "component:\n"
         "  reload_interval: 2.0\n"
         "http:\n"

@@ -9,10 +9,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import secrets
+import shutil
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -139,7 +142,10 @@ class Desk:
         await self.app.writer.flush()
 
 
-def make_config(ejabberd: Any, mariadb: Any, database: str, password: str) -> Config:
+def make_config(
+    ejabberd: Any, mariadb: Any, database: str, password: str, spool_dir: Path
+) -> Config:
+    """A test's config, with its own spool directory (never one that other tests share)."""
     return Config(
         xmpp=XmppConfig(
             component_jid=ejabberd.component_domain,
@@ -156,7 +162,9 @@ def make_config(ejabberd: Any, mariadb: Any, database: str, password: str) -> Co
             database=database,
             connect_timeout=2.0,
         ),
-        archive=ArchiveConfig(flush_interval=0.02, batch_size=200, retry_max_delay=0.5),
+        archive=ArchiveConfig(
+            flush_interval=0.02, batch_size=200, retry_max_delay=0.5, spool_dir=str(spool_dir)
+        ),
         limits=LimitsConfig(max_body_chars=MAX_BODY),
         component=ComponentConfig(reload_interval=0.3),
         http=HttpConfig(port=free_port()),  # never the default 8080: tests run side by side
@@ -168,7 +176,8 @@ async def desk_world(xmpp_server: Any, mariadb: Any, tag: str) -> AsyncIterator[
     """A fresh database with the schema and site `acme`, on the given XMPP server; cleaned up."""
     database, password = f"hc{tag}", secrets.token_hex(8)
     await asyncio.to_thread(mariadb.create_database, database, database, password)
-    config = make_config(xmpp_server, mariadb, database, password)
+    spool_dir = Path(tempfile.mkdtemp(prefix="helperchat-spool-"))
+    config = make_config(xmpp_server, mariadb, database, password, spool_dir)
     db = await open_database(config.mysql)
     await init_schema(db)
     await Admin(DirectoryRepository(db), normalize_bare_jid).add_site("acme", "Acme Inc.")
@@ -181,6 +190,7 @@ async def desk_world(xmpp_server: Any, mariadb: Any, tag: str) -> AsyncIterator[
         await world.stop_component()
         await db.close()
         await asyncio.to_thread(mariadb.drop_database, database)
+        shutil.rmtree(spool_dir, ignore_errors=True)
 
 
 @pytest.fixture

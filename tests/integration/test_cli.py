@@ -26,7 +26,11 @@ LATEST = shipped_schema().version
 
 
 def write_config(
-    desk: Desk, path: Path, secret: str | None = None, http_port: int | None = None
+    desk: Desk,
+    path: Path,
+    secret: str | None = None,
+    http_port: int | None = None,
+    spool_dir: Path | None = None,
 ) -> Path:
     xmpp, mysql = desk.config.xmpp, desk.config.mysql
     path.write_text(
@@ -42,6 +46,8 @@ mysql:
   user: {mysql.user}
   password: "{mysql.password}"
   database: {mysql.database}
+archive:
+  spool_dir: {spool_dir or desk.config.archive.spool_dir}
 component:
   reload_interval: 0.3
 http:

@@ -72,7 +72,7 @@ def version_1_config(mariadb: Any, ejabberd: Any, tmp_path: Path) -> Iterator[Pa
     """A config file for a fresh database holding the version-1 schema, with site acme."""
     name, password = f"hcv{secrets.token_hex(4)}", secrets.token_hex(8)
     mariadb.create_database(name, name, password)
-    config = make_config(ejabberd, mariadb, name, password)
+    config = make_config(ejabberd, mariadb, name, password, tmp_path / "spool")
 
     async def prepare() -> None:
         db = await open_database(config.mysql)
@@ -86,7 +86,8 @@ def version_1_config(mariadb: Any, ejabberd: Any, tmp_path: Path) -> Iterator[Pa
         f'xmpp: {{component_jid: {config.xmpp.component_jid}, secret: "{config.xmpp.secret}",'
         f" host: {config.xmpp.host}, port: {config.xmpp.port}}}\n"
         f"mysql: {{host: {config.mysql.host}, port: {config.mysql.port}, user: {name},"
-        f" password: {password}, database: {name}}}\n",
+        f" password: {password}, database: {name}}}\n"
+        f"archive: {{spool_dir: {config.archive.spool_dir}}}\n",
         encoding="utf-8",
     )
     yield path

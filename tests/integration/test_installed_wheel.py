@@ -125,6 +125,7 @@ def elsewhere(mariadb: Any, ejabberd: Any, tmp_path: Path) -> Iterator[Path]:
         f"  host: {ejabberd.host}\n  port: {ejabberd.component_port}\n"
         f"mysql:\n  host: {mariadb.host}\n  port: {mariadb.port}\n  user: {name}\n"
         f'  password: "{password}"\n  database: {name}\n'
+        f"archive:\n  spool_dir: {tmp_path / 'spool'}\n"
         f"http:\n  port: {free_port()}\n",
         encoding="utf-8",
     )
@@ -153,3 +154,4 @@ def test_the_installed_command_works_from_another_directory(
     assert f"database: OK (schema version {SCHEMA_VERSION})" in checked
     assert "xmpp: OK" in checked
     assert "http: OK (127.0.0.1:" in checked
+    assert f"spool: OK ({elsewhere / 'spool'})" in checked

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass, field
 
 from component.addresses import Addresses
-from component.archive import OperatorUpdate
+from component.archive import ArchiveBatch, OperatorUpdate, RejectedError
 from component.desk.helpdesk import HelpDesk
 from component.desk.ports import PresenceType
 from component.desk.state import PRESENCE_SETTLE_SECONDS, DeskState
@@ -132,6 +133,54 @@ class FakeArchive:
 
     def add_operator_update(self, update: OperatorUpdate) -> None:
         self.operators.append(update)
+
+
+class FlakyStore:
+    """Stores batches; fails the next `failures` writes (after storing, when `ambiguous`)."""
+
+    def __init__(self, failures: int = 0, ambiguous: bool = False) -> None:
+        self.failures = failures
+        self.ambiguous = ambiguous
+        self.batches: list[ArchiveBatch] = []
+        self.messages: dict[tuple[int, int, int], Message] = {}
+        self.chats: dict[tuple[int, int], Chat] = {}
+
+    async def write_batch(self, batch: ArchiveBatch) -> None:
+        if self.failures and not self.ambiguous:
+            self.failures -= 1
+            raise ConnectionError("database went away")
+        self.batches.append(batch)
+        for chat in batch.chats:
+            self.chats[(chat.site_id, chat.number)] = chat
+        for m in batch.messages:
+            assert (m.site_id, m.chat_number) in self.chats, "message before its chat"
+            self.messages.setdefault((m.site_id, m.chat_number, m.seq), m)
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("lost the connection during commit")
+
+
+class PickyStore(FlakyStore):
+    """Refuses any batch holding a message whose body is 'poison'."""
+
+    async def write_batch(self, batch: ArchiveBatch) -> None:
+        if any(m.body == "poison" for m in batch.messages):
+            raise RejectedError("Data too long for column 'body'")
+        await super().write_batch(batch)
+
+
+class DownStore(FlakyStore):
+    """A database that is down: every write fails at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+        self.called = asyncio.Event()
+
+    async def write_batch(self, batch: ArchiveBatch) -> None:
+        self.calls += 1
+        self.called.set()
+        raise ConnectionError("Can't connect to MySQL server")
 
 
 class Clock:

@@ -8,33 +8,15 @@ from dataclasses import replace
 
 import pytest
 
-from component.archive import ArchiveBatch, ArchiveWriter, OperatorUpdate, RejectedError
+from component.archive import (
+    ArchiveBatch,
+    ArchiveClosed,
+    ArchiveWriter,
+    OperatorUpdate,
+    RejectedError,
+)
 from component.models import Chat, ChatState, Message, Sender, VisitorKind
-
-
-class FlakyStore:
-    """Stores batches; fails the next `failures` writes (after storing, when `ambiguous`)."""
-
-    def __init__(self, failures: int = 0, ambiguous: bool = False) -> None:
-        self.failures = failures
-        self.ambiguous = ambiguous
-        self.batches: list[ArchiveBatch] = []
-        self.messages: dict[tuple[int, int, int], Message] = {}
-        self.chats: dict[tuple[int, int], Chat] = {}
-
-    async def write_batch(self, batch: ArchiveBatch) -> None:
-        if self.failures and not self.ambiguous:
-            self.failures -= 1
-            raise ConnectionError("database went away")
-        self.batches.append(batch)
-        for chat in batch.chats:
-            self.chats[(chat.site_id, chat.number)] = chat
-        for m in batch.messages:
-            assert (m.site_id, m.chat_number) in self.chats, "message before its chat"
-            self.messages.setdefault((m.site_id, m.chat_number, m.seq), m)
-        if self.failures:
-            self.failures -= 1
-            raise ConnectionError("lost the connection during commit")
+from tests.unit.fakes import DownStore, FlakyStore, PickyStore
 
 
 def chat(state: ChatState = ChatState.QUEUED) -> Chat:
@@ -56,7 +38,7 @@ async def test_rows_are_batched_and_flushed_on_close() -> None:
     writer.add_chat(chat())
     for seq in range(1, 121):
         writer.add_message(message(seq))
-    await writer.close()
+    assert not len(await writer.close())
     assert sorted(store.messages) == [(1, 1, s) for s in range(1, 121)]
     assert len(store.batches) < 120
     assert all(len(b.messages) <= 50 for b in store.batches)
@@ -70,7 +52,8 @@ async def test_failures_keep_rows_and_retry_in_order() -> None:
     for seq in range(1, 31):
         writer.add_message(message(seq))
         await asyncio.sleep(0)
-    await writer.close()
+    await writer.flush()
+    assert not len(await writer.close())
     written = [m.seq for b in store.batches for m in b.messages]
     assert written == list(range(1, 31))
     assert writer.failures == 0 and writer.backlog == 0
@@ -105,15 +88,6 @@ async def test_operator_updates_are_written() -> None:
     writer.add_operator_update(OperatorUpdate(1, "a@x", last_assigned_at=5.0))
     await writer.flush()
     assert store.batches[0].operators == (OperatorUpdate(1, "a@x", last_assigned_at=5.0),)
-
-
-class PickyStore(FlakyStore):
-    """Refuses any batch holding a message whose body is 'poison'."""
-
-    async def write_batch(self, batch: ArchiveBatch) -> None:
-        if any(m.body == "poison" for m in batch.messages):
-            raise RejectedError("Data too long for column 'body'")
-        await super().write_batch(batch)
 
 
 async def test_a_refused_row_is_isolated_logged_by_its_key_and_the_rest_stored(
@@ -168,9 +142,11 @@ class HangingStore(FlakyStore):
         super().__init__()
         self.hangs = hangs
         self.calls = 0
+        self.called = asyncio.Event()
 
     async def write_batch(self, batch: ArchiveBatch) -> None:
         self.calls += 1
+        self.called.set()
         if self.hangs:
             self.hangs -= 1
             await asyncio.Event().wait()
@@ -213,3 +189,56 @@ async def test_the_writer_stops_accepting_at_its_backlog_cap_until_drained(
     await writer.flush()
     assert writer.accepting and len(store.messages) == 10
     assert [r.levelno for r in caplog.records] == [logging.WARNING, logging.INFO]
+
+
+async def test_a_stop_with_the_database_down_hands_back_every_row_without_waiting_out_a_retry() -> (
+    None
+):
+    store = DownStore()
+    # a back-off of an hour after the first failure: close() must not wait for it
+    writer = ArchiveWriter(store, flush_interval=3600, batch_size=1, retry_max_delay=3600)
+    writer.start()
+    writer.add_chat(chat())
+    for seq in range(1, 4):
+        writer.add_message(message(seq))
+    await store.called.wait()
+    unstored = await asyncio.wait_for(writer.close(timeout=3600), 30)  # a hang guard only
+    assert unstored.chats == (chat(),)
+    assert [m.seq for m in unstored.messages] == [1, 2, 3]
+    assert store.calls == 2  # the failed one, and one more try at the stop
+    assert writer.backlog == 0
+    with pytest.raises(ArchiveClosed):
+        writer.add_message(message(4))
+        await writer.flush()
+
+
+async def test_a_write_that_hangs_at_the_stop_is_cut_off_and_its_batch_handed_back() -> None:
+    store = HangingStore(hangs=1)
+    writer = writer_for(store)
+    writer.start()
+    writer.add_chat(chat(ChatState.QUEUED))
+    writer.add_message(message(1))
+    await store.called.wait()
+    writer.add_chat(chat(ChatState.CLOSED))  # while the first batch is in flight
+    writer.add_message(message(2))
+    unstored = await writer.close(timeout=0.01)
+    assert unstored.chats == (chat(ChatState.CLOSED),)  # the newer state of the chat wins
+    assert [m.seq for m in unstored.messages] == [1, 2]  # the batch in flight comes first
+    assert store.messages == {}
+
+
+async def test_a_stop_with_nothing_left_hands_back_nothing() -> None:
+    writer = writer_for(FlakyStore())
+    writer.start()
+    assert not len(await writer.close())
+    assert not len(await writer.close())  # a second stop changes nothing
+
+
+async def test_a_batch_is_added_row_by_row_in_its_order() -> None:
+    store = FlakyStore()
+    writer = writer_for(store)
+    update = OperatorUpdate(1, "a@x", paused=True)
+    writer.add_batch(ArchiveBatch((chat(),), (message(1), message(2)), (update,)))
+    await writer.flush()
+    assert sorted(store.messages) == [(1, 1, 1), (1, 1, 2)]
+    assert store.batches[0].operators == (update,)
