@@ -17,8 +17,9 @@ from __future__ import annotations
 import logging
 import resource
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 from aiohttp import web
 
@@ -32,6 +33,12 @@ RESERVED_DESCRIPTORS = 256
 """Descriptors kept for everything but held connections: the database pool, ejabberd, mail,
 webhooks, log and spool files, and the short requests that come and go."""
 RETRY_SECONDS = 10
+REPLACED, GOING_AWAY = 4409, 1001  # WebSocket close codes
+
+
+class LiveSocket(Protocol):
+    def end(self, code: int, reason: str) -> None:
+        """Close with `code` (the socket's own task does it, soon)."""
 
 
 def connection_cap(configured: int | None, open_files: int) -> int:
@@ -66,7 +73,7 @@ class HeldConnections:
     def __init__(self, *, per_chat: int, per_ip: int, total: int) -> None:
         self._per_chat, self._per_ip, self._cap = per_chat, per_ip, total
         self._by_ip: dict[str, int] = {}
-        self._sockets: dict[ChatKey, deque[Callable[[], None]]] = {}
+        self._sockets: dict[ChatKey, deque[LiveSocket]] = {}
         self.total = 0
 
     @contextmanager
@@ -95,20 +102,27 @@ class HeldConnections:
                 del self._by_ip[key]
 
     @contextmanager
-    def joined(self, key: ChatKey, replaced: Callable[[], None]) -> Iterator[None]:
+    def joined(self, key: ChatKey, socket: LiveSocket) -> Iterator[None]:
         """A socket of the chat whose token was checked counts among the chat's while the block
-        runs; past the cap the oldest one's `replaced` is called (it closes itself)."""
+        runs; past the cap the chat's oldest is ended (REPLACED)."""
         sockets = self._sockets.setdefault(key, deque())
-        sockets.append(replaced)
+        sockets.append(socket)
         if len(sockets) > self._per_chat:
-            sockets.popleft()()
+            sockets.popleft().end(REPLACED, "replaced by a newer connection")
         try:
             yield
         finally:
-            if replaced in sockets:
-                sockets.remove(replaced)
+            if socket in sockets:
+                sockets.remove(socket)
             if not sockets:
                 del self._sockets[key]
+
+    def end_all(self, code: int, reason: str) -> None:
+        """End every live socket (the server stops: GOING_AWAY, so widgets reconnect at once
+        instead of waiting for the stop's timeout)."""
+        for sockets in list(self._sockets.values()):
+            for socket in list(sockets):
+                socket.end(code, reason)
 
     def sockets_of(self, key: ChatKey) -> int:
         return len(self._sockets.get(key, ()))

@@ -26,7 +26,8 @@ past their cap it closes the chat's oldest (4409), as a reload would.
 
 Close codes: 4400 bad hello, 4401 no or wrong token, 4403 another chat's token, 4408 no hello in
 time, 4409 replaced by a newer socket of the chat, 1013 the client reads too slowly (reconnect
-with `after`), 1000 the chat is closed, 1011 a failure on our side.
+with `after`), 1000 the chat is closed, 1001 the server is stopping (reconnect), 1011 a failure
+on our side.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from component.models import Site
 from component.web import visitor_input as check
 from component.web.bodies import parse_object
 from component.web.errors import ApiError, from_domain
-from component.web.held import HELD
+from component.web.held import GOING_AWAY, HELD
 from component.web.keys import CLIENT_IP
 from component.web.pages import PageSaver
 from component.web.ratelimits import RATE_LIMITS
@@ -56,7 +57,7 @@ HEARTBEAT_SECONDS = 30.0
 MAX_FRAME_BYTES = 64 * 1024
 QUEUE_LIMIT = SUBSCRIPTION_LIMIT  # wake-ups pending per socket before it counts as too slow
 
-BAD_FRAME, UNAUTHORIZED, FORBIDDEN, HELLO_TIMEOUT, REPLACED = 4400, 4401, 4403, 4408, 4409
+BAD_FRAME, UNAUTHORIZED, FORBIDDEN, HELLO_TIMEOUT = 4400, 4401, 4403, 4408
 TOO_SLOW, CHAT_CLOSED, INTERNAL = 1013, 1000, 1011
 
 
@@ -118,7 +119,7 @@ async def _serve(
     """Send the chat's events after `after` (the sender) while reading the client's frames."""
     sender = _Sender(ws, api, site, key, after)
     with (
-        request.app[HELD].joined(key, sender.replaced),  # the chat's oldest may go
+        request.app[HELD].joined(key, sender),  # the chat's oldest may go
         api.visitors.subscribe(key, sender.wake, QUEUE_LIMIT) as subscription,
     ):
         await api.visitors.history(site, key)  # rebuilt once (after a restart) before sending
@@ -162,16 +163,16 @@ class _Sender:
         self._subscription: Subscription | None = None
         self._task: asyncio.Task[None] | None = None
         self._ended = False
-        self._replaced = False
+        self._ending: tuple[int, str] | None = None
 
     def start(self, subscription: Subscription) -> None:
         """Send what is kept after `after`, then each wake-up of `subscription`."""
         self._subscription = subscription
         self.wake()
 
-    def replaced(self) -> None:
-        """A newer socket of the chat took this one's place: it closes (REPLACED)."""
-        self._replaced = True
+    def end(self, code: int, reason: str) -> None:
+        """Close the socket with `code` (a newer one took its place, or the server stops)."""
+        self._ending = (code, reason)
         self.wake()
 
     def wake(self) -> None:
@@ -213,8 +214,8 @@ class _Sender:
                 continue  # what follows the page, before waiting for anything new
             if live is not None:
                 await ws.send_json(live.to_json())
-            if self._replaced:  # replaced() may come while this task runs: checked here
-                raise _Close(REPLACED, "replaced by a newer connection")
+            if self._ending is not None:  # end() may come while this task runs: checked here
+                raise _Close(*self._ending)
             if not subscription.pending:  # no await since: the next wake-up starts a task
                 self._task = None
                 return
@@ -276,5 +277,10 @@ async def _error(ws: web.WebSocketResponse, error: ApiError) -> None:
         await ws.send_json({"type": "error", "error": body})
 
 
+async def _going_away(app: web.Application) -> None:
+    app[HELD].end_all(GOING_AWAY, "the server is stopping; reconnect")
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/chats/{chat}/live", live, allow_head=False)
+    app.on_shutdown.append(_going_away)

@@ -16,7 +16,7 @@ from component.metrics import Metrics
 from component.web import live
 from component.web.app import build_app
 from component.web.health import Health
-from component.web.held import HELD, RESERVED_DESCRIPTORS, connection_cap
+from component.web.held import GOING_AWAY, HELD, REPLACED, RESERVED_DESCRIPTORS, connection_cap
 from component.web.visitor_api import VisitorApi
 from tests.web.helpers import FakeDatabase
 from tests.web.test_live import closed_with, connect, greeted, online_stack, path
@@ -55,7 +55,7 @@ async def test_a_new_socket_of_a_chat_closes_its_oldest_past_the_cap() -> None:
         await greeted(second)
         third = await connect(client, chat)
         await greeted(third)
-        assert await closed_with(first) == (live.REPLACED, "replaced by a newer connection")
+        assert await closed_with(first) == (REPLACED, "replaced by a newer connection")
         stack.desk.operator_wrote_chat("alice@x.test", "acme", 1, "still here")
         for ws in (second, third):
             assert (await ws.receive_json(timeout=2))["text"] == "still here"
@@ -146,3 +146,16 @@ def test_the_cap_of_all_connections_leaves_file_descriptors_for_everything_else(
     assert connection_cap(None, 100) >= 1  # a tiny limit still serves someone
     assert connection_cap(50, 1024) == 50
     assert connection_cap(5000, 1024) == 1024 - RESERVED_DESCRIPTORS  # never past the limit
+
+
+async def test_a_stopping_server_closes_its_live_sockets_at_once_with_going_away() -> None:
+    stack = online_stack()
+    async with running(stack) as client:
+        chats = [await start(client), await start(client)]
+        sockets = [await connect(client, chat) for chat in chats]
+        for ws in sockets:
+            await greeted(ws)
+        await stack.app.shutdown()  # what the runner's cleanup runs first
+        for ws in sockets:
+            code, reason = await closed_with(ws)
+            assert (code, reason) == (GOING_AWAY, "the server is stopping; reconnect")
