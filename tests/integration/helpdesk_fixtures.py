@@ -12,7 +12,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -26,6 +26,7 @@ from component.config import (
     HttpConfig,
     LimitsConfig,
     MysqlConfig,
+    RateConfig,
     XmppConfig,
 )
 from component.desk.helpdesk import HelpDesk
@@ -76,6 +77,12 @@ class Desk:
     def service(self) -> HelpDesk:
         assert self.app is not None and self.app.desk is not None
         return self.app.desk
+
+    def set_rate_limits(self, **rates: RateConfig) -> None:
+        """These visitor rate limits (the others as they are) for the component started next."""
+        http = self.config.http
+        limits = replace(http.rate_limits, **rates)
+        self.config = replace(self.config, http=replace(http, rate_limits=limits))
 
     async def start_component(self) -> Application:
         self.app = Application(self.config)

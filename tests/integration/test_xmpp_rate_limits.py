@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import replace
 
 from component.admin import web_changes
-from component.config import RateConfig, RateLimitsConfig
+from component.config import RateConfig
+from component.visitor_limits import XMPP_LIMITS
 from tests.integration.clients import Client, Received, expect_no_more
 from tests.integration.helpdesk_fixtures import Desk
 from tests.integration.test_web_tenancy import start as start_web_chat
@@ -28,12 +28,6 @@ RUSSIAN = re.compile(
 
 def per_hour(count: int) -> RateConfig:
     return RateConfig(count=count, per_seconds=HOUR)
-
-
-def limit(desk: Desk, **rates: RateConfig) -> None:
-    """Set these limits (the others stay at their defaults) for the component about to start."""
-    limits = replace(RateLimitsConfig(), **rates)
-    desk.config = replace(desk.config, http=replace(desk.config.http, rate_limits=limits))
 
 
 def is_refusal(received: Received) -> bool:
@@ -66,7 +60,7 @@ async def alice_and_acme(desk: Desk) -> tuple[str, Client]:
 async def test_a_burst_reaches_the_operator_only_up_to_the_limit_and_the_rest_is_refused(
     desk: Desk,
 ) -> None:
-    limit(desk, messages_per_jid=per_hour(10), messages_per_domain=per_hour(100_000))
+    desk.set_rate_limits(messages_per_jid=per_hour(10), messages_per_domain=per_hour(100_000))
     _, alice, visitor = await desk.open_chat()  # "hello" started chat 1
     for n in range(400):
         visitor.send(desk.desk_jid(), f"m{n}")
@@ -86,7 +80,7 @@ async def test_a_visitor_writing_in_russian_is_refused_in_russian_and_others_in_
     desk: Desk,
 ) -> None:
     await desk.admin.set_site("acme", web_changes(lang="ru"))
-    limit(desk, messages_per_jid=per_hour(1))
+    desk.set_rate_limits(messages_per_jid=per_hour(1))
     await alice_and_acme(desk)
     tags = {"olga": "ru-RU", "eve": "en", "dieter": "de"}
     told = {}
@@ -103,7 +97,7 @@ async def test_a_visitor_writing_in_russian_is_refused_in_russian_and_others_in_
 
 
 async def test_a_visitor_at_a_human_pace_is_never_refused(desk: Desk) -> None:
-    limit(desk, messages_per_jid=RateConfig(count=3, per_seconds=3))
+    desk.set_rate_limits(messages_per_jid=RateConfig(count=3, per_seconds=3))
     _, alice, visitor = await desk.open_chat()
     for n in range(10):
         visitor.send(desk.desk_jid(), f"line {n}")
@@ -114,8 +108,7 @@ async def test_a_visitor_at_a_human_pace_is_never_refused(desk: Desk) -> None:
 
 
 async def test_two_visitors_of_one_domain_share_its_limits(desk: Desk) -> None:
-    limit(
-        desk,
+    desk.set_rate_limits(
         messages_per_domain=per_hour(4),
         chats_per_domain=per_hour(2),
         messages_per_jid=per_hour(100),
@@ -143,7 +136,7 @@ async def test_two_visitors_of_one_domain_share_its_limits(desk: Desk) -> None:
 async def test_chats_started_per_jid_are_limited_and_a_refused_start_opens_nothing(
     desk: Desk,
 ) -> None:
-    limit(desk, chats_per_jid=per_hour(2))
+    desk.set_rate_limits(chats_per_jid=per_hour(2))
     _, alice, visitor = await desk.open_chat()  # the first chat
     alice.send(desk.chat_jid(1), "/close")
     await visitor.expect_from(desk.desk_jid(), "closed")
@@ -163,7 +156,7 @@ async def test_chats_started_per_jid_are_limited_and_a_refused_start_opens_nothi
 
 
 async def test_the_sites_ceiling_counts_web_and_xmpp_chats_together(desk: Desk) -> None:
-    limit(desk, chats_per_site=per_hour(2))
+    desk.set_rate_limits(chats_per_site=per_hour(2))
     _, alice = await alice_and_acme(desk)
     await start_web_chat(desk, "acme", "from the widget")
     await alice.expect_from(desk.chat_jid(1), "from the widget")
@@ -177,12 +170,7 @@ async def test_the_sites_ceiling_counts_web_and_xmpp_chats_together(desk: Desk) 
 
 
 async def test_operators_of_the_site_are_never_limited(desk: Desk) -> None:
-    one = per_hour(1)
-    limit(
-        desk,
-        **dict.fromkeys(("chats_per_jid", "chats_per_domain", "chats_per_site"), one),
-        **dict.fromkeys(("messages_per_jid", "messages_per_domain", "signals_per_jid"), one),
-    )
+    desk.set_rate_limits(**dict.fromkeys(XMPP_LIMITS, per_hour(1)), chats_per_site=per_hour(1))
     alice_jid, alice, visitor = await desk.open_chat()
     for n in range(30):
         alice.send(desk.desk_jid(), "/status")
@@ -201,7 +189,7 @@ async def test_operators_of_the_site_are_never_limited(desk: Desk) -> None:
 
 
 async def test_a_visitors_signals_are_bounded_and_dropped_quietly(desk: Desk) -> None:
-    limit(desk, signals_per_jid=per_hour(3))
+    desk.set_rate_limits(signals_per_jid=per_hour(3))
     _, alice, visitor = await desk.open_chat()
     for _ in range(20):
         visitor.send_typing(desk.desk_jid(), "composing")
