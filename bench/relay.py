@@ -24,12 +24,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from slixmpp import ComponentXMPP
 
+from component.config import RateLimitsConfig
 from devstack import Ejabberd, MariaDB
 from devstack.ports import free_port
 from tests.integration.clients import Client
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = os.environ.get("HELPERCHAT_BENCH_PROFILE", "")  # a file: cProfile the component
+UNLIMITED = "{count: 1000000, per_seconds: 1}"
 
 
 class EchoRelay(ComponentXMPP):  # type: ignore[misc]
@@ -68,11 +70,15 @@ async def measure(visitor: Client, operator: Client, to: str, sender: str, count
 
 
 def write_config(path: Path, ejabberd: Ejabberd, mariadb: MariaDB, db: str, password: str) -> None:
+    """The visitor limits are checked for every message but set out of reach: one visitor sending
+    thousands of messages at once is the benchmark, not a flood."""
+    limits = ", ".join(f"{name}: {UNLIMITED}" for name in RateLimitsConfig().rates())
     path.write_text(
         f"xmpp: {{component_jid: {ejabberd.component_domain}, secret: {ejabberd.component_secret},"
         f" host: 127.0.0.1, port: {ejabberd.component_port}}}\n"
         f"mysql: {{host: 127.0.0.1, port: {mariadb.port}, user: {db}, password: {password},"
-        f" database: {db}}}\nlog: {{level: WARNING}}\nhttp: {{port: {free_port()}}}\n"
+        f" database: {db}}}\nlog: {{level: WARNING}}\n"
+        f"http: {{port: {free_port()}, rate_limits: {{{limits}}}}}\n"
         f"archive: {{spool_dir: {path.parent / 'spool'}}}\n",
         encoding="utf-8",
     )

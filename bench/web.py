@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import json
 import os
 import resource
@@ -56,7 +55,7 @@ PROFILE = os.environ.get("HELPERCHAT_BENCH_PROFILE", "")
 SITE, WIDGET_SITE = "acme", "widgets"
 OPERATOR = "operator@localhost"
 UNLIMITED = "{count: 1000000, per_seconds: 1}"
-RATE_LIMITS = [f.name for f in dataclasses.fields(RateLimitsConfig) if f.type == "RateConfig"]
+RATE_LIMITS = list(RateLimitsConfig().rates())
 TIMEOUT = float(os.environ.get("HELPERCHAT_BENCH_TIMEOUT", "300"))
 PARALLEL = 100
 """HTTP requests and WebSocket handshakes in flight at once (the server's listen backlog is 128)."""

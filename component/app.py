@@ -33,6 +33,7 @@ from component.storage.archive import ArchiveRepository
 from component.storage.directory import DirectoryRepository
 from component.storage.schema import require_current_schema
 from component.storage.web_chats import WebChatRepository
+from component.visitor_limits import VisitorLimits
 from component.web.app import build_app
 from component.web.health import Health
 from component.web.held import raise_open_file_limit
@@ -78,10 +79,13 @@ class Application:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.stop_requested = asyncio.Event()
-        self.component = HelperChatComponent(config.xmpp)
+        self.metrics = Metrics()
+        self.limits = VisitorLimits(
+            config.http.rate_limits, time.monotonic, self.metrics.count_rate_limited
+        )  # one set for web and XMPP visitors: a site's chats started count both
+        self.component = HelperChatComponent(config.xmpp, self.limits)
         self.db: Database | None = None
         self.writer: ArchiveWriter | None = None
-        self.metrics = Metrics()
         self.desk: HelpDesk | None = None
         self.web_visitors = WebVisitors(time.time)
         self.http: HttpServer | None = None
@@ -165,6 +169,7 @@ class Application:
             metrics=self.metrics,
             visitor_api=self._visitor_api(db, desk),
             avatars=DirectoryRepository(db),
+            limits=self.limits,
         )
         self.http = HttpServer(web_app, self.config.http)
         await self.http.start()

@@ -200,6 +200,27 @@ class RateLimitsConfig:
         default_factory=lambda: RateConfig(count=600, per_seconds=60.0)
     )
     max_ips: int = field(default=100_000, metadata=_meta(_positive))
+    chats_per_jid: RateConfig = field(
+        default_factory=lambda: RateConfig(count=5, per_seconds=600.0)
+    )
+    chats_per_domain: RateConfig = field(
+        default_factory=lambda: RateConfig(count=60, per_seconds=60.0)
+    )
+    messages_per_jid: RateConfig = field(
+        default_factory=lambda: RateConfig(count=60, per_seconds=60.0)
+    )
+    messages_per_domain: RateConfig = field(
+        default_factory=lambda: RateConfig(count=600, per_seconds=60.0)
+    )
+    signals_per_jid: RateConfig = field(
+        default_factory=lambda: RateConfig(count=120, per_seconds=60.0)
+    )
+    max_jids: int = field(default=100_000, metadata=_meta(_positive))
+
+    def rates(self) -> dict[str, RateConfig]:
+        """Every limit by its name here (the name refusals are counted under)."""
+        values = ((f.name, getattr(self, f.name)) for f in fields(self))
+        return {name: value for name, value in values if isinstance(value, RateConfig)}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

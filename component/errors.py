@@ -58,3 +58,9 @@ class ArchiveFull(HelpDeskError):
     """The archive buffer is at its cap (the database is away): nothing new is relayed for now."""
 
     condition = "resource-constraint"
+
+
+class RateLimited(HelpDeskError):
+    """A visitor over one of the visitor rate limits: nothing of what they sent goes on."""
+
+    condition = "policy-violation"

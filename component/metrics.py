@@ -2,8 +2,9 @@
 
 One registry per application (no global one: tests run several). Values other parts already
 keep, such as the archive backlog and each site's queue, are read when the metrics are scraped;
-events (chats, messages, HTTP requests) are counted as they happen. Label values are bounded:
-site slugs, two directions, route patterns (never raw paths), a fixed set of methods.
+events (chats, messages, HTTP requests, rate-limit refusals) are counted as they happen. Label
+values are bounded: site slugs, two directions, route patterns (never raw paths), a fixed set of
+methods, the names of the rate limits.
 """
 
 from __future__ import annotations
@@ -59,6 +60,13 @@ class Metrics:
             "method",
             "status",
         )
+        self._rate_limited = self._counter(
+            "rate_limited",
+            "Visitors' requests and stanzas refused by a rate limit (web 429s, XMPP"
+            " policy-violation errors, signals dropped), by the limit's name in http.rate_limits.",
+            "limit",
+        )
+        self._rate_limited_counters: dict[str, Any] = {}
 
     def _counter(self, name: str, documentation: str, *labels: str) -> Counter:
         return Counter(f"helperchat_{name}", documentation, labels, registry=self.registry)
@@ -91,6 +99,14 @@ class Metrics:
 
     def count_http_request(self, route: str, method: str, status: int) -> None:
         self._http.labels(route, method, str(status)).inc()
+
+    def count_rate_limited(self, limit: str) -> None:
+        """One refusal by the limit named `limit` (component.visitor_limits); a flood is counted
+        on its hot path, so the children are kept as for count_message."""
+        child = self._rate_limited_counters.get(limit)
+        if child is None:
+            child = self._rate_limited_counters[limit] = self._rate_limited.labels(limit)
+        child.inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

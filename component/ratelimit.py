@@ -42,13 +42,15 @@ class _Bucket:
 
 
 class Buckets:
-    """One Rate's buckets, by key (an IP address, a site, a chat)."""
+    """One Rate's buckets, by key (an IP address, a JID, a site, a chat); `name` says which limit
+    they are (the configuration's name for it)."""
 
-    def __init__(self, rate: Rate, max_keys: int) -> None:
+    def __init__(self, rate: Rate, max_keys: int, name: str = "") -> None:
         if max_keys < 1:
             raise ValueError("max_keys must be at least 1")
         self.rate = rate
         self.max_keys = max_keys
+        self.name = name
         self._buckets: OrderedDict[Hashable, _Bucket] = OrderedDict()  # least recently used first
 
     def __len__(self) -> int:
@@ -94,6 +96,11 @@ def acquire(limits: Sequence[tuple[Buckets, Hashable]], now: float) -> float:
     for buckets, key in limits:
         buckets.take(key, now)
     return 0.0
+
+
+def slowest(limits: Sequence[tuple[Buckets, Hashable]], now: float) -> Buckets:
+    """The limit with the longest wait: the one that decides a refusal's wait."""
+    return max(limits, key=lambda limit: limit[0].wait(limit[1], now))[0]
 
 
 def retry_after(wait: float) -> int:

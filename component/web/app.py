@@ -13,6 +13,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from component.config import HttpConfig
+from component.visitor_limits import VisitorLimits
 from component.web import live, openapi, ops, widget_assets
 from component.web.access_log import access_middleware
 from component.web.cors import OriginsOf, add_preflight_routes, cors_middleware
@@ -35,10 +36,12 @@ def build_app(
     metrics: MetricsPage,
     visitor_api: VisitorApi | None = None,
     avatars: AvatarStore | None = None,
+    limits: VisitorLimits | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> web.Application:
-    """`clock` times the rate limits (monotonic seconds); `avatars` (the sites' avatar images)
-    comes with `visitor_api`, whose desk answers the site info."""
+    """`limits`: the visitor limits shared with the XMPP side (by default the app's own, from
+    `config.rate_limits`, timed by `clock`, monotonic seconds); `avatars` (the sites' avatar
+    images) comes with `visitor_api`, whose desk answers the site info."""
     origins = _origins_of(visitor_api)
     app = web.Application(
         middlewares=[
@@ -51,7 +54,9 @@ def build_app(
     )
     app[HEALTH] = health
     app[METRICS] = metrics
-    app[RATE_LIMITS] = RateLimits(config.rate_limits, clock)
+    if limits is None:
+        limits = VisitorLimits(config.rate_limits, clock, metrics.count_rate_limited)
+    app[RATE_LIMITS] = RateLimits(limits)
     app[HELD] = HeldConnections(
         per_chat=config.max_sockets_per_chat,
         per_ip=config.max_connections_per_ip,

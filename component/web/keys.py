@@ -19,6 +19,8 @@ class MetricsPage(Protocol):
 
     def count_http_request(self, route: str, method: str, status: int) -> None: ...
 
+    def count_rate_limited(self, limit: str) -> None: ...
+
 
 HEALTH = web.AppKey("health", Health)
 METRICS = web.AppKey[MetricsPage]("metrics")

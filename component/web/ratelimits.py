@@ -1,8 +1,9 @@
 """The visitor API's rate limits (§7.1): chats started and messages sent, per client address and
 per site or chat, and every request to /api/v1 per client address (WebSocket handshakes, long
-polls, typing, each client frame of a WebSocket), as configured under http.rate_limits. A
-refused request gets 429 with Retry-After and changes nothing: it is checked before the desk is
-called, and a request one limit refuses takes no token from the others.
+polls, typing, each client frame of a WebSocket), as configured under http.rate_limits and kept
+by the one VisitorLimits the XMPP side uses too (a site's chats started count both kinds of
+visitor). A refused request gets 429 with Retry-After and changes nothing: it is checked before
+the desk is called, and a request one limit refuses takes no token from the others.
 
 An IPv6 client is counted by its /64 (one subscriber's usual allocation), so walking through the
 addresses of one network does not multiply its allowance.
@@ -12,12 +13,12 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from component.config import RateConfig, RateLimitsConfig
-from component.ratelimit import Buckets, Rate, acquire, retry_after
+from component.ratelimit import retry_after
+from component.visitor_limits import VisitorLimits
 from component.web.errors import ApiError
 from component.web.keys import CLIENT_IP
 
@@ -38,38 +39,29 @@ def client_key(ip: str) -> str:
 
 
 class RateLimits:
-    def __init__(self, config: RateLimitsConfig, clock: Callable[[], float]) -> None:
-        def buckets(rate: RateConfig) -> Buckets:
-            return Buckets(Rate(rate.count, rate.per_seconds), config.max_ips)
+    """The visitor limits (component.visitor_limits) as the web sees them: a refusal is 429."""
 
-        self._clock = clock
-        self.chats_per_ip = buckets(config.chats_per_ip)
-        self.chats_per_site = buckets(config.chats_per_site)
-        self.messages_per_ip = buckets(config.messages_per_ip)
-        self.messages_per_chat = buckets(config.messages_per_chat)
-        self.requests_per_ip = buckets(config.requests_per_ip)
+    def __init__(self, limits: VisitorLimits) -> None:
+        self._limits = limits
 
     def request(self, ip: str) -> None:
         """Count one request to the API from `ip`; ApiError 429 when over the limit."""
-        self._acquire([(self.requests_per_ip, client_key(ip))])
+        _refuse_over(self._limits.web_request(client_key(ip)))
 
     def start_chat(self, ip: str, site_id: int) -> None:
         """Count a chat started from `ip` on the site; ApiError 429 when over a limit."""
-        self._acquire([(self.chats_per_ip, client_key(ip)), (self.chats_per_site, site_id)])
+        _refuse_over(self._limits.web_chat(client_key(ip), site_id))
 
     def send_message(self, ip: str, chat: tuple[int, int]) -> None:
         """Count a message from `ip` in the chat; ApiError 429 when over a limit."""
-        self._acquire([(self.messages_per_ip, client_key(ip)), (self.messages_per_chat, chat)])
+        _refuse_over(self._limits.web_message(client_key(ip), chat))
 
-    def _acquire(self, limits: Sequence[tuple[Buckets, Hashable]]) -> None:
-        wait = acquire(limits, self._clock())
-        if wait > 0:
-            raise ApiError(
-                429,
-                "rate_limited",
-                "too many requests; try again later",
-                retry_after=retry_after(wait),
-            )
+
+def _refuse_over(wait: float) -> None:
+    if wait > 0:
+        raise ApiError(
+            429, "rate_limited", "too many requests; try again later", retry_after=retry_after(wait)
+        )
 
 
 RATE_LIMITS = web.AppKey("rate_limits", RateLimits)

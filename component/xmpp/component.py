@@ -22,10 +22,12 @@ from component.addresses import Address, Addresses, AddressKind
 from component.config import XmppConfig
 from component.desk import commands
 from component.desk.helpdesk import HelpDesk
-from component.errors import HelpDeskError, UnknownSite
+from component.errors import HelpDeskError, RateLimited, UnknownSite
 from component.models import Typing, VisitorKind
+from component.visitor_limits import VisitorLimits
 from component.xmpp import peers, stanzas
 from component.xmpp.adhoc import COMMANDS_NS, AdHoc
+from component.xmpp.admission import XmppAdmission
 from component.xmpp.jids import Jid, normalize_domain, parse_jid
 from component.xmpp.outbox import SlixmppOut
 
@@ -43,7 +45,8 @@ SERVICE_TEXT = "This is the HelperChat service. Write to a site's desk, <site>@{
 
 
 class HelperChatComponent(ComponentXMPP):
-    def __init__(self, config: XmppConfig) -> None:
+    def __init__(self, config: XmppConfig, limits: VisitorLimits) -> None:
+        """`limits`: the visitor limits, shared with the web side."""
         super().__init__(
             config.component_jid,
             config.secret,
@@ -55,6 +58,7 @@ class HelperChatComponent(ComponentXMPP):
         self.config = config
         self.addresses = Addresses(normalize_domain(config.component_jid))
         self.outbox = SlixmppOut(self)
+        self.admission = XmppAdmission(limits)
         self.desk: HelpDesk | None = None
         self.stopping = False
         self.connected_event = asyncio.Event()
@@ -121,28 +125,54 @@ class HelperChatComponent(ComponentXMPP):
             to = parse_jid(xml.get("to", ""))
             if to.domain != self.addresses.domain:
                 return
-            sender = parse_jid(xml.get("from", "")).bare
+            sender = parse_jid(xml.get("from", ""))
         except ValueError as exc:
             log.info("dropped a message with an invalid address: %s", exc)
             return
         text = xml.findtext(self._body_tag)
-        body = text or ""
         extras = stanzas.extras_of(xml)
         address = self.addresses.parse(to.local)
-        if extras is not None:
-            self._guarded(lambda desk: self._route_extras(desk, address, sender, extras, body))
-            if not body:
-                return  # a chat state or an acknowledgement alone: never an error reply
-        elif text is None:
-            return  # no body and nothing this component reads
+        jid = sender.bare
+        if extras is not None and not text:  # a state or an acknowledgement alone: never an error
+            if self._signal_admitted(address, jid):
+                self._guarded(lambda desk: self._route_extras(desk, address, jid, extras, ""))
+        elif text is not None:
+            self._on_words(msg, address, sender, text, extras)
+
+    def _on_words(
+        self, msg: Any, address: Address, sender: Jid, body: str, extras: stanzas.Extras | None
+    ) -> None:
+        """A message with a body: once the visitor limits let it through, its acknowledgements and
+        its words go on; a refusal is an error reply and nothing else."""
+        jid, to = sender.bare, msg.xml.get("to")
         try:
-            self._route_message(address, sender, msg, body, extras)
+            self._admit_words(msg, address, sender, body)
+            if extras is not None:
+                self._guarded(lambda desk: self._route_extras(desk, address, jid, extras, body))
+            self._route_message(address, jid, msg, body, extras)
         except HelpDeskError as error:
-            log.info("refused message from %s to %s: %s", sender, to.bare, error.text)
+            level = logging.DEBUG if isinstance(error, RateLimited) else logging.INFO  # floods
+            log.log(level, "refused message from %s to %s: %s", jid, to, error.text)
             stanzas.send_error(msg, error.condition, error.text)
         except Exception:
-            log.exception("message from %s to %s failed", sender, to.bare)
+            log.exception("message from %s to %s failed", jid, to)
             stanzas.send_error(msg, "internal-server-error", "the message could not be handled")
+
+    def _admit_words(self, msg: Any, address: Address, sender: Jid, body: str) -> None:
+        """A visitor's words to a desk count against the visitor limits (RateLimited when over);
+        an operator of the site, and words to any other address, are not counted."""
+        desk = self._desk()
+        if address.kind is not AddressKind.DESK or desk.is_operator_of(sender.bare, address.slug):
+            return
+        site = desk.state.site(address.slug)  # UnknownSite before anything is counted
+        lang = stanzas.lang_of(msg)
+        self.admission.words(desk, site, sender.bare, sender.domain, body, lang)
+
+    def _signal_admitted(self, address: Address, sender: str) -> bool:
+        """A visitor's signal to a desk within their signal limit (an operator's: always)."""
+        if address.kind is not AddressKind.DESK:
+            return True
+        return self._desk().is_operator_of(sender, address.slug) or self.admission.signal(sender)
 
     def _route_message(
         self, address: Address, sender: str, msg: Any, body: str, extras: stanzas.Extras | None

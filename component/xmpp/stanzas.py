@@ -1,9 +1,10 @@
-"""Reading values out of incoming stanzas (show, idle, nick, chat states, receipts) and building
-error replies."""
+"""Reading values out of incoming stanzas (show, idle, nick, language, chat states, receipts) and
+building error replies."""
 
 from __future__ import annotations
 
 import logging
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,7 @@ ack maps must not hold what a stranger makes as big as a stanza."""
 
 IDLE_TAG = "{urn:xmpp:idle:1}idle"
 NICK_TAG = "{http://jabber.org/protocol/nick}nick"
+LANG_ATTRIBUTE = "{http://www.w3.org/XML/1998/namespace}lang"
 ERROR_TYPES = {
     "item-not-found": "cancel",
     "forbidden": "auth",
@@ -36,6 +38,7 @@ ERROR_TYPES = {
     "not-acceptable": "modify",
     "internal-server-error": "wait",
     "feature-not-implemented": "cancel",
+    "policy-violation": "wait",  # a rate limit: the same stanza goes through later
 }
 
 
@@ -59,6 +62,12 @@ def idle_since_of(presence: Any) -> float | None:
 def nick_of(message: Any) -> str:
     element = message.xml.find(NICK_TAG)
     return (element.text or "").strip() if element is not None else ""
+
+
+def lang_of(stanza: Any) -> str:
+    """The stanza's xml:lang ("" for none). ejabberd puts the sender's stream language on a
+    stanza that has none, and slixmpp the component stream's."""
+    return str(stanza.xml.get(LANG_ATTRIBUTE, ""))
 
 
 @dataclass(slots=True)
@@ -100,7 +109,17 @@ def send_error(stanza: Any, condition: str, text: str) -> None:
         return
     reply = stanza.reply(clear=True) if stanza.name == "message" else stanza.reply()
     reply["type"] = "error"
-    reply["error"]["condition"] = condition
+    _set_condition(reply["error"], condition)
     reply["error"]["type"] = ERROR_TYPES.get(condition, "cancel")
     reply["error"]["text"] = text
     reply.send()
+
+
+def _set_condition(error: Any, condition: str) -> None:
+    """slixmpp 1.17 knows only RFC 3920's conditions and ignores others (RFC 6120's
+    policy-violation): those are written as elements by hand."""
+    if condition in error.conditions:
+        error["condition"] = condition
+        return
+    del error["condition"]  # the feature-not-implemented every new error starts with
+    error.xml.append(ET.Element(f"{{{error.condition_ns}}}{condition}"))

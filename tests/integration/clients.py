@@ -37,6 +37,19 @@ ACKS = {
 }
 
 
+STANZAS_NS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+
+
+def error_condition(msg: Any) -> str:
+    """An error's defined condition, read from the XML: slixmpp 1.17 reads only RFC 3920's, so
+    RFC 6120's policy-violation would be ""."""
+    for child in msg["error"].xml:
+        name = child.tag.removeprefix(f"{{{STANZAS_NS}}}")
+        if name not in (child.tag, "text"):
+            return str(name)
+    return ""
+
+
 @dataclass(frozen=True)
 class Received:
     sender: str
@@ -45,6 +58,8 @@ class Received:
     nick: str = ""
     error_condition: str = ""
     error_text: str = ""
+    error_type: str = ""
+    """The error's type: cancel, wait, modify, auth."""
     id: str = ""
     typing: str = ""
     """The chat state that came with the words, if any."""
@@ -135,8 +150,9 @@ class Client:
                 body=msg["body"],
                 type=msg["type"],
                 nick=(nick.text or "") if nick is not None else "",
-                error_condition=msg["error"]["condition"] if msg["type"] == "error" else "",
+                error_condition=error_condition(msg) if msg["type"] == "error" else "",
                 error_text=msg["error"]["text"] if msg["type"] == "error" else "",
+                error_type=msg["error"]["type"] if msg["type"] == "error" else "",
                 id=xml.get("id", ""),
                 typing=states[0] if states else "",
                 request=f"{{{RECEIPTS_NS}}}request" in tags,
@@ -163,10 +179,15 @@ class Client:
         if not msg["body"]:
             self._on_message(msg)
 
-    def send(self, to: str, body: str, *, nick: str = "", mtype: str = "chat") -> None:
+    def send(
+        self, to: str, body: str, *, nick: str = "", mtype: str = "chat", lang: str = ""
+    ) -> None:
+        """Words to `to`; `lang`: the stanza's xml:lang (else the stream's, as the client says)."""
         message = self.xmpp.make_message(mto=to, mbody=body, mtype=mtype)
         if nick:
             message["nick"]["nick"] = nick
+        if lang:
+            message["lang"] = lang
         message.send()
 
     async def commands(self, to: str) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from component.config import (
     HttpConfig,
     LimitsConfig,
     MysqlConfig,
+    RateConfig,
     XmppConfig,
 )
 from component.desk.helpdesk import HelpDesk
@@ -79,6 +80,12 @@ class Desk:
     def service(self) -> HelpDesk:
         assert self.app is not None and self.app.desk is not None
         return self.app.desk
+
+    def set_rate_limits(self, **rates: RateConfig) -> None:
+        """These visitor rate limits (the others as they are) for the component started next."""
+        http = self.config.http
+        limits = replace(http.rate_limits, **rates)
+        self.config = replace(self.config, http=replace(http, rate_limits=limits))
 
     async def start_component(self) -> Application:
         self.app = Application(self.config)

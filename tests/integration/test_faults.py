@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from component.archive import ArchiveBatch, ArchiveWriter
+from component.config import RateConfig
 from component.models import Chat, ChatState, Message, Sender, VisitorKind
 from component.storage import RowsRejected
 from component.storage.archive import ArchiveRepository
@@ -32,8 +33,9 @@ async def test_ejabberd_restart_mid_chat(desk: Desk) -> None:
 
 
 async def test_mariadb_restart_while_messages_flow(desk: Desk) -> None:
-    _, alice, visitor = await desk.open_chat()
     total = 120
+    desk.set_rate_limits(messages_per_jid=RateConfig(count=total, per_seconds=60))  # a fast one
+    _, alice, visitor = await desk.open_chat()
     writer = desk.app.writer if desk.app else None
     assert writer is not None
     restart = asyncio.create_task(asyncio.to_thread(desk.mariadb.restart))

@@ -165,3 +165,41 @@ def test_values_from_the_environment() -> None:
     data = with_http(port="${HC_PORT}", public_url="${HC_URL}")
     http = http_of(data, {"HC_PORT": "9090", "HC_URL": "https://hc.example.com/"})
     assert (http.port, http.public_url) == (9090, "https://hc.example.com")
+
+
+@pytest.mark.parametrize(
+    ("limits", "problem"),
+    [
+        (
+            {"messages_per_jid": {"count": 0, "per_seconds": 60}},
+            "http.rate_limits.messages_per_jid.count: must be greater than 0",
+        ),
+        (
+            {"signals_per_jid": {"count": 10, "per_seconds": 0}},
+            "http.rate_limits.signals_per_jid.per_seconds: must be greater than 0",
+        ),
+        ({"max_jids": 0}, "http.rate_limits.max_jids: must be greater than 0"),
+        (
+            {"chats_per_domain": {"count": 5}},
+            "http.rate_limits.chats_per_domain.per_seconds: required",
+        ),
+    ],
+)
+def test_xmpp_visitor_limits_can_be_raised_not_switched_off(
+    limits: dict[str, object], problem: str
+) -> None:
+    assert problems_of(with_http(rate_limits=limits)) == [problem]
+
+
+def test_xmpp_visitor_limits_have_the_documented_defaults_and_are_read() -> None:
+    limits = http_of(with_http(rate_limits={"chats_per_jid": {"count": 2, "per_seconds": 60}}))
+    rates = limits.rate_limits.rates()
+    assert (rates["chats_per_jid"].count, rates["chats_per_jid"].per_seconds) == (2, 60)
+    defaults = {
+        "chats_per_domain": (60, 60),
+        "messages_per_jid": (60, 60),
+        "messages_per_domain": (600, 60),
+        "signals_per_jid": (120, 60),
+    }
+    assert {name: (rates[name].count, rates[name].per_seconds) for name in defaults} == defaults
+    assert limits.rate_limits.max_jids == 100_000

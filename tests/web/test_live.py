@@ -12,6 +12,7 @@ from component.chat_events import CLOSED_GRACE_SECONDS
 from component.config import RateConfig, RateLimitsConfig
 from component.directory import Directory
 from component.models import Show, Typing
+from component.visitor_limits import VisitorLimits
 from component.web import live
 from component.web.ratelimits import RATE_LIMITS, RateLimits
 from tests.unit.fakes import ACME, ALICE, GLOBEX, FakeOut
@@ -276,7 +277,7 @@ async def test_message_frames_are_rate_limited_like_post_messages() -> None:
     stack = online_stack()
     one = RateConfig(count=2, per_seconds=3600.0)
     limits = RateLimitsConfig(messages_per_ip=one, messages_per_chat=one)
-    stack.app[RATE_LIMITS] = RateLimits(limits, stack.clock)
+    stack.app[RATE_LIMITS] = RateLimits(VisitorLimits(limits, stack.clock))
     async with running(stack) as client:
         chat = await start(client)
         ws = await connect(client, chat)
@@ -383,7 +384,7 @@ async def test_typing_frames_count_per_address_like_post_typing() -> None:
     out = stack.desk.state.out
     assert isinstance(out, FakeOut)
     limits = RateLimitsConfig(requests_per_ip=RateConfig(count=4, per_seconds=3600.0))
-    stack.app[RATE_LIMITS] = RateLimits(limits, stack.clock)
+    stack.app[RATE_LIMITS] = RateLimits(VisitorLimits(limits, stack.clock))
     async with running(stack) as client:
         chat = await start(client)  # one request, the handshake a second
         ws = await connect(client, chat)

@@ -179,3 +179,21 @@ async def test_a_refused_empty_start_takes_no_token() -> None:
         r = await client.post(START, json={"text": "  "})
         assert r.status == 400, await r.text()
         assert (await client.post(START, json={"text": "hi"})).status == 201
+
+
+async def test_each_429_is_counted_in_the_metrics_by_the_limit_that_refused_it() -> None:
+    limits = RateLimitsConfig(
+        chats_per_ip=RateConfig(count=1, per_seconds=60),
+        requests_per_ip=RateConfig(count=4, per_seconds=60),
+    )
+    vw = limited(limits)
+    async with serve(vw.app) as client:
+        statuses = [
+            (await client.post(START, json={"text": "hi"}, headers=ip("192.0.2.1"))).status
+            for _ in range(5)
+        ]
+        text = await (await client.get("/metrics")).text()
+    assert statuses == [201, 429, 429, 429, 429]  # the fifth: over the request limit
+    lines = text.splitlines()
+    assert 'helperchat_rate_limited_total{limit="chats_per_ip"} 3.0' in lines
+    assert 'helperchat_rate_limited_total{limit="requests_per_ip"} 1.0' in lines

@@ -1,13 +1,17 @@
-"""Reading chat states, receipt requests and acknowledgements out of incoming messages."""
+"""Reading chat states, receipt requests and acknowledgements out of incoming messages, and the
+error replies."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from slixmpp import ComponentXMPP, Message
+
 from component.models import AckRequest, Receipt, Typing
-from component.xmpp.stanzas import extras_of
+from component.xmpp.stanzas import extras_of, send_error
 
 NS = "jabber:component:accept"
+STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 
 
 def message(inner: str, mid: str = "m1") -> ET.Element:
@@ -45,3 +49,31 @@ def test_receipts_and_markers_name_the_acknowledged_messages() -> None:
     )
     assert extras is not None and extras.typing is None and extras.request is None
     assert extras.acks == [("a", Receipt.DELIVERED), ("b", Receipt.DELIVERED), ("c", Receipt.READ)]
+
+
+def _refused(condition: str) -> ET.Element:
+    """The error element of the reply send_error sends on a real (unconnected) component."""
+    component, sent = ComponentXMPP("help.test", "secret", "127.0.0.1", 5347), []
+    component.send = sent.append
+    incoming = Message(component, message("<body>hi</body>"))
+    incoming["from"], incoming["to"] = "vera@v.test/phone", "acme@help.test"
+    send_error(incoming, condition, "why")
+    (reply,) = sent
+    assert reply["from"] == "acme@help.test" and reply["to"] == "vera@v.test/phone"
+    error = reply["error"].xml
+    assert error.findtext(f"{{{STANZAS}}}text") == "why"
+    return error
+
+
+def test_an_error_condition_slixmpp_does_not_know_is_written_all_the_same() -> None:
+    error = _refused("policy-violation")  # RFC 6120; slixmpp 1.17 knows RFC 3920's only
+    conditions = [child.tag for child in error if child.tag != f"{{{STANZAS}}}text"]
+    assert conditions == [f"{{{STANZAS}}}policy-violation"]
+    assert error.get("type") == "wait"
+
+
+def test_a_known_condition_is_written_once() -> None:
+    error = _refused("item-not-found")
+    conditions = [child.tag for child in error if child.tag != f"{{{STANZAS}}}text"]
+    assert conditions == [f"{{{STANZAS}}}item-not-found"]
+    assert error.get("type") == "cancel"

@@ -1,0 +1,43 @@
+"""XMPP visitors under the visitor rate limits: what a visitor's stanza to a site's desk counts
+against, and the refusal it gets.
+
+Words from someone with no open chat at the site start one (chats per JID, per domain and per
+site, the last shared with web visitors); words into their open chat are a message (per JID, per
+domain); a chat state or acknowledgement sent alone is a signal (per JID). The component asks only
+about senders who are not operators of the site: staff are never limited. Must not import
+slixmpp.
+"""
+
+from __future__ import annotations
+
+from component import texts
+from component.desk.helpdesk import HelpDesk
+from component.errors import RateLimited
+from component.models import Site
+from component.ratelimit import retry_after
+from component.visitor_limits import VisitorLimits
+
+
+class XmppAdmission:
+    def __init__(self, limits: VisitorLimits) -> None:
+        self._limits = limits
+
+    def words(
+        self, desk: HelpDesk, site: Site, jid: str, domain: str, body: str, lang: str
+    ) -> None:
+        """Count a visitor's message to the site's desk, from bare `jid` on `domain`, written in
+        `lang` (its xml:lang). RateLimited, in the visitor's language, when over a limit; a body
+        the desk refuses anyway is refused here first (its own error) and takes no token."""
+        desk.state.checked_body(body)
+        if desk.chats.of_visitor(site.id, jid) is None:
+            wait = self._limits.xmpp_chat(jid, domain, site.id)
+        else:
+            wait = self._limits.xmpp_message(jid, domain)
+        if wait > 0:
+            spoken = texts.visitor_lang(lang, site.settings.lang)
+            raise RateLimited(texts.rate_limited(spoken, retry_after(wait)))
+
+    def signal(self, jid: str) -> bool:
+        """Whether a chat state or acknowledgement sent alone by `jid` may go on (else it is
+        dropped quietly: a signal never gets an error)."""
+        return self._limits.xmpp_signal(jid) == 0.0
