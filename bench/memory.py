@@ -24,7 +24,7 @@ import asyncio
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -257,8 +257,8 @@ def main() -> None:
     parser.add_argument("--sites", type=int)
     args = parser.parse_args()
     defaults = Sizes(2_000, 2048, 200, 20, 5) if args.quick else Sizes(20_000, 2048, 2_000, 200, 10)
-    given = (args.messages, args.chars, args.warm_up, args.visitors, args.sites)
-    sizes = Sizes(*(g if g is not None else d for g, d in zip(given, vars(defaults).values())))
+    given = {name: getattr(args, name) for name in vars(defaults)}
+    sizes = replace(defaults, **{name: value for name, value in given.items() if value is not None})
     asyncio.run(bench(sizes))
 
 

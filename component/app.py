@@ -1,8 +1,8 @@
 """Composition root: opens the database, builds the desk and the component, runs until stopped.
 
-Start order: database (retried until reachable), archive writer, directory and open chats, the
-HTTP side, XMPP. Stop order is the reverse (HTTP first, so no request meets a half-stopped desk);
-the archive is flushed before the database closes.
+Start order: database (retried until reachable), archive writer and transcripts, directory and
+open chats, the HTTP side, XMPP. Stop order is the reverse (HTTP first, so no request meets a
+half-stopped desk); the archive is flushed before the database closes.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from component.storage.archive import ArchiveRepository
 from component.storage.directory import DirectoryRepository
 from component.storage.schema import require_current_schema
 from component.storage.web_chats import WebChatRepository
+from component.transcripts import ArchivedTranscripts
 from component.web.app import build_app
 from component.web.health import Health
 from component.web.server import HttpServer
@@ -73,6 +74,7 @@ class Application:
         self.writer: ArchiveWriter | None = None
         self.metrics = Metrics()
         self.desk: HelpDesk | None = None
+        self.transcripts: ArchivedTranscripts | None = None
         self.web_visitors = WebVisitors(time.time)
         self.http: HttpServer | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -95,8 +97,14 @@ class Application:
         )
         self.metrics.watch_archive(self.writer)
         self.writer.start()
-        self.desk = self._build_desk(MeteredArchive(self.writer, self.metrics, self._slug_of))
         archive = ArchiveRepository(self.db)
+        self.transcripts = ArchivedTranscripts(
+            self.component.outbox,
+            self.writer.flush,
+            archive.messages_between,
+            timeout=2 * self.config.mysql.query_timeout,
+        )
+        self.desk = self._build_desk(MeteredArchive(self.writer, self.metrics, self._slug_of))
         open_chats = await archive.open_chats()
         cards = await WebChatRepository(self.db).open_cards()
         for entry in open_chats:  # web visitors' details come back with their chats
@@ -115,11 +123,13 @@ class Application:
 
     def _build_desk(self, archive: ArchiveSink) -> HelpDesk:
         out = self.component.outbox
+        assert self.transcripts is not None
         return HelpDesk(
             DeskState(
                 addresses=self.component.addresses,
                 archive=archive,
                 out=out,
+                transcripts=self.transcripts,
                 visitors={
                     VisitorKind.XMPP: XmppVisitors(out, self.component.addresses),
                     VisitorKind.WEB: self.web_visitors,
@@ -196,6 +206,8 @@ class Application:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self.transcripts is not None:
+            await self.transcripts.close()
         await self.component.stop()
         if self.writer is not None:
             await self.writer.close()
