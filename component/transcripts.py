@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import aclosing
 from typing import Any, Protocol, TypeVar
 
 from component import texts
@@ -87,9 +88,7 @@ class ArchivedTranscripts:
             await self._send_pages(order, gate, parts)
         except Exception as exc:
             reason = self._reason(exc)
-            log.warning(
-                "transcript of chat %d.%d not read: %s", order.site_id, order.number, reason
-            )
+            log.warning("transcript of chat %d.%d not read: %s", *_key(order), reason)
             if order.current():
                 self._out.send_through(gate, texts.transcript_unavailable(reason))
         finally:
@@ -97,18 +96,18 @@ class ArchivedTranscripts:
 
     async def _send_pages(self, order: TranscriptOrder, gate: Gate[Any], parts: int) -> None:
         part = 0
-        async for page in self._pages(order):
-            if not order.current():
-                log.info(
-                    "transcript of chat %d.%d dropped: it moved on", order.site_id, order.number
-                )
-                return
-            part += 1
-            nick = order.nick if part == 1 else None
-            self._out.send_through(gate, numbered(page, part, max(parts, part)), nick=nick)
-            await asyncio.sleep(0)  # a long transcript lets other chats go on meanwhile
+        async with aclosing(self._pages(order)) as pages:
+            async for page in pages:
+                if not order.current():
+                    log.info("transcript of chat %d.%d dropped: it moved on", *_key(order))
+                    return
+                part += 1
+                nick = order.nick if part == 1 else None
+                self._out.send_through(gate, numbered(page, part, max(parts, part)), nick=nick)
+                await asyncio.sleep(0)  # a long transcript lets other chats go on meanwhile
+        log.info("transcript of chat %d.%d: %d pages from the archive", *_key(order), part)
 
-    async def _pages(self, order: TranscriptOrder) -> AsyncIterator[str]:
+    async def _pages(self, order: TranscriptOrder) -> AsyncGenerator[str, None]:
         pager = Pager()
         for page in pager.add(order.header):
             yield page
@@ -118,7 +117,7 @@ class ArchivedTranscripts:
         for page in pager.finish():
             yield page
 
-    async def _messages(self, order: TranscriptOrder) -> AsyncIterator[Message]:
+    async def _messages(self, order: TranscriptOrder) -> AsyncGenerator[Message, None]:
         after = order.after
         while after < order.through:
             read = self._read(order.site_id, order.number, after, order.through, self._rows)
@@ -137,3 +136,7 @@ class ArchivedTranscripts:
     async def _in_time(self, step: Awaitable[_T]) -> _T:
         async with asyncio.timeout(self._timeout):
             return await step
+
+
+def _key(order: TranscriptOrder) -> tuple[int, int]:
+    return order.site_id, order.number

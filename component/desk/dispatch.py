@@ -1,7 +1,7 @@
 """Who has each chat: new chats routed, chats moved, the queue served and its positions told.
 
-Works on the shared DeskState; every chat it moves goes through `DeskState.set_state`. Must not
-import asyncio or any adapter library.
+Works on the shared DeskState; every chat it moves goes through `DeskState.set_state`; what the
+new operator is given is handover.py's. Must not import asyncio or any adapter library.
 """
 
 from __future__ import annotations

@@ -212,3 +212,15 @@ async def test_a_backlog_longer_than_the_tail_comes_from_the_archive_first() -> 
     said = [line for line in transcript_lines(got[:-1]) if line.startswith("Visitor:")]
     assert said == [f"Visitor: waiting {n}" for n in range(1, 6)]
     assert got[-1] == "finally"
+
+
+async def test_stopping_during_a_read_lets_what_waited_go_out() -> None:
+    flush = Flush()
+    world, transcripts = archived_world(flush)
+    long_chat_with_alice(world)
+    flush.gate.clear()
+    says(world, ALICE.jid, "/transfer Bob")
+    visitor_says(world, "anyone?")
+    await asyncio.sleep(0)  # the read is under way
+    await transcripts.close()
+    assert bodies(world, BOB.jid) == ["anyone?"] and world.out.holds.held() == 0
