@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import sys
 import tempfile
 import time
@@ -227,6 +228,7 @@ async def bench(sizes: Sizes) -> None:
             mariadb.stop()
     finally:
         ejabberd.stop()
+        shutil.rmtree(base, ignore_errors=True)
     report(sizes, chat, idle)
 
 
