@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from component.addresses import Addresses
 from component.archive import OperatorUpdate
 from component.desk.helpdesk import HelpDesk
-from component.desk.ports import PresenceType
+from component.desk.ports import PresenceType, TranscriptOrder
 from component.desk.state import DeskState
 from component.directory import Directory
 from component.models import (
@@ -125,7 +125,8 @@ def time_route_chat(strategy: Strategy, calls: int, seed: int) -> float:
 
 
 class _NullPorts:
-    """XmppOut, ArchiveSink and VisitorTransport that drop everything (the core is timed)."""
+    """XmppOut, ArchiveSink, Transcripts and VisitorTransport that drop everything (the core is
+    timed)."""
 
     accepting = True
     acknowledges = NO_RECEIPTS
@@ -176,6 +177,9 @@ class _NullPorts:
     def add_chat(self, chat: Chat) -> None:
         pass
 
+    def send(self, order: TranscriptOrder) -> None:
+        pass
+
     def add_message(self, message: Message) -> None:
         pass
 
@@ -191,6 +195,7 @@ def _null_desk(clock: list[float]) -> HelpDesk:
             addresses=Addresses("help.example"),
             archive=null,
             out=null,
+            transcripts=null,
             visitors={VisitorKind.XMPP: null},
             clock=lambda: clock[0],
             rng=random.Random(1),

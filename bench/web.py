@@ -46,6 +46,7 @@ import aiohttp
 from component.config import RateLimitsConfig
 from devstack import Ejabberd, MariaDB
 from devstack.ports import free_port
+from devstack.process import rss_kb
 from tests.integration.clients import Client
 
 _T = TypeVar("_T")
@@ -156,13 +157,6 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.terminate()
         process.wait(timeout=60)
-
-
-def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
 
 
 def raise_file_limit() -> int:

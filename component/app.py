@@ -1,10 +1,10 @@
 """Composition root: opens the database, builds the desk and the component, runs until stopped.
 
 Start order: the spool directory checked, database (retried until reachable), the spool written
-back (before chat numbers and seqs are read, so none is reused), archive writer, directory and
-open chats, the HTTP side, XMPP. Stop order is the reverse (HTTP first, so no request meets a
-half-stopped desk); the archive is flushed before the database closes, and what the database
-does not take by then goes to the spool.
+back (before chat numbers and seqs are read, so none is reused), archive writer and transcripts,
+directory and open chats, the HTTP side, XMPP. Stop order is the reverse (HTTP first, so no
+request meets a half-stopped desk); the archive is flushed before the database closes, and what
+the database does not take by then goes to the spool.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from component.storage.archive import ArchiveRepository
 from component.storage.directory import DirectoryRepository
 from component.storage.schema import require_current_schema
 from component.storage.web_chats import WebChatRepository
+from component.transcripts import ArchivedTranscripts
 from component.visitor_limits import VisitorLimits
 from component.web.app import build_app
 from component.web.health import Health
@@ -87,6 +88,7 @@ class Application:
         self.db: Database | None = None
         self.writer: ArchiveWriter | None = None
         self.desk: HelpDesk | None = None
+        self.transcripts: ArchivedTranscripts | None = None
         self.web_visitors = WebVisitors(time.time)
         self.http: HttpServer | None = None
         self.spool = spool_of(config)
@@ -106,8 +108,14 @@ class Application:
         self.writer = self._new_writer(db)
         self.metrics.watch_archive(self.writer)
         self.writer.start()
-        self.desk = self._build_desk(MeteredArchive(self.writer, self.metrics, self._slug_of))
         archive = ArchiveRepository(self.db)
+        self.transcripts = ArchivedTranscripts(
+            self.component.outbox,
+            self.writer.flush,
+            archive.messages_between,
+            timeout=2 * self.config.mysql.query_timeout,
+        )
+        self.desk = self._build_desk(MeteredArchive(self.writer, self.metrics, self._slug_of))
         open_chats = await archive.open_chats()
         cards = await WebChatRepository(self.db).open_cards()
         for entry in open_chats:  # web visitors' details come back with their chats
@@ -138,11 +146,13 @@ class Application:
 
     def _build_desk(self, archive: ArchiveSink) -> HelpDesk:
         out = self.component.outbox
+        assert self.transcripts is not None
         return HelpDesk(
             DeskState(
                 addresses=self.component.addresses,
                 archive=archive,
                 out=out,
+                transcripts=self.transcripts,
                 visitors={
                     VisitorKind.XMPP: XmppVisitors(out, self.component.addresses),
                     VisitorKind.WEB: self.web_visitors,
@@ -220,6 +230,8 @@ class Application:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self.transcripts is not None:
+            await self.transcripts.close()
         await self.component.stop()
         try:
             if self.writer is not None:

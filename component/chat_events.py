@@ -75,14 +75,22 @@ class ChatHistory:
     closed_at: float | None = None
 
     @classmethod
-    def of_open(
-        cls, transcript: Iterable[Message], last_seq: int, limit: int, after: int | None = None
-    ) -> ChatHistory:
-        """An open chat's history from its transcript in memory (which holds all of it): the
-        newest `limit` shown messages, or with `after` the first `limit` after that seq."""
-        shown = [m for m in transcript if shown_on_web(m)]
+    def of_tail(
+        cls,
+        tail: Sequence[Message],
+        held_after: int,
+        last_seq: int,
+        limit: int,
+        after: int | None = None,
+    ) -> ChatHistory | None:
+        """An open chat's history from the newest messages in memory (every one after the seq
+        `held_after`): the newest `limit` shown ones, or with `after` the first `limit` after that
+        seq; None when the tail does not hold what is asked (read the archive instead)."""
+        shown = [m for m in tail if shown_on_web(m)]
         if after is None:
-            return cls(shown[-limit:], last_seq)
+            return cls(shown[-limit:], last_seq) if held_after == 0 or len(shown) >= limit else None
+        if held_after > after:
+            return None
         return cls([m for m in shown if m.seq > after][:limit], last_seq)
 
     def missing_to(self, limit: int) -> int:

@@ -1,7 +1,8 @@
-"""Pure chat state machine and the book of open chats: numbers, transcripts, per-site FIFO queue.
+"""Pure chat state machine and the book of open chats: numbers, the tail of each chat's messages
+and its counts, per-site FIFO queue.
 
-No I/O and no clock: every transition takes `now`. Closed chats leave the book; the archive keeps
-them.
+No I/O and no clock: every transition takes `now`. An open chat keeps only its newest messages
+(chat_tail.py); closed chats leave the book; the archive keeps everything.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
+from component.chat_tail import DEFAULT_LIMITS, ChatTail, TailLimits
 from component.models import (
     NO_CARD,
     Chat,
@@ -55,8 +57,11 @@ class OpenChat:
     """A chat in the book with what the desk needs while it is open."""
 
     chat: Chat
-    transcript: list[Message] = field(default_factory=list)
+    tail: ChatTail = field(default_factory=ChatTail)  # its newest messages (the archive has all)
     next_seq: int = 1
+    visitor_messages: int = 0
+    operator_messages: int = 0
+    first_visitor: Message | None = None  # for the first operator's header; dropped once sent
     answered: bool = False
     lost_by: set[str] = field(default_factory=set)
     waiting_since: float | None = None
@@ -66,12 +71,14 @@ class OpenChat:
     card: VisitorCard = NO_CARD  # a web visitor's details; empty for XMPP visitors
     page_noted_at: float | None = None  # when its operator was last told of a page change
     page_pending: bool = False  # a page change waits for the end of the note interval
+    assignment: int = 0  # counts assignments: a hand-over in flight knows whether it is stale
 
 
 class ChatBook:
     """Open chats of every site, found by number or by visitor, with chat numbers allocated."""
 
-    def __init__(self) -> None:
+    def __init__(self, tail_limits: TailLimits = DEFAULT_LIMITS) -> None:
+        self._tail_limits = tail_limits
         self._open: dict[tuple[int, int], OpenChat] = {}
         self._by_visitor: dict[tuple[int, str], int] = {}
         self._last_number: dict[int, int] = {}
@@ -83,6 +90,7 @@ class ChatBook:
         """Load what storage kept: the highest number per site and the chats still open."""
         self._last_number.update(last_numbers)
         for entry in chats:
+            entry.tail.limit_to(self._tail_limits)
             self._put(entry)
 
     def open(
@@ -91,7 +99,7 @@ class ChatBook:
         number = self._last_number.get(site_id, 0) + 1
         self._last_number[site_id] = number
         chat = Chat(site_id, number, visitor, kind, name, ChatState.QUEUED, opened_at=now)
-        entry = OpenChat(chat)
+        entry = OpenChat(chat, ChatTail(self._tail_limits))
         self._put(entry)
         return entry
 
@@ -138,12 +146,14 @@ class ChatBook:
         notice: Notice = Notice.NONE,
         detail: str = "",
     ) -> Message:
+        """The chat's next message: into its tail and its counts (the caller archives it)."""
         chat = entry.chat
         message = Message(
             chat.site_id, chat.number, entry.next_seq, now, sender, author, body, notice, detail
         )
         entry.next_seq += 1
-        entry.transcript.append(message)
+        entry.tail.add(message)
+        _count(entry, message)
         return message
 
     def queued(self, site_id: int) -> list[OpenChat]:
@@ -198,6 +208,15 @@ class ChatBook:
             _discard(holders, chat.operator, chat.number)
             if not holders:
                 del self._held[chat.site_id]
+
+
+def _count(entry: OpenChat, message: Message) -> None:
+    if message.sender is Sender.VISITOR:
+        entry.visitor_messages += 1
+        if entry.visitor_messages == 1 and not entry.handed:
+            entry.first_visitor = message
+    elif message.sender is Sender.OPERATOR:
+        entry.operator_messages += 1
 
 
 def _discard(index: dict[_K, dict[int, OpenChat]], key: _K, number: int) -> None:

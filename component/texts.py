@@ -3,7 +3,7 @@ visitor may get in their own language are keyed by Lang)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from component.models import (
@@ -137,21 +137,34 @@ def transcript_header(site: Site, chat: Chat, card: VisitorCard, now: float) -> 
         f"Chat {site.slug}.{chat.number} with {chat.visitor_name} ({chat.visitor}) is now yours\n"
         f"Site: {site.name} ({site.slug}) | started {stamp(chat.opened_at)}"
         f" | open for {duration(now - chat.opened_at)}\n"
-        f"{about}--- transcript so far ---\n"
+        f"{about}{TRANSCRIPT_SO_FAR}"
     )
 
 
-def transcript(messages: Iterable[Message], names: Mapping[str, str]) -> str:
-    lines = []
-    for message in messages:
-        if message.sender is Sender.SYSTEM:
-            who = "*"
-        elif message.sender is Sender.OPERATOR:
-            who = names.get(message.author, message.author) + ":"
-        else:
-            who = "Visitor:"
-        lines.append(f"[{clock_time(message.at)}] {who} {message.body}")
-    return "\n".join(lines)
+TRANSCRIPT_SO_FAR = "--- transcript so far ---"
+
+
+def transcript_line(message: Message, names: Mapping[str, str]) -> str:
+    """One message of a transcript: its time, who wrote it (* for the desk), what."""
+    if message.sender is Sender.SYSTEM:
+        who = "*"
+    elif message.sender is Sender.OPERATOR:
+        who = names.get(message.author, message.author) + ":"
+    else:
+        who = "Visitor:"
+    return f"[{clock_time(message.at)}] {who} {message.body}"
+
+
+def transcript_part(part: int, parts: int) -> str:
+    return f"[transcript, part {part} of {parts}]"
+
+
+def transcript_unavailable(reason: str) -> str:
+    """The archive could not give the transcript (or its rest) to the chat's new operator."""
+    return (
+        f"The transcript of this chat could not be read from the archive ({reason});"
+        " the messages that follow are new. Every message is kept in the archive."
+    )
 
 
 def chat_moved(site: Site, chat: Chat, to: Operator, why: str) -> str:

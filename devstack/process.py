@@ -90,3 +90,11 @@ def wait_until_ready(
             return False
         time.sleep(interval)
     return True
+
+
+def rss_kb(pid: int) -> int:
+    """The resident memory of process `pid` in KB (VmRSS in /proc/PID/status)."""
+    for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for process {pid}")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from component import texts
 from component.chats import OpenChat
 from component.desk.helpdesk import HelpDesk
-from component.models import AckRequest, Operator, Sender, Site, Tier, Typing
+from component.models import AckRequest, Operator, Site, Tier, Typing
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,13 +109,12 @@ def _chat_help(desk: HelpDesk, site: Site, operator: Operator, entry: OpenChat, 
 def _info(desk: HelpDesk, site: Site, operator: Operator, entry: OpenChat, _: str) -> Reply:
     chat, now = entry.chat, desk.state.clock()
     waited = (chat.assigned_at or now) - chat.opened_at
-    said = sum(1 for m in entry.transcript if m.sender is Sender.VISITOR)
     lines = [
         f"Chat {site.slug}.{chat.number} on {site.name}",
         f"Visitor: {chat.visitor_name} <{chat.visitor}> ({chat.visitor_kind.value})",
         *texts.visitor_lines(chat, entry.card),
         f"Started {texts.stamp(chat.opened_at)}, waited {texts.duration(waited)} for an operator",
-        f"Visitor messages: {said}",
+        f"Visitor messages: {entry.visitor_messages}, operator messages: {entry.operator_messages}",
         chat.route_reason or "Routing: not recorded",
     ]
     return Reply("\n".join(lines))

@@ -1,7 +1,7 @@
 """Who has each chat: new chats routed, chats moved, the queue served and its positions told.
 
-Works on the shared DeskState; every chat it moves goes through `DeskState.set_state`. Must not
-import asyncio or any adapter library.
+Works on the shared DeskState; every chat it moves goes through `DeskState.set_state`; what the
+new operator is given is handover.py's. Must not import asyncio or any adapter library.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from dataclasses import replace
 from component import texts
 from component.archive import OperatorUpdate
 from component.chats import OpenChat, transition
-from component.desk.signals import relay_to_operator
+from component.desk.handover import send_backlog, send_transcript
 from component.desk.state import DeskState
-from component.models import ChatState, Notice, Sender, Site
+from component.models import ChatState, Notice, Site
 from component.routing import Decision, Outcome
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,7 @@ class Dispatcher:
         chat = transition(entry.chat, ChatState.ASSIGNED, now, operator.jid)
         chat = replace(chat, route_reason=decision.explain())
         s.set_state(entry, chat)
+        entry.assignment += 1
         entry.answered, entry.waiting_since, entry.told_position = False, now, 0
         s.directory.record_assignment(site.id, operator.jid, now)
         s.archive.add_operator_update(OperatorUpdate(site.id, operator.jid, now))
@@ -66,7 +67,7 @@ class Dispatcher:
         s.refresh(operator.jid)
         handed, entry.handed = entry.handed, True
         if previous is None and not handed:
-            self._send_backlog(site, entry, operator.jid, now)
+            send_backlog(s, site, entry, operator.jid, now)
             return
         if previous is not None:
             s.refresh(previous)
@@ -75,7 +76,7 @@ class Dispatcher:
             s.out.send_message(
                 chat_jid, previous or "", texts.chat_moved(site, chat, operator, moved)
             )
-        self._send_transcript(site, entry, operator.jid, now)
+        send_transcript(s, site, entry, operator.jid, now)
         words = texts.visitor_new_operator(operator.name)
         s.tell_visitor(site, entry, words, now, Notice.NEW_OPERATOR)
 
@@ -168,24 +169,3 @@ class Dispatcher:
                 s.tell_visitor(site, entry, texts.VISITOR_OFFLINE, now)
             else:
                 return
-
-    def _send_backlog(self, site: Site, entry: OpenChat, jid: str, now: float) -> None:
-        """Give a new chat's operator the header and every visitor message so far."""
-        s, chat = self._s, entry.chat
-        from_visitor = [m for m in entry.transcript if m.sender is Sender.VISITOR]
-        header = texts.chat_header(site, chat, entry.card, from_visitor[0], now)
-        entry.page_noted_at, entry.page_pending = now, False  # the header shows the page
-        asked = entry.acks.waiting
-        nick = texts.nick(site, chat)
-        relay_to_operator(s, site, entry, jid, header, asked.pop(from_visitor[0].seq), nick=nick)
-        for message in from_visitor[1:]:
-            relay_to_operator(s, site, entry, jid, message.body, asked.pop(message.seq))
-
-    def _send_transcript(self, site: Site, entry: OpenChat, jid: str, now: float) -> None:
-        s, chat = self._s, entry.chat
-        chat_jid = s.addresses.chat(site.slug, chat.number)
-        names = {op.jid: op.name for op in s.directory.operators(site.id)}
-        header = texts.transcript_header(site, chat, entry.card, now)
-        entry.page_noted_at, entry.page_pending = now, False  # the header shows the page
-        body = header + texts.transcript(entry.transcript, names)
-        s.out.send_message(chat_jid, jid, body, nick=texts.nick(site, chat))

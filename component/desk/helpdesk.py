@@ -126,7 +126,9 @@ class HelpDesk:
             assigned = entry.chat.state is ChatState.ASSIGNED
             if assigned and not entry.answered:
                 entry.waiting_since = entry.chat.assigned_at
-            entry.handed = assigned or any(m.sender is Sender.OPERATOR for m in entry.transcript)
+            entry.handed = assigned or entry.operator_messages > 0
+            if entry.handed:
+                entry.first_visitor = None  # only a first operator's header shows it
         self.state.chats.restore(last_numbers, open_chats)
         for site_id in {entry.chat.site_id for entry in open_chats}:
             for position, entry in enumerate(self.state.chats.queued(site_id), start=1):

@@ -5,6 +5,8 @@ Must not import any adapter library.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
@@ -101,3 +103,35 @@ class ArchiveSink(Protocol):
     def add_message(self, message: Message) -> None: ...
 
     def add_operator_update(self, update: OperatorUpdate) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptOrder:
+    """A transcript the archive must give: chat `number` of site `site_id`, its messages after
+    the seq `after` up to `through`, to `recipient` from the chat JID `sender`, after `header`
+    (nick `nick` on the first page; operators' lines named by `names`). `current` says, when
+    asked later, whether the chat is still `recipient`'s by the same assignment."""
+
+    site_id: int
+    number: int
+    after: int
+    through: int
+    sender: str
+    recipient: str
+    header: str
+    nick: str
+    names: Mapping[str, str]
+    current: Callable[[], bool]
+
+
+class Transcripts(Protocol):
+    """Transcripts too long for the desk's memory, read from the archive and sent in pages."""
+
+    def send(self, order: TranscriptOrder) -> None:
+        """Send the header and the ordered messages in numbered pages (transcript_pages.py).
+
+        From this call on, whatever is sent from `sender` to `recipient` waits until the last
+        page is out. No page goes once `current()` is False (the chat moved or closed); if the
+        archive cannot be read, the recipient is told so from `sender`. Either way what waited
+        then goes, in order."""
+        ...

@@ -13,8 +13,9 @@ import random
 from collections.abc import Callable, Iterable, Mapping
 
 from component.addresses import Addresses
+from component.chat_tail import DEFAULT_LIMITS, TailLimits
 from component.chats import ChatBook, OpenChat
-from component.desk.ports import ArchiveSink, VisitorTransport, XmppOut
+from component.desk.ports import ArchiveSink, Transcripts, VisitorTransport, XmppOut
 from component.directory import Directory
 from component.errors import ArchiveFull, EmptyMessage, MessageTooLong, NotAllowed, UnknownSite
 from component.models import (
@@ -47,18 +48,23 @@ class DeskState:
         addresses: Addresses,
         archive: ArchiveSink,
         out: XmppOut,
+        transcripts: Transcripts,
         visitors: Mapping[VisitorKind, VisitorTransport],
         clock: Callable[[], float],
         rng: random.Random,
         max_body_chars: int,
         jid_form: Callable[[str], str],
         on_archive_full: Callable[[], None] = lambda: None,
+        tail_limits: TailLimits = DEFAULT_LIMITS,
     ) -> None:
-        """`jid_form` gives a JID's XMPP normal form (ValueError for no JID), for typed JIDs;
-        `on_archive_full` counts each message refused because the archive is at its cap."""
+        """`transcripts` sends the transcripts an open chat's tail does not hold; `jid_form` gives
+        a JID's XMPP normal form (ValueError for no JID), for typed JIDs; `on_archive_full`
+        counts each message refused because the archive is at its cap; `tail_limits` bound what
+        an open chat keeps of its messages."""
         self.addresses = addresses
         self.archive = archive
         self.out = out
+        self.transcripts = transcripts
         self.visitors = visitors
         self.clock = clock
         self.rng = rng
@@ -67,7 +73,7 @@ class DeskState:
         self.on_archive_full = on_archive_full
         self.directory = Directory()
         self.presence = PresenceTable()
-        self.chats = ChatBook()
+        self.chats = ChatBook(tail_limits)
         self.connected = False
         self.settle_until: float | None = None
         self.heard: set[tuple[int, str]] = set()  # (site, operator) heard since (re)connecting

@@ -1,4 +1,5 @@
-"""Chats and messages: idempotent batch writes for the archive writer, and the open-chat restore."""
+"""Chats and messages: idempotent batch writes for the archive writer, the open-chat restore (the
+tails and counts the desk keeps, never whole transcripts) and reads of a chat in pages."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import logging
 from typing import Any
 
 from component.archive import ArchiveBatch, OperatorUpdate
-from component.chat_events import SHOWN_NOTICES, ChatHistory
+from component.chat_events import SHOWN_NOTICES, ChatHistory, ChatKey
+from component.chat_tail import DEFAULT_LIMITS, ChatTail, TailLimits
 from component.chats import OpenChat
 from component.models import Chat, ChatState, Message, Notice, Sender, VisitorKind
 from component.storage import columns
@@ -33,6 +35,29 @@ _CHAT_COLUMNS = (
     " assigned_at, closed_at, route_reason"
 )
 _OPEN_STATES = (ChatState.QUEUED.value, ChatState.ASSIGNED.value)
+_OF_OPEN_CHATS = (
+    " FROM messages x JOIN chats c ON c.site_id = x.site_id AND c.number = x.chat_number"
+    " WHERE c.state IN (%s, %s)"
+)
+_OPEN_CHAT_COUNTS = (
+    "SELECT x.site_id, x.chat_number, MAX(x.seq), COALESCE(SUM(x.sender = %s), 0),"
+    " COALESCE(SUM(x.sender = %s), 0),"
+    " MAX(x.sender = %s AND x.at >= COALESCE(c.assigned_at, x.at))"
+    f"{_OF_OPEN_CHATS} GROUP BY x.site_id, x.chat_number"
+)
+_OPEN_CHAT_TAILS = (
+    "SELECT m.site_id, m.chat_number, m.seq, m.at, m.sender, m.author, m.body, m.notice,"
+    " m.notice_detail FROM messages m JOIN (SELECT x.site_id, x.chat_number, MAX(x.seq) AS last"
+    f"{_OF_OPEN_CHATS} GROUP BY x.site_id, x.chat_number) t"
+    " ON t.site_id = m.site_id AND t.chat_number = m.chat_number"
+    " WHERE m.seq + %s > t.last ORDER BY m.site_id, m.chat_number, m.seq"
+)
+_OPEN_CHAT_FIRSTS = (
+    "SELECT m.site_id, m.chat_number, m.seq, m.at, m.sender, m.author, m.body, m.notice,"
+    " m.notice_detail FROM messages m JOIN (SELECT x.site_id, x.chat_number, MIN(x.seq) AS seq"
+    f"{_OF_OPEN_CHATS} AND x.sender = %s GROUP BY x.site_id, x.chat_number) f"
+    " ON f.site_id = m.site_id AND f.chat_number = m.chat_number AND f.seq = m.seq"
+)
 
 
 class ArchiveRepository:
@@ -55,33 +80,57 @@ class ArchiveRepository:
         rows = await self._db.fetch_all("SELECT site_id, MAX(number) FROM chats GROUP BY site_id")
         return {int(site_id): int(number) for site_id, number in rows}
 
-    async def open_chats(self) -> list[OpenChat]:
-        """Chats still queued or assigned, with their transcripts, in number order."""
+    async def open_chats(self, tail: TailLimits = DEFAULT_LIMITS) -> list[OpenChat]:
+        """Chats still queued or assigned, in number order, with what the desk keeps of them: the
+        newest `tail.messages` messages, the counts, the visitor's first message and whether
+        the operator answered since the assignment (whole transcripts stay in the database)."""
         rows = await self._db.fetch_all(
             f"SELECT {_CHAT_COLUMNS} FROM chats WHERE state IN (%s, %s) ORDER BY site_id, number",
             _OPEN_STATES,
         )
         entries = {(int(r[0]), int(r[1])): OpenChat(_chat(r)) for r in rows}
-        if not entries:
-            return []
-        messages = await self._db.fetch_all(
-            "SELECT m.site_id, m.chat_number, m.seq, m.at, m.sender, m.author, m.body, m.notice,"
-            " m.notice_detail FROM messages m"
-            " JOIN chats c ON c.site_id = m.site_id AND c.number = m.chat_number"
-            " WHERE c.state IN (%s, %s) ORDER BY m.site_id, m.chat_number, m.seq",
-            _OPEN_STATES,
-        )
-        for row in messages:
-            entry = entries[(int(row[0]), int(row[1]))]
-            message = _message(row)
-            entry.transcript.append(message)
-            entry.next_seq = message.seq + 1
-        for entry in entries.values():
-            entry.answered = any(
-                m.sender is Sender.OPERATOR and m.at >= (entry.chat.assigned_at or 0)
-                for m in entry.transcript
-            )
+        if entries:
+            await self._restore_counts(entries)
+            await self._restore_tails(entries, tail)
+            await self._restore_first_messages(entries)
         return list(entries.values())
+
+    async def _restore_counts(self, entries: dict[ChatKey, OpenChat]) -> None:
+        """Per chat: the next seq, messages by sender, answered since its assignment."""
+        senders = (Sender.VISITOR.value, Sender.OPERATOR.value, Sender.OPERATOR.value)
+        rows = await self._db.fetch_all(_OPEN_CHAT_COUNTS, (*senders, *_OPEN_STATES))
+        for site_id, number, last, visitor, operator, answered in rows:
+            entry = entries[(int(site_id), int(number))]
+            entry.next_seq = int(last) + 1
+            entry.visitor_messages, entry.operator_messages = int(visitor), int(operator)
+            entry.answered = bool(answered)
+
+    async def _restore_tails(self, entries: dict[ChatKey, OpenChat], limits: TailLimits) -> None:
+        """Per chat its newest messages, by seq (the PRIMARY KEY range), cut to the limits."""
+        rows = await self._db.fetch_all(_OPEN_CHAT_TAILS, (*_OPEN_STATES, limits.messages))
+        newest: dict[ChatKey, list[Message]] = {}
+        for row in rows:
+            newest.setdefault((int(row[0]), int(row[1])), []).append(_message(row))
+        for key, messages in newest.items():
+            entries[key].tail = ChatTail.restored(messages, messages[0].seq - 1, limits)
+
+    async def _restore_first_messages(self, entries: dict[ChatKey, OpenChat]) -> None:
+        """Per chat its visitor's first message (a first operator's header shows it)."""
+        rows = await self._db.fetch_all(_OPEN_CHAT_FIRSTS, (*_OPEN_STATES, Sender.VISITOR.value))
+        for row in rows:
+            entries[(int(row[0]), int(row[1]))].first_visitor = _message(row)
+
+    async def messages_between(
+        self, site_id: int, number: int, after: int, through: int, limit: int
+    ) -> list[Message]:
+        """The chat's messages after the seq `after` up to `through`, the first `limit` of them
+        in seq order (read a long transcript in pages: the next one after the last seq got)."""
+        rows = await self._db.fetch_all(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE site_id = %s AND chat_number = %s"
+            " AND seq > %s AND seq <= %s ORDER BY seq LIMIT %s",
+            (site_id, number, after, through, limit),
+        )
+        return [_message(row) for row in rows]
 
     async def chat(self, site_id: int, number: int) -> Chat | None:
         rows = await self._db.fetch_all(
@@ -89,14 +138,6 @@ class ArchiveRepository:
             (site_id, number),
         )
         return _chat(rows[0]) if rows else None
-
-    async def messages(self, site_id: int, number: int) -> list[Message]:
-        rows = await self._db.fetch_all(
-            f"SELECT {_MESSAGE_COLUMNS} FROM messages"
-            " WHERE site_id = %s AND chat_number = %s ORDER BY seq",
-            (site_id, number),
-        )
-        return [_message(row) for row in rows]
 
     async def web_history(
         self, site_id: int, number: int, limit: int, after: int | None = None

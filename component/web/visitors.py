@@ -2,9 +2,10 @@
 the chat's long polls; the desk's archive seqs become the events' seqs.
 
 A chat's log is rebuilt once, on its first read (`history`), from the history of the chat: the
-desk's transcript while the chat is open (synchronous, so nothing can come between), else the
-archive (its writer flushed first). Events that arrived before (after a restart, the log holds
-only those) merge with the rebuilt ones by seq, so none is lost or kept twice.
+tail the desk keeps of an open chat when it holds what is asked (synchronous, so nothing can come
+between), else the archive (its writer flushed first). Events that arrived before (after a
+restart, the log holds only those) or while the archive was read merge with the rebuilt ones by
+seq, so none is lost or kept twice.
 
 A log holds at most its cap of events. A reader asking for events after a seq the log may lack
 (older than what it kept) is answered from the same history instead, a page of at most the cap
@@ -32,8 +33,10 @@ from component.desk.helpdesk import HelpDesk
 from component.models import NO_RECEIPTS, Chat, Message, Receipt, Site, Typing
 
 OpenHistory = Callable[[ChatKey, int, int | None], ChatHistory | None]
-"""Shown messages of a chat open in the desk, (key, limit, after): the newest `limit`, or with a
-seq `after` the first `limit` after it; None if not open."""
+"""Shown messages of a chat open in the desk, from the tail it keeps, (key, limit, after): the
+newest `limit`, or with a seq `after` the first `limit` after it; None if the chat is not open or
+its tail does not hold them."""
+IsOpen = Callable[[ChatKey], bool]
 ArchivedHistory = Callable[[ChatKey, int, int | None], Awaitable[ChatHistory]]
 """The same from the archive, everything the desk recorded included."""
 OperatorName = Callable[[Site, str], str]
@@ -112,11 +115,12 @@ class WebVisitors:
         self.operator_name: OperatorName = lambda site, jid: ""
         self.avatar_url: AvatarUrl = lambda site: None
         self.open_history: OpenHistory = lambda key, limit, after: None
+        self.is_open: IsOpen = lambda key: False
         self.archived_history: ArchivedHistory = _nothing_archived
 
     def attach(self, desk: HelpDesk, archived: ArchivedHistory, public_url: str | None) -> None:
         """Operators' names and the site's avatar from the desk's directory; a chat's history
-        from the desk while it is open, else from `archived`."""
+        from the desk's tail while it is open and holds it, else from `archived`."""
 
         def operator_name(site: Site, jid: str) -> str:
             operator = desk.directory.operator(site.id, jid)
@@ -126,11 +130,13 @@ class WebVisitors:
             entry = desk.chats.get(*key)
             if entry is None:
                 return None
-            return ChatHistory.of_open(entry.transcript, entry.next_seq - 1, limit, after)
+            tail, last_seq = entry.tail, entry.next_seq - 1
+            return ChatHistory.of_tail(tail.messages, tail.dropped_to, last_seq, limit, after)
 
         self.operator_name = operator_name
         self.avatar_url = lambda site: site_avatar_url(public_url, site)
         self.open_history = open_history
+        self.is_open = lambda key: desk.chats.get(*key) is not None
         self.archived_history = archived
 
     # -- the VisitorTransport port -----------------------------------------------------------
@@ -180,7 +186,9 @@ class WebVisitors:
             return self.events.restore(key, rebuilt, history.missing_to(cap))
         history = await self.archived_history(key, cap, None)
         rebuilt = events_of(history, names, avatar)
-        if self.events.log(key) is not None:  # it closed after a restart: keep it till expiry
+        if self.is_open(key) or self.events.log(key) is not None:
+            # open (its tail too short for the read), or closed since a restart (kept till
+            # expiry): events that came during the read merge by seq
             return self.events.restore(key, rebuilt, history.missing_to(cap))
         last = rebuilt[-1].seq if rebuilt else 0
         missing_to = history.missing_to(cap)

@@ -2,6 +2,8 @@
 
 The relay's hot path writes serialised stanzas directly (much cheaper than slixmpp stanza
 objects). While the stream is down they wait here, in order, and are written once it is back.
+While a transcript is read from the archive, what goes from its chat JID to its operator waits
+behind it (`hold`, component/holds.py) and follows its last page.
 Message ids are random (72 bits): an acknowledgement of a message sent before a restart can never
 name a message sent after it, and no recipient learns from them how much others were sent.
 """
@@ -17,6 +19,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from component.desk.ports import PresenceType
+from component.holds import Gate, Holds
 from component.models import NO_RECEIPTS, Receipt, Typing
 from component.xmpp.stanzas import CHATSTATES_NS, MARKERS_NS, RECEIPTS_NS
 
@@ -53,6 +56,7 @@ class SlixmppOut:
         self._stream = stream
         self._pending: deque[str] = deque()
         self._max_pending = max_pending
+        self._holds: Holds[str] = Holds()
         self.ready = False
 
     def send_message(
@@ -71,24 +75,39 @@ class SlixmppOut:
             extra += f"<{typing.value} xmlns='{CHATSTATES_NS}'/>"
         if ask:
             extra += "".join(_ASKS[kind] for kind in sorted(ask))
-        self._write(
-            f"<message from={quoteattr(sender)} to={quoteattr(recipient)} type='chat'"
-            f" id='{message_id}'><body>{xml_text(body)}</body>{extra}</message>"
-        )
+        self._write(_message(sender, recipient, message_id, body, extra), (sender, recipient))
         return message_id
+
+    def hold(self, sender: str, recipient: str) -> Gate[str]:
+        """From now on, what goes from `sender` to `recipient` waits until the gate is released;
+        `send_through` writes the gate's own pages ahead of it."""
+        return self._holds.open((sender, recipient))
+
+    def send_through(self, gate: Gate[str], body: str, *, nick: str | None = None) -> None:
+        sender, recipient = gate.pair
+        extra = f'<nick xmlns="{NICK_NS}">{xml_text(nick)}</nick>' if nick else ""
+        for data in self._holds.through(gate, _message(sender, recipient, _new_id(), body, extra)):
+            self._emit(data)
+
+    def release(self, gate: Gate[str]) -> None:
+        """The gate's pages are out (or will not come): what waited behind it goes, in order."""
+        for data in self._holds.release(gate):
+            self._emit(data)
 
     def send_typing(self, sender: str, recipient: str, typing: Typing) -> None:
         self._write(
             f"<message from={quoteattr(sender)} to={quoteattr(recipient)} type='chat'"
             f" id='{_new_id()}'>"
-            f"<{typing.value} xmlns='{CHATSTATES_NS}'/>{NO_STORE}</message>"
+            f"<{typing.value} xmlns='{CHATSTATES_NS}'/>{NO_STORE}</message>",
+            (sender, recipient),
         )
 
     def send_receipt(self, sender: str, recipient: str, message_id: str, kind: Receipt) -> None:
         self._write(
             f"<message from={quoteattr(sender)} to={quoteattr(recipient)} type='chat'"
             f" id='{_new_id()}'>{_ACKS[kind]}{quoteattr(message_id)}/>"
-            "</message>"
+            "</message>",
+            (sender, recipient),
         )
 
     def send_presence(
@@ -97,9 +116,11 @@ class SlixmppOut:
         ptype = "" if kind is PresenceType.AVAILABLE else f" type='{kind.value}'"
         head = f"<presence from={quoteattr(sender)} to={quoteattr(recipient)}{ptype}"
         if status:
-            self._write(f"{head}><status>{xml_text(status)}</status></presence>")
+            self._write(
+                f"{head}><status>{xml_text(status)}</status></presence>", (sender, recipient)
+            )
         else:
-            self._write(f"{head}/>")
+            self._write(f"{head}/>", (sender, recipient))
 
     def connected(self) -> None:
         """The stream is up: write what waited, in order."""
@@ -112,7 +133,12 @@ class SlixmppOut:
     def disconnected(self) -> None:
         self.ready = False
 
-    def _write(self, data: str) -> None:
+    def _write(self, data: str, pair: tuple[str, str]) -> None:
+        if self._holds and not self._holds.admit(pair, data):
+            return  # behind a transcript still on its way
+        self._emit(data)
+
+    def _emit(self, data: str) -> None:
         if self.ready and not self._pending:
             self._stream.send_raw(data)
             return
@@ -120,3 +146,10 @@ class SlixmppOut:
             log.error("outgoing queue full (%d stanzas): dropping the oldest", self._max_pending)
             self._pending.popleft()
         self._pending.append(data)
+
+
+def _message(sender: str, recipient: str, message_id: str, body: str, extra: str) -> str:
+    return (
+        f"<message from={quoteattr(sender)} to={quoteattr(recipient)} type='chat'"
+        f" id='{message_id}'><body>{xml_text(body)}</body>{extra}</message>"
+    )

@@ -128,6 +128,12 @@ async def test_a_queued_web_chat_gets_queue_events_as_the_queue_moves_then_opera
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
 
 
+def recorded(desk: Desk) -> int:
+    """How many messages chat acme.1 has recorded (0 once closed)."""
+    entry = desk.service.chats.get(1, 1)
+    return 0 if entry is None else entry.next_seq - 1
+
+
 async def wait_online(desk: Desk, jid: str) -> None:
     await desk.wait_for(lambda: desk.service.presence.tier_of(jid) is Tier.AVAILABLE)
 
@@ -150,7 +156,7 @@ async def test_after_a_helperchat_restart_the_widget_gets_every_event_once_with_
     await desk.start_component()
     await wait_online(desk, alice_jid)
     alice.send(desk.chat_jid(1), "still here after the restart")
-    await desk.wait_for(lambda: len(desk.service.chats.get(1, 1).transcript) == 5)  # type: ignore[union-attr]
+    await desk.wait_for(lambda: recorded(desk) == 5)
     resumed = await events(desk, chat, token, sent["seq"])
     assert kinds(resumed) == [("message", "still here after the restart")]
     everything = await events(desk, chat, token, 0)
@@ -307,9 +313,9 @@ async def test_a_widget_resuming_from_before_the_capped_log_gets_the_rest_from_t
     await alice.expect_from(desk.chat_jid(1), "hello")
     for n in range(8):
         alice.send(desk.chat_jid(1), f"answer {n}")
-    await desk.wait_for(lambda: len(desk.service.chats.get(1, 1).transcript) == 10)  # type: ignore[union-attr]
+    await desk.wait_for(lambda: recorded(desk) == 10)
     said = [("message", f"answer {n}") for n in range(8)]
-    opened = await every_page(desk, chat, token, 0, cap)  # open: from the desk's transcript
+    opened = await every_page(desk, chat, token, 0, cap)  # open: the desk's tail holds it all
     assert kinds(opened) == [("message", "hello"), ("operator", "Alice"), *said]
 
     alice.send(desk.chat_jid(1), "/close")
@@ -334,3 +340,23 @@ async def test_a_widget_resuming_from_before_the_capped_log_gets_the_rest_from_t
         assert message.type is aiohttp.WSMsgType.CLOSE
     log = desk.service.state.visitors[VisitorKind.WEB]
     assert isinstance(log, WebVisitors) and log.events.log((1, 1)) is None  # nothing kept
+
+
+async def test_an_open_chat_longer_than_the_desk_keeps_is_read_from_the_archive(
+    desk: Desk, monkeypatch: Any
+) -> None:
+    cap = 4
+    monkeypatch.setattr(chat_events, "MAX_EVENTS_PER_CHAT", cap)
+    _, alice = await alice_online(desk)
+    chat, token = await start_chat(desk)
+    await alice.expect_from(desk.chat_jid(1), "hello")
+    for n in range(30):  # more than an open chat's tail holds
+        alice.send(desk.chat_jid(1), f"answer {n}")
+    await desk.wait_for(lambda: recorded(desk) == 32)
+    entry = desk.service.chats.get(1, 1)
+    assert entry is not None and not entry.tail.holds_after(0)
+    said = [("message", f"answer {n}") for n in range(30)]
+    opened = await every_page(desk, chat, token, 0, cap)  # from the archive, page by page
+    assert kinds(opened) == [("message", "hello"), ("operator", "Alice"), *said]
+    seqs = [e["seq"] for e in opened]
+    assert seqs == sorted(set(seqs))

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from component.addresses import Addresses
 from component.archive import ArchiveBatch, OperatorUpdate, RejectedError
+from component.chat_tail import DEFAULT_LIMITS, TailLimits
 from component.desk.helpdesk import HelpDesk
-from component.desk.ports import PresenceType
+from component.desk.ports import PresenceType, TranscriptOrder, Transcripts
 from component.desk.state import PRESENCE_SETTLE_SECONDS, DeskState
 from component.directory import Directory
+from component.holds import Gate, Holds
 from component.models import (
     NO_RECEIPTS,
     Chat,
@@ -42,6 +45,9 @@ class Sent:
 
 @dataclass
 class FakeOut:
+    """Records what is sent, in order; what a hold keeps is recorded once it is released (as
+    SlixmppOut writes it)."""
+
     messages: list[Sent] = field(default_factory=list)
     presences: list[tuple[str, str, PresenceType]] = field(default_factory=list)
     states: list[tuple[str, str, Typing]] = field(default_factory=list)
@@ -49,6 +55,7 @@ class FakeOut:
     sent_count: int = 0
     statuses: list[tuple[str, str, str]] = field(default_factory=list)
     """(sender, recipient, status text) of every available presence, in order."""
+    holds: Holds[Sent] = field(default_factory=Holds)
 
     def send_message(
         self,
@@ -62,8 +69,21 @@ class FakeOut:
     ) -> str:
         self.sent_count += 1
         message_id = f"out{self.sent_count}"
-        self.messages.append(Sent(sender, recipient, body, nick, typing, ask, message_id))
+        sent = Sent(sender, recipient, body, nick, typing, ask, message_id)
+        if self.holds.admit((sender, recipient), sent):
+            self.messages.append(sent)
         return message_id
+
+    def hold(self, sender: str, recipient: str) -> Gate[Sent]:
+        return self.holds.open((sender, recipient))
+
+    def send_through(self, gate: Gate[Sent], body: str, *, nick: str | None = None) -> None:
+        self.sent_count += 1
+        sent = Sent(*gate.pair, body, nick, id=f"out{self.sent_count}")
+        self.messages += self.holds.through(gate, sent)
+
+    def release(self, gate: Gate[Sent]) -> None:
+        self.messages += self.holds.release(gate)
 
     def send_typing(self, sender: str, recipient: str, typing: Typing) -> None:
         self.states.append((sender, recipient, typing))
@@ -119,6 +139,16 @@ class FakeWebVisitors:
 
 
 @dataclass
+class FakeTranscripts:
+    """The Transcripts port: records each order (a test may play the archive's part)."""
+
+    orders: list[TranscriptOrder] = field(default_factory=list)
+
+    def send(self, order: TranscriptOrder) -> None:
+        self.orders.append(order)
+
+
+@dataclass
 class FakeArchive:
     chats: list[Chat] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
@@ -133,6 +163,13 @@ class FakeArchive:
 
     def add_operator_update(self, update: OperatorUpdate) -> None:
         self.operators.append(update)
+
+    async def messages_between(
+        self, site_id: int, number: int, after: int, through: int, limit: int
+    ) -> list[Message]:
+        """What ArchiveRepository.messages_between reads, from what was archived here."""
+        of_chat = [m for m in self.messages if (m.site_id, m.chat_number) == (site_id, number)]
+        return [m for m in of_chat if after < m.seq <= through][:limit]
 
 
 class FlakyStore:
@@ -208,6 +245,7 @@ class World:
     archive: FakeArchive
     clock: Clock
     web: FakeWebVisitors
+    transcripts: FakeTranscripts
 
     def online(self, jid: str, show: str = "available", *, slugs: tuple[str, ...] = ()) -> None:
         """The operator's server tells each desk they subscribed to (or only `slugs`)."""
@@ -229,20 +267,28 @@ class World:
 
 
 def make_world(
-    operators: tuple[Operator, ...] = (ALICE, BOB, MALLORY), max_body: int = 100
+    operators: tuple[Operator, ...] = (ALICE, BOB, MALLORY),
+    max_body: int = 100,
+    tail: TailLimits = DEFAULT_LIMITS,
+    transcripts: Callable[[FakeOut, FakeArchive], Transcripts] | None = None,
 ) -> World:
+    """A connected desk whose presence settled; `transcripts` builds its Transcripts port from
+    the fakes (else a FakeTranscripts records the orders)."""
     out, archive, clock, web = FakeOut(), FakeArchive(), Clock(), FakeWebVisitors()
+    recorded = FakeTranscripts()
     addresses = Addresses(DOMAIN)
     desk = HelpDesk(
         DeskState(
             addresses=addresses,
             archive=archive,
             out=out,
+            transcripts=recorded if transcripts is None else transcripts(out, archive),
             visitors={VisitorKind.XMPP: XmppVisitors(out, addresses), VisitorKind.WEB: web},
             clock=clock,
             rng=random.Random(7),
             max_body_chars=max_body,
             jid_form=normalize_bare_jid,
+            tail_limits=tail,
         )
     )
     desk.apply_directory(Directory([ACME, GLOBEX], operators))
@@ -251,4 +297,4 @@ def make_world(
     desk.on_tick()
     out.presences.clear()
     out.statuses.clear()
-    return World(desk, out, archive, clock, web)
+    return World(desk, out, archive, clock, web, recorded)

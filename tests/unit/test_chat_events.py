@@ -140,14 +140,26 @@ def test_a_closed_chats_history_ends_with_closed_after_its_last_message_of_all()
 
 
 def test_an_open_chats_history_is_its_shown_messages_newest_cap() -> None:
-    transcript = [
+    tail = [
         said(1, Sender.VISITOR, "hi"),
         said(2, Sender.SYSTEM, "Assigned", Notice.ASSIGNED, "Alice"),
         said(3, Sender.SYSTEM, "closed by", Notice.NONE),
         said(4, Sender.OPERATOR, "hello"),
     ]
-    history = ChatHistory.of_open(transcript, 4, limit=2)
+    history = ChatHistory.of_tail(tail, 0, 4, limit=2)
+    assert history is not None
     assert [m.seq for m in history.shown] == [2, 4] and history.closed_at is None
+
+
+def test_a_tail_that_lacks_older_messages_answers_only_what_it_holds() -> None:
+    tail = [said(seq, Sender.VISITOR, f"m{seq}") for seq in (6, 7, 8)]  # 1 to 5 left out
+    assert ChatHistory.of_tail(tail, 5, 8, limit=10) is None  # the newest 10: not all here
+    newest = ChatHistory.of_tail(tail, 5, 8, limit=2)
+    assert newest is not None and [m.seq for m in newest.shown] == [7, 8]
+    assert newest.missing_to(2) == 6  # older ones come from the archive, page by page
+    assert ChatHistory.of_tail(tail, 5, 8, limit=10, after=4) is None
+    later = ChatHistory.of_tail(tail, 5, 8, limit=10, after=5)
+    assert later is not None and [m.seq for m in later.shown] == [6, 7, 8]
 
 
 def test_an_archived_message_is_kept_once_whichever_way_it_came() -> None:

@@ -85,4 +85,4 @@ def test_messages_are_numbered_per_chat() -> None:
     book = ChatBook()
     entry = book.open(1, "a@x", VisitorKind.XMPP, "A", now=1.0)
     seqs = [book.add_message(entry, Sender.VISITOR, "a@x", str(i), 1.0).seq for i in range(3)]
-    assert seqs == [1, 2, 3] and len(entry.transcript) == 3
+    assert seqs == [1, 2, 3] and len(entry.tail.messages) == 3

@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from component.addresses import Addresses
+from component.chat_tail import ChatTail
 from component.chats import OpenChat
 from component.desk.commands import operator_wrote_chat
 from component.desk.helpdesk import HelpDesk
@@ -15,7 +16,7 @@ from component.desk.ports import PresenceType
 from component.desk.state import PRESENCE_SETTLE_SECONDS, DeskState
 from component.directory import Directory
 from component.errors import ArchiveFull
-from component.models import ChatState, Operator, Show, VisitorKind
+from component.models import ChatState, Operator, Sender, Show, VisitorKind
 from component.routing import SiteRouter
 from component.xmpp.jids import normalize_bare_jid
 from component.xmpp.visitors import XmppVisitors
@@ -29,6 +30,7 @@ from tests.unit.fakes import (
     Clock,
     FakeArchive,
     FakeOut,
+    FakeTranscripts,
     World,
     make_world,
 )
@@ -238,9 +240,20 @@ def test_queued_chats_become_offline_messages_when_the_last_operator_leaves() ->
 # -- a restart -----------------------------------------------------------------------------------
 
 
-def reopened(entry: OpenChat) -> OpenChat:
-    """What storage gives back after a restart: the chat and its transcript, nothing else."""
-    return OpenChat(entry.chat, list(entry.transcript), entry.next_seq, entry.answered)
+def reopened(world: World, entry: OpenChat) -> OpenChat:
+    """What storage gives back after a restart: the chat, its newest messages, its counts, the
+    visitor's first message and whether it was answered, nothing else."""
+    key = (entry.chat.site_id, entry.chat.number)
+    archived = [m for m in world.archive.messages if (m.site_id, m.chat_number) == key]
+    return OpenChat(
+        entry.chat,
+        ChatTail.restored(entry.tail.messages, entry.tail.dropped_to),
+        next_seq=entry.next_seq,
+        visitor_messages=entry.visitor_messages,
+        operator_messages=entry.operator_messages,
+        first_visitor=next(m for m in archived if m.sender is Sender.VISITOR),
+        answered=entry.answered,
+    )
 
 
 def test_a_restart_tells_queued_visitors_nothing_again() -> None:
@@ -249,7 +262,7 @@ def test_a_restart_tells_queued_visitors_nothing_again() -> None:
     visitor_writes(world)
     visitor_writes(world, visitor="walt@v.test")
     visitor_writes(world, visitor="xena@v.test")
-    kept = [reopened(e) for e in [*world.desk.chats.assigned(), *world.desk.chats.queued(1)]]
+    kept = [reopened(world, e) for e in [*world.desk.chats.assigned(), *world.desk.chats.queued(1)]]
     out, clock = FakeOut(), Clock(world.clock.now + 30)
     addresses = Addresses(DOMAIN)
     desk = HelpDesk(
@@ -257,6 +270,7 @@ def test_a_restart_tells_queued_visitors_nothing_again() -> None:
             addresses=addresses,
             archive=FakeArchive(),
             out=out,
+            transcripts=FakeTranscripts(),
             visitors={VisitorKind.XMPP: XmppVisitors(out, addresses)},
             clock=clock,
             rng=random.Random(7),

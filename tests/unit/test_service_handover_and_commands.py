@@ -193,7 +193,7 @@ def test_restored_unanswered_chats_keep_their_timeout() -> None:
     world.online(BOB.jid)
     world.desk.on_tick()
     assert "moved to Bob" in world.out.to(ALICE.jid)[-1].body
-    assert any(m.sender is Sender.SYSTEM for m in entry.transcript)
+    assert any(m.sender is Sender.SYSTEM for m in entry.tail.messages)
 
 
 def test_reload_keeps_paused_from_memory() -> None:

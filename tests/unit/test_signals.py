@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from component.chat_tail import TailLimits
 from component.desk.commands import operator_wrote_chat
 from component.models import AckRequest, ChatState, Receipt, Typing, VisitorKind
 from component.receipts import LIMIT, AckMap
@@ -251,7 +252,7 @@ def test_each_chat_keeps_only_the_newest_ids() -> None:
 
 
 def test_a_queued_chat_remembers_only_the_newest_requests() -> None:
-    world = make_world()
+    world = make_world(tail=TailLimits(messages=LIMIT + 20, chars=10 * LIMIT))  # all in memory
     world.online(ALICE.jid, "dnd")
     for n in range(LIMIT + 10):
         visitor_writes(world, f"m{n}", ack=AckRequest(f"v{n}", BOTH))
@@ -259,6 +260,20 @@ def test_a_queued_chat_remembers_only_the_newest_requests() -> None:
     assert entry is not None and len(entry.acks.waiting) == LIMIT
     world.online(ALICE.jid)
     assert len(entry.acks.waiting) == 0 and len(entry.acks.to_operator) == LIMIT
+
+
+def test_a_backlog_longer_than_the_tail_goes_in_pages_and_forgets_its_requests() -> None:
+    world = make_world(tail=TailLimits(messages=3, chars=1000))
+    world.online(ALICE.jid, "dnd")
+    for n in range(5):
+        visitor_writes(world, f"m{n}", ack=AckRequest(f"v{n}", BOTH))
+    world.online(ALICE.jid)
+    entry = world.desk.chats.get(ACME.id, 1)
+    assert entry is not None
+    (order,) = world.transcripts.orders  # the archive gives the backlog, in pages
+    assert (order.after, order.through, order.recipient) == (1, entry.next_seq - 1, ALICE.jid)
+    assert order.header.startswith("New chat acme.1") and "m0" in order.header
+    assert len(entry.acks.waiting) == 0  # pages are not acknowledged one by one
 
 
 # -- the mirror: the XMPP visitor acknowledges the operator's messages ---------------------------

@@ -7,6 +7,8 @@ import asyncio
 import dataclasses
 from typing import Any
 
+import pytest
+
 from component.chat_events import ChatHistory, ChatKey
 from component.desk.commands import operator_wrote_chat
 from component.directory import Directory
@@ -152,6 +154,46 @@ async def test_two_readers_rebuilding_at_once_keep_each_event_once() -> None:
         assert as_json(answer) == as_json(live_log.events)
     kept = fresh.events.log((1, 1))
     assert kept is not None and as_json(kept.events) == as_json(live_log.events)
+
+
+@pytest.mark.parametrize(
+    ("read_first", "meanwhile"),
+    [(True, "meanwhile"), (False, "meanwhile"), (True, "")],
+    ids=["read-then-wait", "wait-then-read", "nothing-meanwhile"],
+)
+async def test_an_open_chat_longer_than_its_tail_is_rebuilt_from_the_archive(
+    read_first: bool, meanwhile: str
+) -> None:
+    """The desk keeps only a chat's newest messages: its log comes from the archive then, and a
+    message arriving during that read (whether the read has it or not) is kept once."""
+    world, visitors = await a_busy_afternoon()
+    desk = world.world.desk
+    for n in range(30):
+        operator_wrote_chat(desk, BOB.jid, "acme", 2, f"answer {n}")
+    entry, live = desk.chats.get(1, 2), visitors.events.log((1, 2))
+    assert entry is not None and not entry.tail.holds_after(0)  # more than the tail holds
+    assert live is not None
+    expected = shown(live.events) + ([("message", meanwhile)] if meanwhile else [])
+    gate = asyncio.Event()
+
+    async def slow_archive(key: ChatKey, limit: int, after: int | None) -> ChatHistory:
+        early = await world.store.web_history(key, limit, after)
+        await gate.wait()
+        return early if read_first else await world.store.web_history(key, limit, after)
+
+    fresh = WebVisitors(world.world.clock)  # a restarted process: nothing in memory
+    fresh.attach(desk, slow_archive, PUBLIC_URL)
+    desk.state.visitors = {**desk.state.visitors, VisitorKind.WEB: fresh}
+    reader = asyncio.create_task(fresh.history(acme_of(world), (1, 2)))
+    await asyncio.sleep(0)  # the archive is being read
+    if meanwhile:
+        operator_wrote_chat(desk, BOB.jid, "acme", 2, meanwhile)
+    gate.set()
+    log = await reader
+    assert shown(log.events) == expected
+    assert log.complete and fresh.events.log((1, 2)) is log  # kept: the chat is open
+    seqs = [e.seq for e in log.events]
+    assert seqs == sorted(set(seqs))
 
 
 def test_no_avatar_without_a_public_url_or_an_image() -> None:

@@ -26,7 +26,16 @@ from component.web.visitor_api import VisitorApi
 from component.web.visitors import WebVisitors
 from component.xmpp.jids import normalize_bare_jid
 from component.xmpp.visitors import XmppVisitors
-from tests.unit.fakes import ACME, ALICE, DOMAIN, GLOBEX, Clock, FakeArchive, FakeOut
+from tests.unit.fakes import (
+    ACME,
+    ALICE,
+    DOMAIN,
+    GLOBEX,
+    Clock,
+    FakeArchive,
+    FakeOut,
+    FakeTranscripts,
+)
 from tests.web.helpers import FakeDatabase, serve
 from tests.web.visitor_app import FakeAvatars, FakeWebChatStore
 
@@ -49,6 +58,7 @@ def make_stack(store: FakeWebChatStore | None = None) -> Stack:
             addresses=addresses,
             archive=archive,
             out=out,
+            transcripts=FakeTranscripts(),
             visitors={VisitorKind.XMPP: XmppVisitors(out, addresses), VisitorKind.WEB: visitors},
             clock=clock,
             rng=random.Random(7),

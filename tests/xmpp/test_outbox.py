@@ -124,3 +124,44 @@ def test_a_receipt_names_the_acknowledged_message(kind: Receipt, tag: str) -> No
     assert (element.get("from"), element.get("to")) == ("acme@d", "v@x")
     acked = element.find(tag)
     assert acked is not None and acked.get("id") == "v'1"
+
+
+def test_a_hold_keeps_what_goes_to_that_operator_from_that_chat_behind_the_transcript() -> None:
+    stream = FakeStream()
+    out = SlixmppOut(stream)
+    out.connected()
+    gate = out.hold("acme.1@d", "bob@x")
+    out.send_message("acme.1@d", "bob@x", "visitor's next words", ask=frozenset(Receipt))
+    out.send_typing("acme.1@d", "bob@x", Typing.COMPOSING)
+    out.send_message("acme.2@d", "bob@x", "another chat goes at once")
+    out.send_message("acme.1@d", "alice@x", "another operator too")
+    out.send_through(gate, "transcript, part 1", nick="Vera (acme)")
+    out.send_through(gate, "transcript, part 2")
+    assert [parse(d).findtext("body") for d in stream.written] == [
+        "another chat goes at once",
+        "another operator too",
+        "transcript, part 1",
+        "transcript, part 2",
+    ]
+    first_page = parse(stream.written[2])
+    assert first_page.get("from") == "acme.1@d" and first_page.get("to") == "bob@x"
+    assert first_page.find("{http://jabber.org/protocol/nick}nick") is not None
+    out.release(gate)
+    held = [parse(d) for d in stream.written[4:]]
+    assert held[0].findtext("body") == "visitor's next words"
+    assert held[0].find(f"{{{RECEIPTS_NS}}}request") is not None  # as it was asked for
+    assert held[1].find(f"{{{CHATSTATES_NS}}}composing") is not None
+    out.send_message("acme.1@d", "bob@x", "after the release")
+    assert parse(stream.written[-1]).findtext("body") == "after the release"
+
+
+def test_held_stanzas_released_while_disconnected_wait_in_order() -> None:
+    stream = FakeStream()
+    out = SlixmppOut(stream)
+    gate = out.hold("acme.1@d", "bob@x")
+    out.send_message("acme.1@d", "bob@x", "held")
+    out.send_through(gate, "page")
+    out.release(gate)
+    assert stream.written == []
+    out.connected()
+    assert [parse(d).findtext("body") for d in stream.written] == ["page", "held"]

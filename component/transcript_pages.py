@@ -1,0 +1,112 @@
+"""A transcript cut into numbered pages small enough for any XMPP server and client.
+
+Each page's body is at most PAGE_BYTES once XML-escaped and UTF-8 encoded (as the outbox writes
+it), so the whole stanza stays under MAX_STANZA_BYTES. Entries (the header, one message each) stay
+whole where they fit; a longer one is split between its lines, and a line longer than a page is
+cut itself. Pure: no I/O; the pager takes entries one at a time, so a long transcript is never
+held whole.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from xml.sax.saxutils import escape
+
+from component import texts
+from component.models import Message
+
+MAX_STANZA_BYTES = 16 * 1024
+"""A transcript stanza's size at most: far below ejabberd's and Prosody's limits (256 KiB and
+more), and a message every client renders."""
+PAGE_BYTES = MAX_STANZA_BYTES - 1024
+"""A page's body at most; the rest of the stanza (addresses, id, nick) fits in what is left."""
+PART_RESERVE = 64
+"""Bytes kept free on every page for its "[transcript, part k of n]" line."""
+
+_NOT_XML_ASCII = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # written as U+FFFD: 3 bytes, not 1
+_ESCAPED = {"&": 5, "<": 4, ">": 4}
+
+
+def escaped_size(text: str) -> int:
+    """The bytes `text` takes in a stanza: XML-escaped, UTF-8, characters XML forbids replaced."""
+    size = len(escape(text).encode("utf-8", "surrogatepass"))
+    return size + 2 * len(_NOT_XML_ASCII.findall(text))
+
+
+def _char_size(char: str) -> int:
+    if char in _ESCAPED:
+        return _ESCAPED[char]
+    return 3 if _NOT_XML_ASCII.match(char) else len(char.encode("utf-8", "surrogatepass"))
+
+
+class Pager:
+    """Packs entries into page bodies of at most `budget` escaped bytes, in order."""
+
+    def __init__(self, budget: int = PAGE_BYTES - PART_RESERVE) -> None:
+        self._budget = budget
+        self._lines: list[str] = []
+        self._size = 0
+
+    def add(self, entry: str) -> list[str]:
+        """Take the next entry; returns the pages it completed (usually none)."""
+        done: list[str] = []
+        size = escaped_size(entry)
+        if size > self._budget:
+            for piece in self._pieces(entry):
+                done += self._place(piece, escaped_size(piece))
+            return done
+        return self._place(entry, size)
+
+    def finish(self) -> list[str]:
+        """The last page, if anything is left."""
+        return [self._close()] if self._lines else []
+
+    def _place(self, text: str, size: int) -> list[str]:
+        done = []
+        if self._lines and self._size + 1 + size > self._budget:
+            done.append(self._close())
+        self._size += size + (1 if self._lines else 0)
+        self._lines.append(text)
+        return done
+
+    def _close(self) -> str:
+        page = "\n".join(self._lines)
+        self._lines, self._size = [], 0
+        return page
+
+    def _pieces(self, entry: str) -> list[str]:
+        """An entry too long for a page: its lines, each cut to fit a page where it is longer."""
+        pieces = []
+        for line in entry.split("\n"):
+            pieces += _cut(line, self._budget) if escaped_size(line) > self._budget else [line]
+        return pieces
+
+
+def _cut(line: str, budget: int) -> list[str]:
+    pieces, start, size = [], 0, 0
+    for index, char in enumerate(line):
+        grown = size + _char_size(char)
+        if grown > budget:
+            pieces.append(line[start:index])
+            start, grown = index, _char_size(char)
+        size = grown
+    pieces.append(line[start:])
+    return pieces
+
+
+def entries(header: str, messages: Iterable[Message], names: Mapping[str, str]) -> list[str]:
+    """The header, then one entry per message (its time, who, what)."""
+    return [header, *(texts.transcript_line(m, names) for m in messages)]
+
+
+def numbered(page: str, part: int, parts: int) -> str:
+    """A page as sent: a transcript of several pages says which part each one is."""
+    return page if parts == 1 else f"{texts.transcript_part(part, parts)}\n{page}"
+
+
+def paginate(all_entries: Iterable[str]) -> list[str]:
+    """Every page of a transcript held in memory (a short one), numbered."""
+    pager = Pager()
+    pages = [page for entry in all_entries for page in pager.add(entry)] + pager.finish()
+    return [numbered(page, part, len(pages)) for part, page in enumerate(pages, start=1)]

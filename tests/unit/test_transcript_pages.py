@@ -1,0 +1,69 @@
+"""A transcript in pages: each at most PAGE_BYTES escaped, in order, every character once."""
+
+from __future__ import annotations
+
+import re
+
+from component.models import Message, Sender
+from component.transcript_pages import (
+    MAX_STANZA_BYTES,
+    PAGE_BYTES,
+    PART_RESERVE,
+    Pager,
+    entries,
+    escaped_size,
+    numbered,
+    paginate,
+)
+from component.xmpp.outbox import xml_text
+
+BUDGET = PAGE_BYTES - PART_RESERVE
+
+
+def said(seq: int, body: str, sender: Sender = Sender.VISITOR) -> Message:
+    return Message(1, 1, seq, 1_800_000_000.0 + seq, sender, "alice@x.test", body)
+
+
+def test_the_escaped_size_is_what_the_outbox_writes() -> None:
+    for text in ["plain", "a < b & c > d", "привет 👋", "bell\x07 and tab\t", "\ud800 lone"]:
+        assert escaped_size(text) == len(xml_text(text).encode("utf-8", "surrogatepass"))
+
+
+def test_a_short_transcript_is_one_page_without_a_part_line() -> None:
+    pages = paginate(entries("Header", [said(1, "hi"), said(2, "hello")], {}))
+    assert len(pages) == 1 and pages[0].startswith("Header\n[")
+    assert "Visitor: hi" in pages[0] and "part" not in pages[0]
+
+
+def test_pages_break_between_messages_and_are_numbered() -> None:
+    messages = [said(seq, f"m{seq:03d} " + "&" * 1000) for seq in range(1, 101)]  # 5 KB escaped
+    pages = paginate(entries("Header", messages, {}))
+    assert len(pages) > 30
+    assert all(escaped_size(page) <= PAGE_BYTES for page in pages)
+    assert PAGE_BYTES + 1024 <= MAX_STANZA_BYTES
+    for part, page in enumerate(pages, start=1):
+        assert page.startswith(f"[transcript, part {part} of {len(pages)}]\n")
+    found = re.findall(r"m(\d{3}) ", "\n".join(pages))
+    assert found == [f"{seq:03d}" for seq in range(1, 101)]  # in order, each once, never split
+
+
+def test_an_entry_longer_than_a_page_splits_between_its_lines() -> None:
+    lines = [f"line {n} " + "é" * 3000 for n in range(6)]  # 6 KB each in UTF-8
+    pager = Pager()
+    pages = pager.add("\n".join(lines)) + pager.finish()
+    assert len(pages) == 3 and all(escaped_size(p) <= BUDGET for p in pages)
+    assert "\n".join(pages) == "\n".join(lines)
+
+
+def test_a_line_longer_than_a_page_is_cut_and_nothing_is_lost() -> None:
+    line = "".join(chr(0x1F600 + n % 50) + "<&>" for n in range(20_000))  # emoji and escapes
+    pager = Pager()
+    pages = pager.add(line) + pager.finish()
+    assert len(pages) > 10 and all(escaped_size(p) <= BUDGET for p in pages)
+    assert all(escaped_size(p) > BUDGET - 8 for p in pages[:-1])  # full, not one char a page
+    assert "".join(pages) == line
+
+
+def test_the_part_line_fits_in_what_every_page_keeps_free() -> None:
+    page = "x" * BUDGET
+    assert escaped_size(numbered(page, 99_999, 99_999)) <= PAGE_BYTES
