@@ -1,6 +1,7 @@
 """Archive policy and the batched write-behind writer: nothing relayed is ever dropped silently.
 
-The service appends chats, messages and operator updates without awaiting; a background task
+The service appends chats, messages, operator updates and the records of records.py (feedback,
+mail, webhook deliveries, site events) without awaiting; a background task
 writes them in one transaction per batch (by size or after a short interval), and keeps them and
 retries with back-off while the database is away or does not answer. Writes are idempotent (keyed
 rows), so a batch retried after an ambiguous failure is stored exactly once. Only a row the
@@ -14,10 +15,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from component.models import Chat, ChatState, Message
+from component.records import Record
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +42,10 @@ class ArchiveBatch:
     chats: tuple[Chat, ...] = ()
     messages: tuple[Message, ...] = ()
     operators: tuple[OperatorUpdate, ...] = ()
+    records: tuple[Record, ...] = ()  # written after the chats and messages, in their order
 
     def __len__(self) -> int:
-        return len(self.chats) + len(self.messages) + len(self.operators)
+        return len(self.chats) + len(self.messages) + len(self.operators) + len(self.records)
 
 
 class RejectedError(Exception):
@@ -57,18 +61,27 @@ class _Pending:
     chats: dict[tuple[int, int], Chat] = field(default_factory=dict)
     messages: list[Message] = field(default_factory=list)
     operators: list[OperatorUpdate] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
 
     def size(self) -> int:
-        return len(self.chats) + len(self.messages) + len(self.operators)
+        return len(self.chats) + len(self.messages) + len(self.operators) + len(self.records)
 
     def take(self, limit: int) -> ArchiveBatch:
-        """Cut a batch: every pending chat row (latest state wins) and up to `limit` messages."""
+        """Cut a batch: every pending chat row (latest state wins), up to `limit` messages and
+        up to `limit` records (a record may name a chat: its chat row goes with it or before)."""
         batch = ArchiveBatch(
-            tuple(self.chats.values()), tuple(self.messages[:limit]), tuple(self.operators)
+            tuple(self.chats.values()),
+            tuple(self.messages[:limit]),
+            tuple(self.operators),
+            tuple(self.records[:limit]),
         )
         self.chats, self.operators = {}, []
         del self.messages[:limit]
+        del self.records[:limit]
         return batch
+
+    def take_all(self) -> ArchiveBatch:
+        return self.take(max(len(self.messages), len(self.records)))
 
     def put_back(self, batch: ArchiveBatch) -> None:
         """Return a failed batch in front of what arrived meanwhile, keeping newer chat states."""
@@ -77,6 +90,7 @@ class _Pending:
         self.chats.update(newer)
         self.messages[:0] = batch.messages
         self.operators[:0] = batch.operators
+        self.records[:0] = batch.records
 
 
 STOP_SECONDS = 3.0
@@ -126,6 +140,12 @@ class ArchiveWriter:
         self._stopped = False  # no more writing: what is left goes to the spool
         self._crowded = False
         self.failures = 0
+        self._on_stored: list[Callable[[ArchiveBatch], None]] = []
+
+    def on_stored(self, callback: Callable[[ArchiveBatch], None]) -> None:
+        """Call `callback` with every batch once the database holds it (the mail and webhook
+        drainers wake on their rows); it must not raise."""
+        self._on_stored.append(callback)
 
     def add_chat(self, chat: Chat) -> None:
         self._pending.chats[(chat.site_id, chat.number)] = chat
@@ -139,6 +159,10 @@ class ArchiveWriter:
         self._pending.operators.append(update)
         self._nudge()
 
+    def add_record(self, record: Record) -> None:
+        self._pending.records.append(record)
+        self._nudge()
+
     def add_batch(self, batch: ArchiveBatch) -> None:
         """Every row of `batch`, as if added one by one in its order."""
         for chat in batch.chats:
@@ -147,6 +171,8 @@ class ArchiveWriter:
             self.add_message(message)
         for update in batch.operators:
             self.add_operator_update(update)
+        for record in batch.records:
+            self.add_record(record)
 
     @property
     def backlog(self) -> int:
@@ -171,7 +197,7 @@ class ArchiveWriter:
         self._stopped = True
         self._pending.put_back(self._flying)
         self._flying = ArchiveBatch()
-        return self._pending.take(len(self._pending.messages))
+        return self._pending.take_all()
 
     async def _end_task(self, timeout: float) -> None:
         """Let the writing task finish within `timeout`, else cancel it (its rows are kept)."""
@@ -257,10 +283,18 @@ class ArchiveWriter:
         except Exception as exc:
             return exc
         finally:
+            batch, self._flying = self._flying, ArchiveBatch()
             if not stored:
-                self._pending.put_back(self._flying)
-            self._flying = ArchiveBatch()
+                self._pending.put_back(batch)
+        self._tell_stored(batch)
         return None
+
+    def _tell_stored(self, batch: ArchiveBatch) -> None:
+        for callback in self._on_stored:
+            try:
+                callback(batch)
+            except Exception:
+                log.exception("archive: a callback on stored rows failed")
 
     async def _write(self, batch: ArchiveBatch) -> None:
         async with asyncio.timeout(self._write_timeout):
@@ -277,8 +311,8 @@ class ArchiveWriter:
         """Isolate refused rows; any other failure propagates and the batch is retried (keyed).
 
         Chat rows go first: a refused one is stored with placeholder values, so its messages keep
-        their parent. A message or operator update then refused on its own is bad by itself: it
-        is left out, logged by its key (its values, the body included, only at DEBUG).
+        their parent. A message, operator update or record then refused on its own is bad by
+        itself: it is left out, logged by its key (its values, the body included, only at DEBUG).
         """
         for chat in batch.chats:
             await self._store_chat_alone(chat)
@@ -288,6 +322,8 @@ class ArchiveWriter:
         for update in batch.operators:
             key = f"site {update.site_id} operator {update.jid}"
             await self._store_or_leave_out(ArchiveBatch(operators=(update,)), key)
+        for record in batch.records:
+            await self._store_or_leave_out(ArchiveBatch(records=(record,)), record.key)
 
     async def _store_chat_alone(self, chat: Chat) -> None:
         key = f"site {chat.site_id} chat {chat.number}"

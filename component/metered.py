@@ -14,6 +14,7 @@ from component.archive import OperatorUpdate
 from component.desk.ports import ArchiveSink
 from component.metrics import Metrics
 from component.models import Chat, ChatState, Message, Sender
+from component.records import Record
 
 DIRECTIONS = {
     Sender.VISITOR: "visitor_to_operator",
@@ -51,6 +52,9 @@ class MeteredArchive:
 
     def add_operator_update(self, update: OperatorUpdate) -> None:
         self._sink.add_operator_update(update)
+
+    def add_record(self, record: Record) -> None:
+        self._sink.add_record(record)
 
     def _site(self, site_id: int) -> str:
         return self._slug_of(site_id) or str(site_id)

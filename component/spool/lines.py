@@ -1,12 +1,12 @@
 """The spool file format: archive rows as JSON lines, and a file's bytes read back (PURE).
 
 A file is a header line, `{"helperchat_spool": 1, "component", "database", "rows"}` (whose rows
-they are, and how many follow), then one line per row, `{"kind": "chat"|"message"|"operator",
-<every field of the row>}`: chats, then messages, then operator updates. Times are the rows' own
-POSIX floats, which JSON writes and reads back bit for bit (exact to the microsecond); text is
-escaped to ASCII, so a line never holds a line break of its own. Reading keeps the whole lines
-and skips, with the reason, each line that is not a valid row. Must not import asyncio or an
-adapter library.
+they are, and how many follow), then one line per row, `{"kind": "chat"|"message"|"operator"|...,
+<every field of the row>}` (the kinds of records.py too): chats, then messages, then operator
+updates, then records. Times are the rows' own POSIX floats, which JSON writes and reads back
+bit for bit (exact to the microsecond); text is escaped to ASCII, so a line never holds a line
+break of its own. Reading keeps the whole lines and skips, with the reason, each line that is
+not a valid row. Must not import asyncio or an adapter library.
 """
 
 from __future__ import annotations
@@ -16,15 +16,21 @@ import math
 import types
 from dataclasses import MISSING, dataclass, fields
 from enum import Enum
-from typing import Any, Union, get_args, get_origin, get_type_hints
+from typing import Any, TypeGuard, Union, get_args, get_origin, get_type_hints
 
 from component.archive import ArchiveBatch, OperatorUpdate
 from component.models import Chat, Message
+from component.records import RECORD_KINDS, Record
 
 FORMAT_VERSION = 1
 
-Row = Chat | Message | OperatorUpdate
-_KINDS: dict[str, type[Row]] = {"chat": Chat, "message": Message, "operator": OperatorUpdate}
+Row = Chat | Message | OperatorUpdate | Record
+_KINDS: dict[str, type[Row]] = {
+    "chat": Chat,
+    "message": Message,
+    "operator": OperatorUpdate,
+    **RECORD_KINDS,
+}
 _KIND_OF = {cls: kind for kind, cls in _KINDS.items()}
 
 
@@ -62,7 +68,7 @@ def encode_spool(owner: SpoolOwner, batch: ArchiveBatch) -> bytes:
         "database": owner.database,
         "rows": len(batch),
     }
-    rows: tuple[Row, ...] = (*batch.chats, *batch.messages, *batch.operators)
+    rows: tuple[Row, ...] = (*batch.chats, *batch.messages, *batch.operators, *batch.records)
     return b"".join([_line(header), *(encode_row(row) for row in rows)])
 
 
@@ -133,7 +139,12 @@ def _batch_of(rows: list[Row]) -> ArchiveBatch:
         chats=tuple(row for row in rows if isinstance(row, Chat)),
         messages=tuple(row for row in rows if isinstance(row, Message)),
         operators=tuple(row for row in rows if isinstance(row, OperatorUpdate)),
+        records=tuple(row for row in rows if _is_record(row)),
     )
+
+
+def _is_record(row: Row) -> TypeGuard[Record]:
+    return not isinstance(row, Chat | Message | OperatorUpdate)
 
 
 def _line(value: dict[str, Any]) -> bytes:

@@ -14,6 +14,7 @@ from component.models import Chat, ChatState, Message, Notice, Sender, VisitorKi
 from component.storage import columns
 from component.storage.columns import fit_bytes, fit_chars, fits_chars
 from component.storage.database import Database, Row, from_db_time, to_db_time
+from component.storage.records import write_records
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,8 @@ class ArchiveRepository:
                 )
             for update in batch.operators:
                 await _apply_operator_update(cursor, update)
+            if batch.records:
+                await write_records(cursor, batch.records)
 
     async def last_numbers(self) -> dict[int, int]:
         rows = await self._db.fetch_all("SELECT site_id, MAX(number) FROM chats GROUP BY site_id")
