@@ -1,5 +1,5 @@
-"""Every sentence HelperChat says to operators and visitors, in one place (English; the few a
-visitor may get in their own language are keyed by Lang)."""
+"""Every sentence HelperChat says to operators and visitors, in one place (English; what a
+visitor is told in their own language comes from the catalogue, component/locales/)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 from component.models import (
     Chat,
-    Lang,
     Message,
     Operator,
     Sender,
@@ -46,27 +45,6 @@ VISITOR_NO_OPERATOR = (
 VISITOR_CLOSED = "The operator closed the chat. Write again any time to start a new one."
 MOVED_OFFLINE = "you are offline"
 TRANSFER_USAGE = "Usage: /transfer <operator name or JID>"
-
-_SPOKEN = frozenset(Lang)
-_RATE_LIMITED = {
-    Lang.EN: "Too many messages at once; this one was not delivered. Please send it again in {} s.",
-    Lang.RU: (
-        "Слишком много сообщений сразу; это сообщение не доставлено. "
-        "Отправьте его снова через {} с."
-    ),
-}
-
-
-def visitor_lang(tag: str, site_lang: Lang) -> Lang:
-    """The language a visitor is answered in: the primary subtag of the language they wrote in
-    (a stanza's xml:lang, "ru-RU" being "ru") when HelperChat speaks it, else the site's."""
-    primary = tag.split("-", 1)[0].strip().lower()
-    return Lang(primary) if primary in _SPOKEN else site_lang
-
-
-def rate_limited(lang: Lang, seconds: int) -> str:
-    """A visitor's message refused by a rate limit; `seconds`: when to send it again."""
-    return _RATE_LIMITED[lang].format(seconds)
 
 
 def stamp(at: float) -> str:

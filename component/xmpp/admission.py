@@ -10,7 +10,6 @@ slixmpp.
 
 from __future__ import annotations
 
-from component import texts
 from component.desk.helpdesk import HelpDesk
 from component.errors import RateLimited
 from component.models import Site
@@ -34,8 +33,10 @@ class XmppAdmission:
         else:
             wait = self._limits.xmpp_message(jid, domain)
         if wait > 0:
-            spoken = texts.visitor_lang(lang, site.settings.lang)
-            raise RateLimited(texts.rate_limited(spoken, retry_after(wait)))
+            catalogue = desk.state.catalogue
+            spoken = catalogue.choose([lang], site.settings.lang)
+            seconds = retry_after(wait)
+            raise RateLimited(catalogue.text(spoken, "rate_limited", seconds=seconds))
 
     def signal(self, jid: str) -> bool:
         """Whether a chat state or acknowledgement sent alone by `jid` may go on (else it is

@@ -7,9 +7,7 @@ import dataclasses
 
 import pytest
 
-from component import texts
 from component.config import RateConfig, RateLimitsConfig
-from component.models import Lang
 from component.visitor_limits import WEB_LIMITS, XMPP_LIMITS, VisitorLimits
 from tests.unit.fakes import Clock
 
@@ -149,30 +147,3 @@ def test_a_million_strangers_cost_bounded_memory_and_idle_buckets_are_swept() ->
 
 
 # --- the language a refusal is told in -------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("tag", "site_lang", "told"),
-    [
-        ("ru", Lang.EN, Lang.RU),
-        ("ru-RU", Lang.EN, Lang.RU),
-        ("RU", Lang.EN, Lang.RU),
-        ("en-GB", Lang.RU, Lang.EN),
-        ("de", Lang.RU, Lang.RU),  # not one HelperChat speaks: the site's
-        ("", Lang.RU, Lang.RU),  # none given
-        ("english", Lang.RU, Lang.RU),
-    ],
-)
-def test_the_visitors_language_when_spoken_else_the_sites(
-    tag: str, site_lang: Lang, told: Lang
-) -> None:
-    assert texts.visitor_lang(tag, site_lang) is told
-
-
-def test_the_refusal_says_when_to_send_again_in_each_language() -> None:
-    assert texts.rate_limited(Lang.EN, 7) == (
-        "Too many messages at once; this one was not delivered. Please send it again in 7 s."
-    )
-    assert texts.rate_limited(Lang.RU, 7) == (
-        "Слишком много сообщений сразу; это сообщение не доставлено. Отправьте его снова через 7 с."
-    )
