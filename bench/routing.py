@@ -26,6 +26,7 @@ from component.desk.helpdesk import HelpDesk
 from component.desk.ports import PresenceType, TranscriptOrder
 from component.desk.state import DeskState
 from component.directory import Directory
+from component.locales import shipped_catalogue
 from component.models import (
     NO_RECEIPTS,
     Chat,
@@ -39,6 +40,7 @@ from component.models import (
     Typing,
     VisitorKind,
 )
+from component.records import Record
 from component.routing import Candidate, RouteOptions, SiteRouter, route_chat
 from component.xmpp.jids import normalize_bare_jid
 
@@ -140,6 +142,7 @@ class _NullPorts:
         nick: str | None = None,
         typing: Typing | None = None,
         ask: frozenset[Receipt] = NO_RECEIPTS,
+        delay: float | None = None,
     ) -> str:
         return ""
 
@@ -186,12 +189,16 @@ class _NullPorts:
     def add_operator_update(self, update: OperatorUpdate) -> None:
         pass
 
+    def add_record(self, record: Record) -> None:
+        pass
+
 
 def _null_desk(clock: list[float]) -> HelpDesk:
     """A HelpDesk over null ports whose clock reads `clock[0]`."""
     null = _NullPorts()
     return HelpDesk(
         DeskState(
+            catalogue=shipped_catalogue(),
             addresses=Addresses("help.example"),
             archive=null,
             out=null,

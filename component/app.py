@@ -23,6 +23,7 @@ from component.desk.helpdesk import HelpDesk
 from component.desk.ports import ArchiveSink
 from component.desk.state import DeskState
 from component.directory import Directory
+from component.locales import shipped_catalogue
 from component.metered import MeteredArchive
 from component.metrics import Metrics
 from component.models import VisitorKind
@@ -149,6 +150,7 @@ class Application:
         assert self.transcripts is not None
         return HelpDesk(
             DeskState(
+                catalogue=shipped_catalogue(),
                 addresses=self.component.addresses,
                 archive=archive,
                 out=out,

@@ -434,11 +434,12 @@ class HelpDesk:
         if site is None or self.state.directory.operator(site.id, jid) is None:
             return
         now = self.state.clock()
+        was_online = self.state.is_online(site, jid)
         self.roster.resource_available(site, jid, resource)  # before the table knows it
         self.state.presence.set_available(
             jid, resource, show, status, priority, client_idle_since, now, site=site.id
         )
-        self._presence_changed(site, jid, now)
+        self._presence_changed(site, jid, now, was_online)
 
     @use_case
     def presence_unavailable(self, jid: str, slug: str, resource: str) -> None:
@@ -446,8 +447,9 @@ class HelpDesk:
         site = self.state.directory.site(slug)
         if site is None or self.state.directory.operator(site.id, jid) is None:
             return
+        was_online = self.state.is_online(site, jid)
         self.state.presence.set_unavailable(jid, resource, site=site.id)
-        self._presence_changed(site, jid, self.state.clock())
+        self._presence_changed(site, jid, self.state.clock(), was_online)
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -494,13 +496,19 @@ class HelpDesk:
         shown = self.state.visitors[kind].acknowledges
         return AckRequest(str(message.seq), shown) if shown else None
 
-    def _presence_changed(self, site: Site, jid: str, now: float) -> None:
-        """One desk heard from one operator: only that site and that operator's chats there."""
+    def _presence_changed(self, site: Site, jid: str, now: float, was_online: bool) -> None:
+        """One desk heard from one operator: only that site and that operator's chats there;
+        the watch hears when they came online or went offline there (after the desk's own
+        changes, so what it sends follows the chats the rebalancing sent)."""
         self.state.heard.add((site.id, jid))
         operator = self.state.directory.operator(site.id, jid)
         if operator is not None:
             self.state.refresh_in(site, operator)
         self.dispatch.rebalance(site, now)
+        online = self.state.is_online(site, jid)
+        if operator is not None and online != was_online:
+            watch = self.state.watch
+            (watch.came_online if online else watch.went_offline)(site, operator, now)
 
     def _rebalance_all(self) -> None:
         now = self.state.clock()

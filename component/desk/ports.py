@@ -11,7 +11,8 @@ from enum import StrEnum
 from typing import Protocol
 
 from component.archive import OperatorUpdate
-from component.models import NO_RECEIPTS, Chat, Message, Receipt, Site, Typing
+from component.models import NO_RECEIPTS, Chat, Message, Operator, Receipt, Site, Typing
+from component.records import Record
 
 
 class PresenceType(StrEnum):
@@ -35,8 +36,10 @@ class XmppOut(Protocol):
         nick: str | None = None,
         typing: Typing | None = None,
         ask: frozenset[Receipt] = NO_RECEIPTS,
+        delay: float | None = None,
     ) -> str:
-        """Send a chat message (with a chat state, asking for `ask`); returns its id."""
+        """Send a chat message (with a chat state, asking for `ask`; `delay`: when it was first
+        said, an XEP-0203 stamp, for words kept and told later); returns its id."""
         ...
 
     def send_presence(
@@ -103,6 +106,30 @@ class ArchiveSink(Protocol):
     def add_message(self, message: Message) -> None: ...
 
     def add_operator_update(self, update: OperatorUpdate) -> None: ...
+
+    def add_record(self, record: Record) -> None:
+        """Feedback, mail, a webhook delivery, a site event (records.py), stored like the rest."""
+        ...
+
+
+class OperatorWatch(Protocol):
+    """Told when an operator comes online at a site's desk (from offline: a login, the first
+    presence after a (re)start or reconnection) and when they go offline there. Reminders of
+    feedback and the operator webhooks listen; the desk calls it after its own changes."""
+
+    def came_online(self, site: Site, operator: Operator, now: float) -> None: ...
+
+    def went_offline(self, site: Site, operator: Operator, now: float) -> None: ...
+
+
+class NoWatch:
+    """An OperatorWatch that listens to nothing."""
+
+    def came_online(self, site: Site, operator: Operator, now: float) -> None:
+        return None
+
+    def went_offline(self, site: Site, operator: Operator, now: float) -> None:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

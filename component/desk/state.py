@@ -13,9 +13,17 @@ import random
 from collections.abc import Callable, Iterable, Mapping
 
 from component.addresses import Addresses
+from component.catalogue import Catalogue
 from component.chat_tail import DEFAULT_LIMITS, TailLimits
 from component.chats import ChatBook, OpenChat
-from component.desk.ports import ArchiveSink, Transcripts, VisitorTransport, XmppOut
+from component.desk.ports import (
+    ArchiveSink,
+    NoWatch,
+    OperatorWatch,
+    Transcripts,
+    VisitorTransport,
+    XmppOut,
+)
 from component.directory import Directory
 from component.errors import ArchiveFull, EmptyMessage, MessageTooLong, NotAllowed, UnknownSite
 from component.models import (
@@ -56,11 +64,14 @@ class DeskState:
         jid_form: Callable[[str], str],
         on_archive_full: Callable[[], None] = lambda: None,
         tail_limits: TailLimits = DEFAULT_LIMITS,
+        watch: OperatorWatch | None = None,
+        catalogue: Catalogue,
     ) -> None:
         """`transcripts` sends the transcripts an open chat's tail does not hold; `jid_form` gives
         a JID's XMPP normal form (ValueError for no JID), for typed JIDs; `on_archive_full`
         counts each message refused because the archive is at its cap; `tail_limits` bound what
-        an open chat keeps of its messages."""
+        an open chat keeps of its messages; `watch` hears of operators coming online and going
+        offline at a desk; `catalogue` holds what visitors are told, in their languages."""
         self.addresses = addresses
         self.archive = archive
         self.out = out
@@ -71,6 +82,8 @@ class DeskState:
         self.max_body_chars = max_body_chars
         self.jid_form = jid_form
         self.on_archive_full = on_archive_full
+        self.watch: OperatorWatch = watch or NoWatch()
+        self.catalogue = catalogue
         self.directory = Directory()
         self.presence = PresenceTable()
         self.chats = ChatBook(tail_limits)

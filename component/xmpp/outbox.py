@@ -15,6 +15,7 @@ import os
 import random
 import re
 from collections import deque
+from datetime import UTC, datetime
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -26,6 +27,7 @@ from component.xmpp.stanzas import CHATSTATES_NS, MARKERS_NS, RECEIPTS_NS
 log = logging.getLogger(__name__)
 
 NICK_NS = "http://jabber.org/protocol/nick"
+DELAY_NS = "urn:xmpp:delay"  # XEP-0203
 NO_STORE = "<no-store xmlns='urn:xmpp:hints'/>"  # chat states are not kept for offline users
 _ASKS = {
     Receipt.DELIVERED: f"<request xmlns='{RECEIPTS_NS}'/>",
@@ -45,6 +47,12 @@ _ids = random.Random(os.urandom(32))  # seeded from the OS once; a syscall per i
 def _new_id() -> str:
     """72 random bits: an id tells its recipient nothing about what others were sent."""
     return f"hc{_ids.getrandbits(72):018x}"
+
+
+def _stamp(at: float) -> str:
+    """An XEP-0082 date-time in UTC, to the millisecond: 2026-12-07T10:15:00.123Z."""
+    moment = datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds")
+    return moment.replace("+00:00", "Z")
 
 
 def xml_text(value: str) -> str:
@@ -68,9 +76,12 @@ class SlixmppOut:
         nick: str | None = None,
         typing: Typing | None = None,
         ask: frozenset[Receipt] = NO_RECEIPTS,
+        delay: float | None = None,
     ) -> str:
         message_id = _new_id()
         extra = f'<nick xmlns="{NICK_NS}">{xml_text(nick)}</nick>' if nick else ""
+        if delay is not None:
+            extra += f"<delay xmlns='{DELAY_NS}' from={quoteattr(sender)} stamp='{_stamp(delay)}'/>"
         if typing is not None:
             extra += f"<{typing.value} xmlns='{CHATSTATES_NS}'/>"
         if ask:

@@ -15,6 +15,7 @@ from component.desk.ports import PresenceType, TranscriptOrder, Transcripts
 from component.desk.state import PRESENCE_SETTLE_SECONDS, DeskState
 from component.directory import Directory
 from component.holds import Gate, Holds
+from component.locales import shipped_catalogue
 from component.models import (
     NO_RECEIPTS,
     Chat,
@@ -26,6 +27,7 @@ from component.models import (
     Typing,
     VisitorKind,
 )
+from component.records import Record
 from component.xmpp.jids import normalize_bare_jid
 from component.xmpp.visitors import XmppVisitors
 
@@ -41,6 +43,7 @@ class Sent:
     typing: Typing | None = None
     ask: frozenset[Receipt] = NO_RECEIPTS
     id: str = ""
+    delay: float | None = None
 
 
 @dataclass
@@ -66,10 +69,11 @@ class FakeOut:
         nick: str | None = None,
         typing: Typing | None = None,
         ask: frozenset[Receipt] = NO_RECEIPTS,
+        delay: float | None = None,
     ) -> str:
         self.sent_count += 1
         message_id = f"out{self.sent_count}"
-        sent = Sent(sender, recipient, body, nick, typing, ask, message_id)
+        sent = Sent(sender, recipient, body, nick, typing, ask, message_id, delay)
         if self.holds.admit((sender, recipient), sent):
             self.messages.append(sent)
         return message_id
@@ -153,6 +157,7 @@ class FakeArchive:
     chats: list[Chat] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
     operators: list[OperatorUpdate] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
     accepting: bool = True
 
     def add_chat(self, chat: Chat) -> None:
@@ -163,6 +168,9 @@ class FakeArchive:
 
     def add_operator_update(self, update: OperatorUpdate) -> None:
         self.operators.append(update)
+
+    def add_record(self, record: Record) -> None:
+        self.records.append(record)
 
     async def messages_between(
         self, site_id: int, number: int, after: int, through: int, limit: int
@@ -220,6 +228,19 @@ class DownStore(FlakyStore):
         raise ConnectionError("Can't connect to MySQL server")
 
 
+@dataclass
+class FakeWatch:
+    """The OperatorWatch port: (site slug, operator JID, "online"/"offline") as told."""
+
+    told: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def came_online(self, site: Site, operator: Operator, now: float) -> None:
+        self.told.append((site.slug, operator.jid, "online"))
+
+    def went_offline(self, site: Site, operator: Operator, now: float) -> None:
+        self.told.append((site.slug, operator.jid, "offline"))
+
+
 class Clock:
     def __init__(self, start: float = 1_800_000_000.0) -> None:
         self.now = start
@@ -246,6 +267,7 @@ class World:
     clock: Clock
     web: FakeWebVisitors
     transcripts: FakeTranscripts
+    watch: FakeWatch
 
     def online(self, jid: str, show: str = "available", *, slugs: tuple[str, ...] = ()) -> None:
         """The operator's server tells each desk they subscribed to (or only `slugs`)."""
@@ -275,10 +297,11 @@ def make_world(
     """A connected desk whose presence settled; `transcripts` builds its Transcripts port from
     the fakes (else a FakeTranscripts records the orders)."""
     out, archive, clock, web = FakeOut(), FakeArchive(), Clock(), FakeWebVisitors()
-    recorded = FakeTranscripts()
+    recorded, watch = FakeTranscripts(), FakeWatch()
     addresses = Addresses(DOMAIN)
     desk = HelpDesk(
         DeskState(
+            catalogue=shipped_catalogue(),
             addresses=addresses,
             archive=archive,
             out=out,
@@ -289,6 +312,7 @@ def make_world(
             max_body_chars=max_body,
             jid_form=normalize_bare_jid,
             tail_limits=tail,
+            watch=watch,
         )
     )
     desk.apply_directory(Directory([ACME, GLOBEX], operators))
@@ -297,4 +321,4 @@ def make_world(
     desk.on_tick()
     out.presences.clear()
     out.statuses.clear()
-    return World(desk, out, archive, clock, web, recorded)
+    return World(desk, out, archive, clock, web, recorded, watch)

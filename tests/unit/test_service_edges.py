@@ -16,6 +16,7 @@ from component.desk.ports import PresenceType
 from component.desk.state import PRESENCE_SETTLE_SECONDS, DeskState
 from component.directory import Directory
 from component.errors import ArchiveFull
+from component.locales import shipped_catalogue
 from component.models import ChatState, Operator, Sender, Show, VisitorKind
 from component.routing import SiteRouter
 from component.xmpp.jids import normalize_bare_jid
@@ -267,6 +268,7 @@ def test_a_restart_tells_queued_visitors_nothing_again() -> None:
     addresses = Addresses(DOMAIN)
     desk = HelpDesk(
         DeskState(
+            catalogue=shipped_catalogue(),
             addresses=addresses,
             archive=FakeArchive(),
             out=out,

@@ -18,6 +18,7 @@ from component.config import HttpConfig
 from component.desk.helpdesk import HelpDesk
 from component.desk.state import PRESENCE_SETTLE_SECONDS, DeskState
 from component.directory import Directory
+from component.locales import shipped_catalogue
 from component.metrics import Metrics
 from component.models import Show, VisitorKind
 from component.web.app import build_app
@@ -55,6 +56,7 @@ def make_stack(store: FakeWebChatStore | None = None) -> Stack:
     addresses = Addresses(DOMAIN)
     desk = HelpDesk(
         DeskState(
+            catalogue=shipped_catalogue(),
             addresses=addresses,
             archive=archive,
             out=out,

@@ -165,3 +165,15 @@ def test_held_stanzas_released_while_disconnected_wait_in_order() -> None:
     assert stream.written == []
     out.connected()
     assert [parse(d).findtext("body") for d in stream.written] == ["page", "held"]
+
+
+def test_a_message_told_later_carries_its_delay_stamp_from_the_sender() -> None:
+    stream = FakeStream()
+    out = SlixmppOut(stream)
+    out.connected()
+    out.send_message("acme@d", "op@x", "feedback left earlier", delay=1_767_225_600.1234)
+    delay = parse(stream.written[0]).find("{urn:xmpp:delay}delay")
+    assert delay is not None
+    assert (delay.get("stamp"), delay.get("from")) == ("2026-01-01T00:00:00.123Z", "acme@d")
+    out.send_message("acme@d", "op@x", "said now")
+    assert parse(stream.written[1]).find("{urn:xmpp:delay}delay") is None
