@@ -20,7 +20,7 @@ from component.archive import ArchiveBatch, ArchiveWriter
 from component.chat_events import ChatHistory, ChatKey
 from component.config import Config, spool_dir_of
 from component.desk.helpdesk import HelpDesk
-from component.desk.ports import ArchiveSink
+from component.desk.ports import ArchiveSink, Watches
 from component.desk.state import DeskState
 from component.directory import Directory
 from component.locales import shipped_catalogue
@@ -91,6 +91,7 @@ class Application:
         self.desk: HelpDesk | None = None
         self.transcripts: ArchivedTranscripts | None = None
         self.web_visitors = WebVisitors(time.time)
+        self.watches = Watches()  # who hears of operators coming online and going offline
         self.http: HttpServer | None = None
         self.spool = spool_of(config)
         self._tasks: list[asyncio.Task[None]] = []
@@ -164,6 +165,7 @@ class Application:
                 max_body_chars=self.config.limits.max_body_chars,
                 jid_form=normalize_bare_jid,
                 on_archive_full=self.metrics.count_refused_message,
+                watch=self.watches,
             )
         )
 

@@ -122,14 +122,22 @@ class OperatorWatch(Protocol):
     def went_offline(self, site: Site, operator: Operator, now: float) -> None: ...
 
 
-class NoWatch:
-    """An OperatorWatch that listens to nothing."""
+class Watches:
+    """An OperatorWatch that tells each of its watches in turn (none at first: `add` them)."""
+
+    def __init__(self) -> None:
+        self._watches: list[OperatorWatch] = []
+
+    def add(self, watch: OperatorWatch) -> None:
+        self._watches.append(watch)
 
     def came_online(self, site: Site, operator: Operator, now: float) -> None:
-        return None
+        for watch in self._watches:
+            watch.came_online(site, operator, now)
 
     def went_offline(self, site: Site, operator: Operator, now: float) -> None:
-        return None
+        for watch in self._watches:
+            watch.went_offline(site, operator, now)
 
 
 @dataclass(frozen=True, slots=True)

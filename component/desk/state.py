@@ -18,10 +18,10 @@ from component.chat_tail import DEFAULT_LIMITS, TailLimits
 from component.chats import ChatBook, OpenChat
 from component.desk.ports import (
     ArchiveSink,
-    NoWatch,
     OperatorWatch,
     Transcripts,
     VisitorTransport,
+    Watches,
     XmppOut,
 )
 from component.directory import Directory
@@ -82,7 +82,7 @@ class DeskState:
         self.max_body_chars = max_body_chars
         self.jid_form = jid_form
         self.on_archive_full = on_archive_full
-        self.watch: OperatorWatch = watch or NoWatch()
+        self.watch: OperatorWatch = watch or Watches()
         self.catalogue = catalogue
         self.directory = Directory()
         self.presence = PresenceTable()
