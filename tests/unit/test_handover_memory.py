@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import pytest
+
 from component.chat_tail import TailLimits
 from component.desk.commands import operator_wrote_chat
 from component.models import VisitorKind
@@ -223,4 +225,15 @@ async def test_stopping_during_a_read_lets_what_waited_go_out() -> None:
     visitor_says(world, "anyone?")
     await asyncio.sleep(0)  # the read is under way
     await transcripts.close()
+    assert bodies(world, BOB.jid) == ["anyone?"] and world.out.holds.held() == 0
+
+
+@pytest.mark.xfail(strict=True, reason="a transcript cancelled before its task ran keeps its hold")
+async def test_stopping_before_the_read_began_lets_what_waited_go_out() -> None:
+    flush = Flush()
+    world, transcripts = archived_world(flush)
+    long_chat_with_alice(world)
+    says(world, ALICE.jid, "/transfer Bob")  # the read's task is made, not started yet
+    visitor_says(world, "anyone?")
+    await transcripts.close()  # a stop in the same turn of the loop
     assert bodies(world, BOB.jid) == ["anyone?"] and world.out.holds.held() == 0
