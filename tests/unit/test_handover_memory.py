@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-import pytest
-
 from component.chat_tail import TailLimits
 from component.desk.commands import operator_wrote_chat
 from component.models import VisitorKind
@@ -228,7 +226,6 @@ async def test_stopping_during_a_read_lets_what_waited_go_out() -> None:
     assert bodies(world, BOB.jid) == ["anyone?"] and world.out.holds.held() == 0
 
 
-@pytest.mark.xfail(strict=True, reason="a transcript cancelled before its task ran keeps its hold")
 async def test_stopping_before_the_read_began_lets_what_waited_go_out() -> None:
     flush = Flush()
     world, transcripts = archived_world(flush)
