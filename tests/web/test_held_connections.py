@@ -177,7 +177,6 @@ class Socket:
         self.ended = (code, reason)
 
 
-@pytest.mark.xfail(strict=True, reason="a replaced socket ending late drops its chat's new count")
 def test_a_replaced_socket_that_ends_last_leaves_the_chats_newer_sockets_counted() -> None:
     held = HeldConnections(per_chat=1, per_ip=10, total=10)
     key = (1, 1)
