@@ -20,7 +20,7 @@ from component import texts
 from component.desk.ports import TranscriptOrder
 from component.holds import Gate
 from component.models import Message
-from component.transcript_pages import Pager, numbered
+from component.transcript_pages import Pager, numbered, page_budget
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ class ArchivedTranscripts:
         log.info("transcript of chat %d.%d: %d pages from the archive", *_key(order), part)
 
     async def _pages(self, order: TranscriptOrder) -> AsyncGenerator[str, None]:
-        pager = Pager()
+        pager = Pager(page_budget(order.sender, order.recipient, order.nick))
         for page in pager.add(order.header):
             yield page
         async for message in self._messages(order):
