@@ -124,7 +124,6 @@ async def test_rows_the_database_refuses_are_isolated(desk: Desk) -> None:
     assert await desk.rows("SELECT chat_number, body FROM messages") == [(1, "kept")]
 
 
-@pytest.mark.xfail(strict=True, reason="a web chat's start waits for the database to come back")
 async def test_a_web_chat_started_while_the_database_is_down_is_refused_and_left_closed(
     desk: Desk,
 ) -> None:
