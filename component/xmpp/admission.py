@@ -3,9 +3,10 @@ against, and the refusal it gets.
 
 Words from someone with no open chat at the site start one (chats per JID, per domain and per
 site, the last shared with web visitors); words into their open chat are a message (per JID, per
-domain); a chat state or acknowledgement sent alone is a signal (per JID). The component asks only
-about senders who are not operators of the site: staff are never limited. Must not import
-slixmpp.
+domain); a chat state or acknowledgement sent alone is a signal (per JID), counted only from a
+visitor with an open chat at the site (anyone else's goes nowhere and is dropped uncounted, so
+made-up JIDs leave no bucket). The component asks only about senders who are not operators of
+the site: staff are never limited. Must not import slixmpp.
 """
 
 from __future__ import annotations
@@ -37,7 +38,11 @@ class XmppAdmission:
             spoken = texts.visitor_lang(lang, site.settings.lang)
             raise RateLimited(texts.rate_limited(spoken, retry_after(wait)))
 
-    def signal(self, jid: str) -> bool:
-        """Whether a chat state or acknowledgement sent alone by `jid` may go on (else it is
-        dropped quietly: a signal never gets an error)."""
+    def signal(self, desk: HelpDesk, slug: str, jid: str) -> bool:
+        """Whether a chat state or acknowledgement sent alone by `jid` to the desk of `slug` may
+        go on (else it is dropped quietly: a signal never gets an error). Without an open chat
+        of `jid` there it has nowhere to go: dropped, and not counted."""
+        site = desk.directory.site(slug)
+        if site is None or desk.chats.of_visitor(site.id, jid) is None:
+            return False
         return self._limits.xmpp_signal(jid) == 0.0

@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import re
 
-import pytest
-
 from component.admin import web_changes
 from component.config import RateConfig
 from component.visitor_limits import XMPP_LIMITS
@@ -204,7 +202,6 @@ async def test_a_visitors_signals_are_bounded_and_dropped_quietly(desk: Desk) ->
     assert refused_count(desk, "signals_per_jid") == 17
 
 
-@pytest.mark.xfail(strict=True, reason="a stranger's signals without a chat each leave a bucket")
 async def test_signals_from_a_jid_without_a_chat_leave_no_bucket_behind(desk: Desk) -> None:
     _, alice = await alice_and_acme(desk)
     stranger = await desk.client(desk.user("stranger"))
