@@ -162,6 +162,8 @@ class Application:
                 max_body_chars=self.config.limits.max_body_chars,
                 jid_form=normalize_bare_jid,
                 on_archive_full=self.metrics.count_refused_message,
+                max_open_chats=self.config.limits.max_open_chats_per_site,
+                unanswered_expiry=self.config.limits.unanswered_expiry_seconds,
             )
         )
 

@@ -44,6 +44,11 @@ VISITOR_NO_OPERATOR = (
     "operator will answer as soon as one is available."
 )
 VISITOR_CLOSED = "The operator closed the chat. Write again any time to start a new one."
+VISITOR_UNANSWERED_CLOSED = (
+    "Nobody could answer this chat in time, so it is closed. Write again any time to start a "
+    "new one."
+)
+SYSTEM_UNANSWERED_CLOSED = "Chat closed: nobody answered it and nothing was written in it."
 MOVED_OFFLINE = "you are offline"
 TRANSFER_USAGE = "Usage: /transfer <operator name or JID>"
 
@@ -56,12 +61,32 @@ _RATE_LIMITED = {
     ),
 }
 
+_DESK_FULL = {
+    Lang.EN: "Too many chats are open here right now; your message was not delivered. Please "
+    "try again later.",
+    Lang.RU: "Сейчас здесь открыто слишком много чатов; ваше сообщение не доставлено. "
+    "Попробуйте позже.",
+}
+
 
 def visitor_lang(tag: str, site_lang: Lang) -> Lang:
     """The language a visitor is answered in: the primary subtag of the language they wrote in
     (a stanza's xml:lang, "ru-RU" being "ru") when HelperChat speaks it, else the site's."""
     primary = tag.split("-", 1)[0].strip().lower()
     return Lang(primary) if primary in _SPOKEN else site_lang
+
+
+def desk_full(lang: Lang) -> str:
+    """A visitor's first message refused: the site holds as many open chats as it may."""
+    return _DESK_FULL[lang]
+
+
+def unanswered_closed(site: Site, number: int, hours: float) -> str:
+    """To the operator of a chat the desk closed because nobody answered it for so long."""
+    return (
+        f"Chat {site.slug}.{number} closed: nobody answered it and nothing was written in it "
+        f"for {hours:g} h."
+    )
 
 
 def rate_limited(lang: Lang, seconds: int) -> str:

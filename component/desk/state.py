@@ -12,16 +12,25 @@ import logging
 import random
 from collections.abc import Callable, Iterable, Mapping
 
+from component import texts
 from component.addresses import Addresses
 from component.chat_tail import DEFAULT_LIMITS, TailLimits
 from component.chats import ChatBook, OpenChat
 from component.desk.ports import ArchiveSink, Transcripts, VisitorTransport, XmppOut
 from component.directory import Directory
-from component.errors import ArchiveFull, EmptyMessage, MessageTooLong, NotAllowed, UnknownSite
+from component.errors import (
+    ArchiveFull,
+    DeskFull,
+    EmptyMessage,
+    MessageTooLong,
+    NotAllowed,
+    UnknownSite,
+)
 from component.models import (
     NO_CARD,
     Chat,
     ChatState,
+    Lang,
     Message,
     Notice,
     Operator,
@@ -39,6 +48,11 @@ log = logging.getLogger(__name__)
 PRESENCE_SETTLE_SECONDS = 3.0
 """After (re)connecting, how long operators' presence may take to come back before their open
 chats count as abandoned and move to someone else."""
+MAX_OPEN_CHATS_PER_SITE = 1000
+"""limits.max_open_chats_per_site's default: a new chat past it is refused (DeskFull)."""
+UNANSWERED_EXPIRY_SECONDS = 86_400.0
+"""limits.unanswered_expiry_seconds's default: a chat no operator ever answered, in which nobody
+wrote for this long, is closed by the desk."""
 
 
 class DeskState:
@@ -56,11 +70,14 @@ class DeskState:
         jid_form: Callable[[str], str],
         on_archive_full: Callable[[], None] = lambda: None,
         tail_limits: TailLimits = DEFAULT_LIMITS,
+        max_open_chats: int = MAX_OPEN_CHATS_PER_SITE,
+        unanswered_expiry: float = UNANSWERED_EXPIRY_SECONDS,
     ) -> None:
         """`transcripts` sends the transcripts an open chat's tail does not hold; `jid_form` gives
         a JID's XMPP normal form (ValueError for no JID), for typed JIDs; `on_archive_full`
         counts each message refused because the archive is at its cap; `tail_limits` bound what
-        an open chat keeps of its messages."""
+        an open chat keeps of its messages; `max_open_chats` bounds a site's open chats and
+        `unanswered_expiry` (seconds) closes the unanswered quiet ones (desk/expiry.py)."""
         self.addresses = addresses
         self.archive = archive
         self.out = out
@@ -71,6 +88,8 @@ class DeskState:
         self.max_body_chars = max_body_chars
         self.jid_form = jid_form
         self.on_archive_full = on_archive_full
+        self.max_open_chats = max_open_chats
+        self.unanswered_expiry = unanswered_expiry
         self.directory = Directory()
         self.presence = PresenceTable()
         self.chats = ChatBook(tail_limits)
@@ -123,6 +142,22 @@ class DeskState:
             self.on_archive_full()
             raise ArchiveFull("the archive is catching up; please send this again in a moment")
         return body
+
+    def check_room(self, site: Site, lang: Lang | None = None) -> None:
+        """DeskFull (in `lang`, else the site's language) when the site holds as many open
+        chats as it may: a new chat is refused, nothing is opened."""
+        if self.chats.open_at(site.id) >= self.max_open_chats:
+            raise DeskFull(texts.desk_full(lang or site.settings.lang))
+
+    def note_opened(self, site: Site) -> None:
+        """A chat just opened; the one that fills the site's room says so in the log, once."""
+        if self.chats.open_at(site.id) == self.max_open_chats:
+            log.warning(
+                "site %s holds %d open chats, limits.max_open_chats_per_site: new chats are"
+                " refused until some close",
+                site.slug,
+                self.max_open_chats,
+            )
 
     def record(
         self,

@@ -28,14 +28,16 @@ class XmppAdmission:
     ) -> None:
         """Count a visitor's message to the site's desk, from bare `jid` on `domain`, written in
         `lang` (its xml:lang). RateLimited, in the visitor's language, when over a limit; a body
-        the desk refuses anyway is refused here first (its own error) and takes no token."""
+        the desk refuses anyway, or a new chat at a site with no room for one (DeskFull), is
+        refused here first (its own error) and takes no token."""
         desk.state.checked_body(body)
+        spoken = texts.visitor_lang(lang, site.settings.lang)
         if desk.chats.of_visitor(site.id, jid) is None:
+            desk.state.check_room(site, spoken)  # DeskFull: no room for a new chat, no token
             wait = self._limits.xmpp_chat(jid, domain, site.id)
         else:
             wait = self._limits.xmpp_message(jid, domain)
         if wait > 0:
-            spoken = texts.visitor_lang(lang, site.settings.lang)
             raise RateLimited(texts.rate_limited(spoken, retry_after(wait)))
 
     def signal(self, desk: HelpDesk, slug: str, jid: str) -> bool:
