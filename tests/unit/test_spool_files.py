@@ -123,7 +123,6 @@ def test_a_file_the_disk_cannot_hold_is_told(tmp_path: Path) -> None:
     assert "File too large" in done.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="a file after number 99999999 gets a name files() skips")
 def test_a_file_saved_after_one_numbered_99999999_is_still_found_and_sorts_last(
     tmp_path: Path,
 ) -> None:
