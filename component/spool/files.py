@@ -4,10 +4,9 @@ has written them to the database (the format is lines.py).
 A file is created once under a name of its own (`NNNNNNNN-<UTC time>-<random>.jsonl`: the
 number, eight digits or more, is one above the highest in the directory, so files sort by it in
 the order they were written even if the clock went back, and the random part makes a clash
-impossible), appended to, and
-fsynced with its directory before the stop reports it saved. Files and the directory are private
-to the user running HelperChat (they hold message bodies). Must not import asyncio, aiomysql or
-slixmpp.
+impossible), appended to, and fsynced with its directory before the stop reports it saved.
+Files and the directory are private to the user running HelperChat (they hold message bodies).
+Must not import asyncio, aiomysql or slixmpp.
 """
 
 from __future__ import annotations
