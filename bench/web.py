@@ -117,6 +117,7 @@ def write_config(stack_dir: Path, ejabberd: Ejabberd, mariadb: MariaDB, http_por
     limits = ", ".join(f"{name}: {UNLIMITED}" for name in RATE_LIMITS)  # every one of them
     config = stack_dir / "config.yaml"
     config.write_text(
+        "limits: {max_open_chats_per_site: 1000000}\n"  # 10,000 widgets' chats on one site
         f"xmpp: {{component_jid: {ejabberd.component_domain}, secret: {ejabberd.component_secret},"
         f" host: 127.0.0.1, port: {ejabberd.component_port}}}\n"
         f"mysql: {{host: 127.0.0.1, port: {mariadb.port}, user: bench, password: benchpw,"

@@ -166,6 +166,8 @@ class Application:
                 jid_form=normalize_bare_jid,
                 on_archive_full=self.metrics.count_refused_message,
                 watch=self.watches,
+                max_open_chats=self.config.limits.max_open_chats_per_site,
+                unanswered_expiry=self.config.limits.unanswered_expiry_seconds,
             )
         )
 
@@ -195,13 +197,17 @@ class Application:
         assert writer is not None
         archive = ArchiveRepository(db)
         public_url = self.config.http.public_url
+        timeout = 2 * self.config.mysql.query_timeout  # as for transcripts: then 503, not a hang
+
+        async def flush() -> None:
+            await writer.flush_within(timeout)
 
         async def archived(key: ChatKey, limit: int, after: int | None) -> ChatHistory:
-            await writer.flush()
+            await flush()
             return await archive.web_history(*key, limit, after)
 
         self.web_visitors.attach(desk, archived, public_url)
-        return VisitorApi(desk, self.web_visitors, WebChatRepository(db), writer.flush)
+        return VisitorApi(desk, self.web_visitors, WebChatRepository(db), flush)
 
     async def _reload_loop(self, repo: DirectoryRepository) -> None:
         """Re-read sites and operators so command-line changes apply without a restart."""

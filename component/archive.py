@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from component.errors import ArchiveFull
 from component.models import Chat, ChatState, Message
 from component.records import Record
 
@@ -220,6 +221,18 @@ class ArchiveWriter:
                 if self._stopped:
                     raise ArchiveClosed("the archive stopped writing; the rows go to the spool")
                 await self._write_one_batch()
+
+    async def flush_within(self, timeout: float) -> None:
+        """`flush()`, given up after `timeout` seconds with ArchiveFull (the database does not
+        answer; the rows stay and are written once it does). For a caller that answers someone:
+        a web request must not wait out a database outage."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self.flush()
+        except TimeoutError:
+            raise ArchiveFull(
+                "the archive is not answering; please try again in a moment"
+            ) from None
 
     def _nudge(self) -> None:
         if self._stopped:

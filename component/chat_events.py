@@ -4,10 +4,11 @@ Kept events (`message`, `queue`, `operator`, `closed`) carry the archive's seq o
 they show (`event_of` maps one), so a log can be rebuilt from the archive (`events_of` a
 ChatHistory) and equals the one built live; live events (`typing`, `receipt`) carry the latest
 kept seq and are never stored (only waiters already there see them). A log built from live events
-alone (after a restart) is incomplete until rebuilt once (`restore`). Bounded: a cap per chat (the
-oldest go; the log remembers up to which seq it may lack events, `missing_to`, so a reader from
-before that is answered from the chat's history in pages, `first_events`), and the logs of closed
-chats are dropped after a grace period. Pure: no asyncio, no clock.
+alone (after a restart) is incomplete until rebuilt once (`restore`). Bounded: a cap per chat on
+its events and on their text (the oldest go; the log remembers up to which seq it may lack
+events, `missing_to`, so a reader from before that is answered from the chat's history in pages,
+`first_events`), and the logs of closed chats are dropped after a grace period. Pure: no asyncio,
+no clock.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from component.models import Message, Notice, Sender
 
 KEPT = frozenset({"message", "queue", "operator", "closed"})
 MAX_EVENTS_PER_CHAT = 500
+MAX_CHARS_PER_CHAT = 20_000
+"""Characters of message text a chat's log keeps, at most (beyond its newest event): 500 events of
+limits.max_body_chars would be 5 million; older ones are read from the chat's history."""
 CLOSED_GRACE_SECONDS = 600.0
 
 ChatKey = tuple[int, int]  # (site_id, chat number)
@@ -122,6 +126,7 @@ class ChatLog:
     closed_at: float | None = None
     complete: bool = False  # rebuilt from the chat's history once: nothing before is missing
     missing_to: int = 0  # the highest seq it may lack (the cap dropped it, or the rebuild's limit)
+    chars: int = 0  # characters of message text in `events`
 
     def after(self, seq: int) -> list[Event]:
         return self.events[bisect_right(self.events, seq, key=_seq) :]
@@ -134,9 +139,15 @@ class ChatLog:
 class ChatEvents:
     """The logs of web chats, by (site_id, number)."""
 
-    def __init__(self, cap: int | None = None, grace: float = CLOSED_GRACE_SECONDS):
+    def __init__(
+        self,
+        cap: int | None = None,
+        grace: float = CLOSED_GRACE_SECONDS,
+        max_chars: int = MAX_CHARS_PER_CHAT,
+    ):
         self._logs: dict[ChatKey, ChatLog] = {}
         self.cap = MAX_EVENTS_PER_CHAT if cap is None else cap
+        self.max_chars = max_chars
         self._grace = grace
 
     def log(self, key: ChatKey) -> ChatLog | None:
@@ -156,6 +167,7 @@ class ChatEvents:
             self._merge(log, [event])  # late or again: merged in its place
         else:
             log.events.append(event)  # the usual case, the newest seq: no sorting
+            log.chars += _text_size(event)
             self._settle(log, [event])
         return event
 
@@ -173,18 +185,31 @@ class ChatEvents:
         by_seq = {e.seq: e for e in log.events}
         by_seq.update((e.seq, e) for e in events)
         log.events = sorted(by_seq.values(), key=lambda e: e.seq)
+        log.chars = sum(_text_size(e) for e in log.events)
         self._settle(log, log.events)
 
     def _settle(self, log: ChatLog, added: Sequence[Event]) -> None:
         """Cap the log, noting the highest seq it drops, and take its latest seq and end from the
         events just `added`."""
-        if len(log.events) > self.cap:
-            log.missing_to = max(log.missing_to, log.events[-self.cap - 1].seq)
-            del log.events[: -self.cap]
+        self._cap(log)
         for event in added:
             log.last_seq = max(log.last_seq, event.seq)
             if event.type == "closed":
                 log.closed_at = event.at
+
+    def _cap(self, log: ChatLog) -> None:
+        """Drop the oldest events past the cap on events, then past the cap on text (the newest
+        event stays, however long)."""
+        events = log.events
+        cut = max(len(events) - self.cap, 0)
+        chars = log.chars - sum(_text_size(e) for e in events[:cut])
+        while cut < len(events) - 1 and chars > self.max_chars:
+            chars -= _text_size(events[cut])
+            cut += 1
+        if cut:
+            log.missing_to = max(log.missing_to, events[cut - 1].seq)
+            del events[:cut]
+        log.chars = chars
 
     def close(self, key: ChatKey, last_archived: int, at: float) -> Event:
         """The `closed` event: after every archived message of the chat, so it takes the next seq
@@ -212,3 +237,8 @@ class ChatEvents:
 
 def _seq(event: Event) -> int:
     return event.seq
+
+
+def _text_size(event: Event) -> int:
+    text = event.fields.get("text")
+    return len(text) if isinstance(text, str) else 0

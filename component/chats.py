@@ -72,6 +72,12 @@ class OpenChat:
     page_noted_at: float | None = None  # when its operator was last told of a page change
     page_pending: bool = False  # a page change waits for the end of the note interval
     assignment: int = 0  # counts assignments: a hand-over in flight knows whether it is stale
+    last_words_at: float | None = None  # the newest visitor's or operator's message (None: none)
+
+    @property
+    def quiet_since(self) -> float:
+        """When its visitor or an operator last wrote in it (its opening, if nobody has)."""
+        return self.chat.opened_at if self.last_words_at is None else self.last_words_at
 
 
 class ChatBook:
@@ -177,6 +183,18 @@ class ChatBook:
         """The operators who hold at least one chat of the site now."""
         return list(self._held.get(site_id, ()))
 
+    def open_at(self, site_id: int) -> int:
+        """How many chats of the site are open (queued or assigned)."""
+        return len(self._queues.get(site_id, ())) + len(self._assigned.get(site_id, ()))
+
+    def unanswered_quiet_since(self, before: float) -> list[OpenChat]:
+        """Open chats no operator ever wrote in, in which nobody wrote since `before`."""
+        return [
+            entry
+            for entry in self._open.values()
+            if entry.operator_messages == 0 and entry.quiet_since <= before
+        ]
+
     def open_count(self, site_id: int, jid: str) -> int:
         """How many chats of the site the operator has assigned now."""
         return len(self._held.get(site_id, {}).get(jid, ()))
@@ -213,10 +231,12 @@ class ChatBook:
 def _count(entry: OpenChat, message: Message) -> None:
     if message.sender is Sender.VISITOR:
         entry.visitor_messages += 1
+        entry.last_words_at = message.at
         if entry.visitor_messages == 1 and not entry.handed:
             entry.first_visitor = message
     elif message.sender is Sender.OPERATOR:
         entry.operator_messages += 1
+        entry.last_words_at = message.at
 
 
 def _discard(index: dict[_K, dict[int, OpenChat]], key: _K, number: int) -> None:

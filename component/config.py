@@ -169,6 +169,8 @@ def spool_dir_of(archive: ArchiveConfig, environ: Mapping[str, str] = os.environ
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LimitsConfig:
     max_body_chars: int = field(default=10000, metadata=_meta(_positive))
+    max_open_chats_per_site: int = field(default=1000, metadata=_meta(_positive))
+    unanswered_expiry_seconds: float = field(default=86400.0, metadata=_meta(_positive))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

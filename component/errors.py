@@ -60,6 +60,12 @@ class ArchiveFull(HelpDeskError):
     condition = "resource-constraint"
 
 
+class DeskFull(HelpDeskError):
+    """The site holds as many open chats as it may: a new one is refused until some close."""
+
+    condition = "resource-constraint"
+
+
 class RateLimited(HelpDeskError):
     """A visitor over one of the visitor rate limits: nothing of what they sent goes on."""
 

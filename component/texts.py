@@ -43,8 +43,21 @@ VISITOR_NO_OPERATOR = (
     "operator will answer as soon as one is available."
 )
 VISITOR_CLOSED = "The operator closed the chat. Write again any time to start a new one."
+VISITOR_UNANSWERED_CLOSED = (
+    "Nobody could answer this chat in time, so it is closed. Write again any time to start a "
+    "new one."
+)
+SYSTEM_UNANSWERED_CLOSED = "Chat closed: nobody answered it and nothing was written in it."
 MOVED_OFFLINE = "you are offline"
 TRANSFER_USAGE = "Usage: /transfer <operator name or JID>"
+
+
+def unanswered_closed(site: Site, number: int, hours: float) -> str:
+    """To the operator of a chat the desk closed because nobody answered it for so long."""
+    return (
+        f"Chat {site.slug}.{number} closed: nobody answered it and nothing was written in it "
+        f"for {hours:g} h."
+    )
 
 
 def stamp(at: float) -> str:

@@ -23,6 +23,10 @@ PAGE_BYTES = MAX_STANZA_BYTES - 1024
 """A page's body at most; the rest of the stanza (addresses, id, nick) fits in what is left."""
 PART_RESERVE = 64
 """Bytes kept free on every page for its "[transcript, part k of n]" line."""
+ENVELOPE_BYTES = 256
+"""A page's stanza besides its body, addresses and nick: the tags, the type, the id."""
+MIN_PAGE_BYTES = 1024
+"""A page's body at least, whatever its addresses and nick take."""
 
 _NOT_XML_ASCII = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # written as U+FFFD: 3 bytes, not 1
 _ESCAPED = {"&": 5, "<": 4, ">": 4}
@@ -38,6 +42,14 @@ def _char_size(char: str) -> int:
     if char in _ESCAPED:
         return _ESCAPED[char]
     return 3 if _NOT_XML_ASCII.match(char) else len(char.encode("utf-8", "surrogatepass"))
+
+
+def page_budget(sender: str, recipient: str, nick: str) -> int:
+    """The escaped bytes a page's body may take (its part line aside) so that its stanza, from
+    `sender` to `recipient` with `nick`, stays within MAX_STANZA_BYTES: a visitor named with 200
+    `&` takes 1,000 bytes of the stanza."""
+    envelope = ENVELOPE_BYTES + sum(escaped_size(text) for text in (sender, recipient, nick))
+    return max(min(PAGE_BYTES, MAX_STANZA_BYTES - envelope), MIN_PAGE_BYTES) - PART_RESERVE
 
 
 class Pager:
@@ -105,8 +117,8 @@ def numbered(page: str, part: int, parts: int) -> str:
     return page if parts == 1 else f"{texts.transcript_part(part, parts)}\n{page}"
 
 
-def paginate(all_entries: Iterable[str]) -> list[str]:
-    """Every page of a transcript held in memory (a short one), numbered."""
-    pager = Pager()
+def paginate(all_entries: Iterable[str], budget: int = PAGE_BYTES - PART_RESERVE) -> list[str]:
+    """Every page of a transcript held in memory (a short one), numbered; `budget` as Pager's."""
+    pager = Pager(budget)
     pages = [page for entry in all_entries for page in pager.add(entry)] + pager.finish()
     return [numbered(page, part, len(pages)) for part, page in enumerate(pages, start=1)]

@@ -20,7 +20,7 @@ from component import texts
 from component.desk.ports import TranscriptOrder
 from component.holds import Gate
 from component.models import Message
-from component.transcript_pages import Pager, numbered
+from component.transcript_pages import Pager, numbered, page_budget
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,14 @@ class ArchivedTranscripts:
         gate = self._out.hold(order.sender, order.recipient)  # before anything else is sent
         task = asyncio.get_running_loop().create_task(self._deliver(order, gate))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda done: self._settle(done, gate))
+
+    def _settle(self, task: asyncio.Task[None], gate: Gate[Any]) -> None:
+        """A transcript's task ended; one cancelled before it ran never reached its `finally`,
+        so its gate is released here (what waited behind it goes all the same)."""
+        self._tasks.discard(task)
+        if not gate.released:
+            self._out.release(gate)
 
     async def idle(self) -> None:
         """Wait until every transcript under way is out (or given up)."""
@@ -108,7 +115,7 @@ class ArchivedTranscripts:
         log.info("transcript of chat %d.%d: %d pages from the archive", *_key(order), part)
 
     async def _pages(self, order: TranscriptOrder) -> AsyncGenerator[str, None]:
-        pager = Pager()
+        pager = Pager(page_budget(order.sender, order.recipient, order.nick))
         for page in pager.add(order.header):
             yield page
         async for message in self._messages(order):

@@ -18,7 +18,7 @@ from component.desk.signals import relay_to_operator
 from component.desk.state import DeskState
 from component.models import ChatState, Sender, Site
 from component.receipts import AckMap
-from component.transcript_pages import entries, paginate
+from component.transcript_pages import entries, page_budget, paginate
 
 
 def send_backlog(s: DeskState, site: Site, entry: OpenChat, jid: str, now: float) -> None:
@@ -51,11 +51,11 @@ def send_transcript(s: DeskState, site: Site, entry: OpenChat, jid: str, now: fl
     if not entry.tail.holds_after(0):
         s.transcripts.send(_order(s, site, entry, jid, header, after=0))
         return
-    chat_jid = s.addresses.chat(site.slug, chat.number)
-    pages = paginate(entries(header, entry.tail.messages, _names(s, site)))
+    chat_jid, nick = s.addresses.chat(site.slug, chat.number), texts.nick(site, chat)
+    budget = page_budget(chat_jid, jid, nick)
+    pages = paginate(entries(header, entry.tail.messages, _names(s, site)), budget)
     for part, page in enumerate(pages):
-        nick = texts.nick(site, chat) if part == 0 else None
-        s.out.send_message(chat_jid, jid, page, nick=nick)
+        s.out.send_message(chat_jid, jid, page, nick=nick if part == 0 else None)
 
 
 def _order(

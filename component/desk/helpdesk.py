@@ -20,6 +20,7 @@ from component import texts
 from component.archive import OperatorUpdate
 from component.chats import ChatBook, OpenChat, transition
 from component.desk.dispatch import Dispatcher
+from component.desk.expiry import Expiry
 from component.desk.roster import DeskRoster
 from component.desk.signals import Signals, relay_to_operator, relay_to_visitor
 from component.desk.state import PRESENCE_SETTLE_SECONDS, DeskState
@@ -83,6 +84,7 @@ class HelpDesk:
         self.dispatch = Dispatcher(self.state)
         self.roster = DeskRoster(self.state)
         self.signals = Signals(self.state)
+        self.expiry = Expiry(self.state)
         self._depth = 0
         self._disconnected_at: float | None = None
 
@@ -196,7 +198,8 @@ class HelpDesk:
 
     @use_case
     def on_tick(self) -> None:
-        """Timer: chats whose operator has not answered within the site's answer timeout move on.
+        """Timer: chats whose operator has not answered within the site's answer timeout move on;
+        chats nobody ever answered, quiet for too long, close (expiry.py).
 
         Nothing runs while disconnected or while presence settles after (re)connecting.
         """
@@ -209,6 +212,7 @@ class HelpDesk:
                 return
             self.state.settle_until = None
             self._rebalance_all()  # whoever did not come back by now has really gone
+        self.expiry.on_tick(now)
         for entry in list(self.state.chats.assigned()):
             site = self.state.directory.site_by_id_or_none(entry.chat.site_id)
             if site is None:
@@ -241,8 +245,10 @@ class HelpDesk:
         now = self.state.clock()
         entry = self.state.chats.of_visitor(site.id, visitor)
         if entry is None:
+            self.state.check_room(site)
             shown = clean_name(name) or clean_name(visitor)
             entry = self.state.chats.open(site.id, visitor, kind, shown, now)
+            self.state.note_opened(site)
             if card is not None:
                 entry.card = card
             self.state.archive.add_chat(entry.chat)

@@ -25,7 +25,14 @@ from component.desk.ports import (
     XmppOut,
 )
 from component.directory import Directory
-from component.errors import ArchiveFull, EmptyMessage, MessageTooLong, NotAllowed, UnknownSite
+from component.errors import (
+    ArchiveFull,
+    DeskFull,
+    EmptyMessage,
+    MessageTooLong,
+    NotAllowed,
+    UnknownSite,
+)
 from component.models import (
     NO_CARD,
     Chat,
@@ -47,6 +54,11 @@ log = logging.getLogger(__name__)
 PRESENCE_SETTLE_SECONDS = 3.0
 """After (re)connecting, how long operators' presence may take to come back before their open
 chats count as abandoned and move to someone else."""
+MAX_OPEN_CHATS_PER_SITE = 1000
+"""limits.max_open_chats_per_site's default: a new chat past it is refused (DeskFull)."""
+UNANSWERED_EXPIRY_SECONDS = 86_400.0
+"""limits.unanswered_expiry_seconds's default: a chat no operator ever answered, in which nobody
+wrote for this long, is closed by the desk."""
 
 
 class DeskState:
@@ -66,12 +78,16 @@ class DeskState:
         tail_limits: TailLimits = DEFAULT_LIMITS,
         watch: OperatorWatch | None = None,
         catalogue: Catalogue,
+        max_open_chats: int = MAX_OPEN_CHATS_PER_SITE,
+        unanswered_expiry: float = UNANSWERED_EXPIRY_SECONDS,
     ) -> None:
         """`transcripts` sends the transcripts an open chat's tail does not hold; `jid_form` gives
         a JID's XMPP normal form (ValueError for no JID), for typed JIDs; `on_archive_full`
         counts each message refused because the archive is at its cap; `tail_limits` bound what
         an open chat keeps of its messages; `watch` hears of operators coming online and going
-        offline at a desk; `catalogue` holds what visitors are told, in their languages."""
+        offline at a desk; `catalogue` holds what visitors are told, in their languages;
+        `max_open_chats` bounds a site's open chats and `unanswered_expiry` (seconds) closes the
+        unanswered quiet ones (desk/expiry.py)."""
         self.addresses = addresses
         self.archive = archive
         self.out = out
@@ -84,6 +100,8 @@ class DeskState:
         self.on_archive_full = on_archive_full
         self.watch: OperatorWatch = watch or Watches()
         self.catalogue = catalogue
+        self.max_open_chats = max_open_chats
+        self.unanswered_expiry = unanswered_expiry
         self.directory = Directory()
         self.presence = PresenceTable()
         self.chats = ChatBook(tail_limits)
@@ -136,6 +154,23 @@ class DeskState:
             self.on_archive_full()
             raise ArchiveFull("the archive is catching up; please send this again in a moment")
         return body
+
+    def check_room(self, site: Site, lang: str | None = None) -> None:
+        """DeskFull (in `lang`, else the site's language) when the site holds as many open
+        chats as it may: a new chat is refused, nothing is opened."""
+        if self.chats.open_at(site.id) >= self.max_open_chats:
+            spoken = lang or self.catalogue.choose([], site.settings.lang)
+            raise DeskFull(self.catalogue.text(spoken, "desk_full"))
+
+    def note_opened(self, site: Site) -> None:
+        """A chat just opened; the one that fills the site's room says so in the log, once."""
+        if self.chats.open_at(site.id) == self.max_open_chats:
+            log.warning(
+                "site %s holds %d open chats, limits.max_open_chats_per_site: new chats are"
+                " refused until some close",
+                site.slug,
+                self.max_open_chats,
+            )
 
     def record(
         self,

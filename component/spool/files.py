@@ -2,11 +2,11 @@
 has written them to the database (the format is lines.py).
 
 A file is created once under a name of its own (`NNNNNNNN-<UTC time>-<random>.jsonl`: the
-number is one above the highest in the directory, so names sort in the order they were written
-even if the clock went back, and the random part makes a clash impossible), appended to, and
-fsynced with its directory before the stop reports it saved. Files and the directory are private
-to the user running HelperChat (they hold message bodies). Must not import asyncio, aiomysql or
-slixmpp.
+number, eight digits or more, is one above the highest in the directory, so files sort by it in
+the order they were written even if the clock went back, and the random part makes a clash
+impossible), appended to, and fsynced with its directory before the stop reports it saved.
+Files and the directory are private to the user running HelperChat (they hold message bodies).
+Must not import asyncio, aiomysql or slixmpp.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 from component.archive import ArchiveBatch
 from component.spool.lines import SpoolContents, SpoolOwner, decode_spool, encode_spool
 
-SPOOL_NAME = re.compile(r"(\d{8})-\d{8}T\d{6}\.\d{6}Z-[0-9a-f]{8}\.jsonl")
+SPOOL_NAME = re.compile(r"(\d{8,})-\d{8}T\d{6}\.\d{6}Z-[0-9a-f]{8}\.jsonl")
 
 
 class SpoolError(Exception):
@@ -79,7 +79,8 @@ class SpoolDirectory:
             return []
         except OSError as exc:
             raise SpoolError(f"cannot list the spool directory {self.path}: {_why(exc)}") from exc
-        return [self.path / name for name in sorted(names) if SPOOL_NAME.fullmatch(name)]
+        numbered = [(int(m.group(1)), name) for name in names if (m := SPOOL_NAME.fullmatch(name))]
+        return [self.path / name for _, name in sorted(numbered)]  # by number: 9 digits after 8
 
     def read(self, path: Path) -> SpoolContents:
         try:

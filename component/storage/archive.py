@@ -43,7 +43,8 @@ _OF_OPEN_CHATS = (
 _OPEN_CHAT_COUNTS = (
     "SELECT x.site_id, x.chat_number, MAX(x.seq), COALESCE(SUM(x.sender = %s), 0),"
     " COALESCE(SUM(x.sender = %s), 0),"
-    " MAX(x.sender = %s AND x.at >= COALESCE(c.assigned_at, x.at))"
+    " MAX(x.sender = %s AND x.at >= COALESCE(c.assigned_at, x.at)),"
+    " MAX(CASE WHEN x.sender IN (%s, %s) THEN x.at END)"
     f"{_OF_OPEN_CHATS} GROUP BY x.site_id, x.chat_number"
 )
 _OPEN_CHAT_TAILS = (
@@ -99,14 +100,17 @@ class ArchiveRepository:
         return list(entries.values())
 
     async def _restore_counts(self, entries: dict[ChatKey, OpenChat]) -> None:
-        """Per chat: the next seq, messages by sender, answered since its assignment."""
-        senders = (Sender.VISITOR.value, Sender.OPERATOR.value, Sender.OPERATOR.value)
+        """Per chat: the next seq, messages by sender, answered since its assignment, when its
+        visitor or an operator last wrote."""
+        visitor_op = (Sender.VISITOR.value, Sender.OPERATOR.value)
+        senders = (*visitor_op, Sender.OPERATOR.value, *visitor_op)
         rows = await self._db.fetch_all(_OPEN_CHAT_COUNTS, (*senders, *_OPEN_STATES))
-        for site_id, number, last, visitor, operator, answered in rows:
+        for site_id, number, last, visitor, operator, answered, words_at in rows:
             entry = entries[(int(site_id), int(number))]
             entry.next_seq = int(last) + 1
             entry.visitor_messages, entry.operator_messages = int(visitor), int(operator)
             entry.answered = bool(answered)
+            entry.last_words_at = from_db_time(words_at)
 
     async def _restore_tails(self, entries: dict[ChatKey, OpenChat], limits: TailLimits) -> None:
         """Per chat its newest messages, by seq (the PRIMARY KEY range), cut to the limits."""

@@ -16,6 +16,7 @@ from aiohttp.typedefs import Handler
 from component.errors import (
     ArchiveFull,
     ChatClosed,
+    DeskFull,
     EmptyMessage,
     HelpDeskError,
     InvalidInput,
@@ -29,6 +30,12 @@ from component.web.routes import route_of
 log = logging.getLogger(__name__)
 
 ARCHIVE_FULL_RETRY_SECONDS = 5
+DESK_FULL_RETRY_SECONDS = 60
+_RETRY: dict[type[HelpDeskError], int] = {
+    ArchiveFull: ARCHIVE_FULL_RETRY_SECONDS,
+    DeskFull: DESK_FULL_RETRY_SECONDS,
+}
+"""Retry-After of the 503s the desk answers (the archive catches up fast; chats close slowly)."""
 
 
 class ApiError(Exception):
@@ -61,6 +68,7 @@ _DOMAIN: dict[type[HelpDeskError], tuple[int, str]] = {
     MessageTooLong: (413, "too_large"),
     InvalidInput: (400, "invalid"),
     ArchiveFull: (503, "busy"),
+    DeskFull: (503, "busy"),
 }
 
 _HTTP: dict[int, tuple[str, str]] = {
@@ -79,7 +87,7 @@ def from_domain(error: HelpDeskError) -> ApiError:
     status, code = next(
         (_DOMAIN[cls] for cls in type(error).__mro__ if cls in _DOMAIN), (400, "bad_request")
     )
-    retry = ARCHIVE_FULL_RETRY_SECONDS if isinstance(error, ArchiveFull) else None
+    retry = next((_RETRY[cls] for cls in type(error).__mro__ if cls in _RETRY), None)
     return ApiError(status, code, error.text, retry_after=retry)
 
 

@@ -112,10 +112,18 @@ class HeldConnections:
         try:
             yield
         finally:
-            if socket in sockets:
-                sockets.remove(socket)
-            if not sockets:
-                del self._sockets[key]
+            self._leave(key, socket)
+
+    def _leave(self, key: ChatKey, socket: LiveSocket) -> None:
+        """A socket's block ended; one replaced earlier is no longer counted, and the chat's
+        count may be a newer one by now (its old sockets all left meanwhile)."""
+        sockets = self._sockets.get(key)
+        if sockets is None:
+            return
+        if socket in sockets:
+            sockets.remove(socket)
+        if not sockets:
+            del self._sockets[key]
 
     def end_all(self, code: int, reason: str) -> None:
         """End every live socket (the server stops: GOING_AWAY, so widgets reconnect at once

@@ -172,7 +172,10 @@ class HelperChatComponent(ComponentXMPP):
         """A visitor's signal to a desk within their signal limit (an operator's: always)."""
         if address.kind is not AddressKind.DESK:
             return True
-        return self._desk().is_operator_of(sender, address.slug) or self.admission.signal(sender)
+        desk = self._desk()
+        return desk.is_operator_of(sender, address.slug) or self.admission.signal(
+            desk, address.slug, sender
+        )
 
     def _route_message(
         self, address: Address, sender: str, msg: Any, body: str, extras: stanzas.Extras | None

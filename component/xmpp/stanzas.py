@@ -39,6 +39,7 @@ ERROR_TYPES = {
     "internal-server-error": "wait",
     "feature-not-implemented": "cancel",
     "policy-violation": "wait",  # a rate limit: the same stanza goes through later
+    "resource-constraint": "wait",  # the archive full, the site's open chats at their cap
 }
 
 

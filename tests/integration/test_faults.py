@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
@@ -13,6 +14,7 @@ from component.storage import RowsRejected
 from component.storage.archive import ArchiveRepository
 from tests.integration.clients import expect_no_more
 from tests.integration.helpdesk_fixtures import Desk
+from tests.integration.test_visitor_api import call
 
 
 async def test_ejabberd_restart_mid_chat(desk: Desk) -> None:
@@ -120,3 +122,26 @@ async def test_rows_the_database_refuses_are_isolated(desk: Desk) -> None:
     writer.add_message(orphan)
     await writer.flush()
     assert await desk.rows("SELECT chat_number, body FROM messages") == [(1, "kept")]
+
+
+async def test_a_web_chat_started_while_the_database_is_down_is_refused_and_left_closed(
+    desk: Desk,
+) -> None:
+    mysql = replace(desk.config.mysql, query_timeout=1.0)  # the archive's answer: 2 s at most
+    desk.config = replace(desk.config, mysql=mysql)
+    alice_jid = desk.user("alice")
+    await desk.add_operator("acme", alice_jid, "Alice")
+    await desk.start_component()
+    await desk.operator_online(alice_jid)
+    await asyncio.to_thread(desk.mariadb.stop)
+    try:  # the guard only says "not answered", what the fix is measured by is the answer
+        status, body = await asyncio.wait_for(
+            call(desk, "POST", "/api/v1/sites/acme/chats", body={"text": "hello"}), 30
+        )
+    finally:
+        await asyncio.to_thread(desk.mariadb.start, desk.mariadb.base_dir, desk.mariadb.port)
+    assert status == 503 and body["error"]["code"] == "busy", body
+    assert len(desk.service.chats) == 0  # no chat the visitor has no token for stays open
+    await desk.flush_archive()
+    rows = await desk.rows("SELECT number, state FROM chats")
+    assert rows == [(1, "closed")]  # archived, and closed (the operator was told)

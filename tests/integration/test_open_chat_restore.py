@@ -67,3 +67,21 @@ async def test_a_long_chat_is_read_in_pages_up_to_a_seq(desk: Desk) -> None:
     assert await repo.messages_between(site_id, 1, 6, 8, 3) == list(messages[6:8])
     assert await repo.messages_between(site_id, 1, 8, 8, 3) == []
     assert await repo.messages_between(site_id, 2, 0, 8, 3) == []
+
+
+async def test_an_open_chat_comes_back_with_when_its_visitor_or_operator_last_wrote(
+    desk: Desk,
+) -> None:
+    site_id = await acme_id(desk)
+    repo = ArchiveRepository(desk.db)
+    words = [
+        said(site_id, 1, 1, Sender.VISITOR, 1e9 + 1),
+        said(site_id, 1, 2, Sender.OPERATOR, 1e9 + 7),
+    ]
+    notice = said(site_id, 1, 3, Sender.SYSTEM, 1e9 + 60)  # a queue position is not words
+    silent = a_chat(site_id, 2)  # opened, nothing stored of it
+    chats = (a_chat(site_id, 1), silent)
+    await repo.write_batch(ArchiveBatch(chats=chats, messages=(*words, notice)))
+    first, second = await repo.open_chats()
+    assert first.last_words_at == 1e9 + 7 and first.quiet_since == 1e9 + 7
+    assert second.last_words_at is None and second.quiet_since == silent.opened_at

@@ -200,3 +200,15 @@ async def test_a_visitors_signals_are_bounded_and_dropped_quietly(desk: Desk) ->
     await expect_no_more(alice, visitor)  # no error for a signal
     assert alice.signals == []
     assert refused_count(desk, "signals_per_jid") == 17
+
+
+async def test_signals_from_a_jid_without_a_chat_leave_no_bucket_behind(desk: Desk) -> None:
+    _, alice = await alice_and_acme(desk)
+    stranger = await desk.client(desk.user("stranger"))
+    for _ in range(5):  # any JID on any server can send these, by the million
+        stranger.send_typing(desk.desk_jid(), "composing")
+    stranger.send(desk.desk_jid(), "hello")  # after the states, on the same stream
+    await alice.expect_from(desk.chat_jid(1), "hello")
+    assert desk.app is not None
+    assert desk.app.limits.keys_held()["signals_per_jid"] == 0  # nothing to limit: dropped
+    assert alice.signals == []

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import random
 
-from component.chat_events import ChatEvents, ChatHistory, Event, event_of, events_of
+from component.chat_events import (
+    MAX_CHARS_PER_CHAT,
+    ChatEvents,
+    ChatHistory,
+    Event,
+    event_of,
+    events_of,
+)
 from component.models import Message, Notice, Sender
 
 KEY = (1, 7)
@@ -210,3 +217,20 @@ def test_events_kept_in_any_order_stay_in_seq_order_once_each_within_the_cap() -
         for seq_dropped in [s for s in seen if s < kept[0][0]]:
             del seen[seq_dropped]  # the cap dropped it: the log lacks it from now on
             assert log.missing_to >= seq_dropped
+
+
+def _text_held(events: ChatEvents, key: tuple[int, int]) -> int:
+    log = events.log(key)
+    assert log is not None
+    return sum(len(str(e.fields.get("text", ""))) for e in log.events)
+
+
+def test_a_chat_of_long_messages_keeps_a_bounded_amount_of_text() -> None:
+    events = ChatEvents()  # the default caps, as every web chat has them
+    for seq in range(1, 501):  # 500 messages of 10,000 characters (limits.max_body_chars)
+        events.keep(KEY, seq, "message", float(seq), text="x" * 10_000)
+    assert _text_held(events, KEY) <= MAX_CHARS_PER_CHAT  # not 5,000,000 characters
+    log = events.log(KEY)
+    assert log is not None and log.events[-1].seq == 500  # the newest stays
+    assert not log.holds(log.events[0].seq - 1 - 1)  # older ones are read from the history
+    assert log.holds(log.events[0].seq - 1)

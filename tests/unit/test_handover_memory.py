@@ -224,3 +224,13 @@ async def test_stopping_during_a_read_lets_what_waited_go_out() -> None:
     await asyncio.sleep(0)  # the read is under way
     await transcripts.close()
     assert bodies(world, BOB.jid) == ["anyone?"] and world.out.holds.held() == 0
+
+
+async def test_stopping_before_the_read_began_lets_what_waited_go_out() -> None:
+    flush = Flush()
+    world, transcripts = archived_world(flush)
+    long_chat_with_alice(world)
+    says(world, ALICE.jid, "/transfer Bob")  # the read's task is made, not started yet
+    visitor_says(world, "anyone?")
+    await transcripts.close()  # a stop in the same turn of the loop
+    assert bodies(world, BOB.jid) == ["anyone?"] and world.out.holds.held() == 0

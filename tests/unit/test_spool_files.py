@@ -121,3 +121,13 @@ def test_a_file_the_disk_cannot_hold_is_told(tmp_path: Path) -> None:
     )
     assert "cannot write a spool file in" in done.stdout
     assert "File too large" in done.stdout
+
+
+def test_a_file_saved_after_one_numbered_99999999_is_still_found_and_sorts_last(
+    tmp_path: Path,
+) -> None:
+    spool = SpoolDirectory(tmp_path, OWNER)
+    left_alone = tmp_path / "99999999-20260101T000000.000000Z-deadbeef.jsonl"
+    left_alone.write_bytes(b"not a spool file of ours\n")  # kept with a warning at each start
+    saved = spool.save(batch(1))
+    assert spool.files() == [left_alone, saved]  # replayed at the next start, in order

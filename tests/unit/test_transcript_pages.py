@@ -13,6 +13,7 @@ from component.transcript_pages import (
     entries,
     escaped_size,
     numbered,
+    page_budget,
     paginate,
 )
 from component.xmpp.outbox import xml_text
@@ -67,3 +68,13 @@ def test_a_line_longer_than_a_page_is_cut_and_nothing_is_lost() -> None:
 def test_the_part_line_fits_in_what_every_page_keeps_free() -> None:
     page = "x" * BUDGET
     assert escaped_size(numbered(page, 99_999, 99_999)) <= PAGE_BYTES
+
+
+def test_a_pages_budget_leaves_room_for_its_addresses_and_nick() -> None:
+    plain = page_budget("acme.1@help.test", "bob@x.test", "Vera (acme)")
+    assert plain == BUDGET  # an everyday stanza: the page as large as it may be
+    ampersands = page_budget("acme.1@help.test", "bob@x.test", "&" * 200 + " (acme)")
+    assert ampersands < plain
+    envelope = 1_000 + escaped_size("acme.1@help.test bob@x.test (acme)")
+    assert ampersands + PART_RESERVE + envelope <= MAX_STANZA_BYTES
+    assert page_budget("a@b", "c@d", "&" * 10_000) > 0  # never nothing

@@ -118,3 +118,24 @@ async def test_events_arriving_while_the_websocket_catches_up_come_once_in_order
         assert seqs(got) == expected
         assert [e["text"] for e in got[-(CAP + 2) :]] == [f"meanwhile {n}" for n in range(CAP + 2)]
         await ws.close()
+
+
+async def test_a_log_capped_by_its_text_still_gives_every_event_in_order() -> None:
+    stack = online_stack()
+    stack.visitors.events = ChatEvents(max_chars=40)  # about four of the operator's answers
+    async with running(stack) as client:
+        chat = await a_long_chat(stack, client, closed=False)
+        log = stack.visitors.events.log((1, 1))
+        assert log is not None and log.chars <= 40 and 0 < len(log.events) < SAID
+        expected = every_seq(stack)
+        answer = await client.get(
+            f"/api/v1/chats/{chat['chat']}/events?after=0&wait=0", headers=bearer(chat["token"])
+        )
+        assert seqs((await answer.json())["events"]) == expected  # one page from the history
+        ws = await connect(client, chat, after=0)
+        assert seqs([await receive(ws) for _ in expected]) == expected
+        stack.desk.operator_wrote_chat(ALICE.jid, "acme", 1, "still here")
+        assert (await receive(ws))["text"] == "still here"
+        await ws.close()
+        log = stack.visitors.events.log((1, 1))
+        assert log is not None and log.chars <= 40  # reading did not grow it

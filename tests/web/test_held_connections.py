@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from contextlib import ExitStack
 from typing import Any
 
 import aiohttp
@@ -16,7 +17,14 @@ from component.metrics import Metrics
 from component.web import live
 from component.web.app import build_app
 from component.web.health import Health
-from component.web.held import GOING_AWAY, HELD, REPLACED, RESERVED_DESCRIPTORS, connection_cap
+from component.web.held import (
+    GOING_AWAY,
+    HELD,
+    REPLACED,
+    RESERVED_DESCRIPTORS,
+    HeldConnections,
+    connection_cap,
+)
 from component.web.visitor_api import VisitorApi
 from tests.web.helpers import FakeDatabase
 from tests.web.test_live import closed_with, connect, greeted, online_stack, path
@@ -159,3 +167,27 @@ async def test_a_stopping_server_closes_its_live_sockets_at_once_with_going_away
         for ws in sockets:
             code, reason = await closed_with(ws)
             assert (code, reason) == (GOING_AWAY, "the server is stopping; reconnect")
+
+
+class Socket:
+    def __init__(self) -> None:
+        self.ended: tuple[int, str] | None = None
+
+    def end(self, code: int, reason: str) -> None:
+        self.ended = (code, reason)
+
+
+def test_a_replaced_socket_that_ends_last_leaves_the_chats_newer_sockets_counted() -> None:
+    held = HeldConnections(per_chat=1, per_ip=10, total=10)
+    key = (1, 1)
+    old, new, newest = Socket(), Socket(), Socket()
+    with ExitStack() as old_block:
+        old_block.enter_context(held.joined(key, old))
+        with held.joined(key, new):  # a reload: the old socket is told to end
+            assert old.ended is not None and old.ended[0] == REPLACED
+        newest_block = ExitStack()
+        newest_block.enter_context(held.joined(key, newest))  # the page reloaded again
+    # the old socket's block ended only now (its client was slow to close)
+    assert held.sockets_of(key) == 1  # the newest still counts against the chat's cap
+    newest_block.close()
+    assert held.sockets_of(key) == 0

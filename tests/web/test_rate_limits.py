@@ -197,3 +197,17 @@ async def test_each_429_is_counted_in_the_metrics_by_the_limit_that_refused_it()
     lines = text.splitlines()
     assert 'helperchat_rate_limited_total{limit="chats_per_ip"} 3.0' in lines
     assert 'helperchat_rate_limited_total{limit="requests_per_ip"} 1.0' in lines
+
+
+async def test_a_start_at_a_site_with_no_room_is_503_busy_and_takes_no_token() -> None:
+    vw = limited(RateLimitsConfig(chats_per_ip=RateConfig(count=2, per_seconds=3600)))
+    vw.world.desk.state.max_open_chats = 1
+    async with serve(vw.app) as client:
+        assert (await client.post(START, json={"text": "first"})).status == 201
+        chats, messages = len(vw.world.desk.chats), list(vw.world.archive.messages)
+        r = await client.post(START, json={"text": "second"})
+        assert r.status == 503 and r.headers["Retry-After"] == "60"
+        assert (await _json(r))["error"]["code"] == "busy"
+        assert len(vw.world.desk.chats) == chats and vw.world.archive.messages == messages
+        vw.world.desk.state.max_open_chats = 2
+        assert (await client.post(START, json={"text": "second"})).status == 201  # its token

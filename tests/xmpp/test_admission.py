@@ -74,6 +74,17 @@ def test_the_refusal_speaks_the_visitors_language_else_the_sites(
 def test_signals_pass_until_their_limit_then_are_dropped() -> None:
     world = make_world()
     gate = admission(world, signals_per_jid=RateConfig(count=2, per_seconds=60))
-    assert [gate.signal(VERA) for _ in range(3)] == [True, True, False]
+    write(world, gate, "hello")  # an open chat: its signals go to its operator
+    assert [gate.signal(world.desk, "acme", VERA) for _ in range(3)] == [True, True, False]
     world.clock.advance(30)  # one token back
-    assert gate.signal(VERA) is True
+    assert gate.signal(world.desk, "acme", VERA) is True
+
+
+def test_signals_without_a_chat_are_dropped_and_counted_nowhere() -> None:
+    world = make_world()
+    limits = VisitorLimits(RateLimitsConfig(), world.clock)
+    gate = XmppAdmission(limits)
+    strangers = [f"{'x' * 1000}{n}@{'y' * 1000}.test" for n in range(100)]  # 2 KB JIDs
+    assert not any(gate.signal(world.desk, "acme", jid) for jid in strangers)
+    assert not gate.signal(world.desk, "nosuchsite", VERA)
+    assert limits.keys_held()["signals_per_jid"] == 0
