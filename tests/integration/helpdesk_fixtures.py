@@ -144,6 +144,15 @@ class Desk:
     async def rows(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         return await self.db.fetch_all(sql, args)
 
+    async def drop_every_table(self) -> None:
+        """An empty database, whatever tables the schema has now (foreign keys between them)."""
+        tables = [str(row[0]) for row in await self.rows("SHOW TABLES")]
+        async with self.db.transaction() as cursor:
+            await cursor.execute("SET FOREIGN_KEY_CHECKS = 0")
+            for table in tables:
+                await cursor.execute(f"DROP TABLE `{table}`")
+            await cursor.execute("SET FOREIGN_KEY_CHECKS = 1")
+
     async def flush_archive(self) -> None:
         assert self.app is not None and self.app.writer is not None
         await self.app.writer.flush()

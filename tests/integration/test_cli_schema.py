@@ -49,8 +49,7 @@ async def test_migrate_and_run_refuse_a_newer_database(desk: Desk, config_file: 
 
 
 async def test_an_empty_or_foreign_database_is_refused(desk: Desk, config_file: Path) -> None:
-    for table in ("web_chats", "messages", "chats", "operators", "sites", "schema_version"):
-        await desk.db.execute(f"DROP TABLE {table}")
+    await desk.drop_every_table()
     needs_init = "database has no HelperChat schema yet: run `helperchat db init`"
     for command in (("db", "migrate"), ("run",)):
         done = await asyncio.to_thread(helperchat, config_file, *command, timeout=30)
