@@ -20,7 +20,8 @@ from component import app
 from component.admin import Admin, operator_changes, site_changes, web_changes
 from component.config import Config, ConfigError, load_config
 from component.errors import InvalidInput
-from component.models import Lang, Operator, Site, Strategy
+from component.locales import shipped_catalogue
+from component.models import Operator, Site, Strategy
 from component.site_show import site_show_lines
 from component.site_web import MAX_AVATAR_BYTES, NONE
 from component.spool import SpoolError
@@ -114,7 +115,10 @@ def _site_web_options(change: argparse.ArgumentParser) -> None:
     change.add_argument(
         "--origins", metavar="URL,...", help="allowed web origins (CORS), none clears them"
     )
-    change.add_argument("--lang", metavar="|".join(Lang), help="the widget's language")
+    languages = "|".join(sorted(shipped_catalogue().languages))
+    change.add_argument(
+        "--lang", metavar=languages, help="the language visitors are told things in by default"
+    )
     change.add_argument("--visitor-choice", choices=("on", "off"), help="visitors pick operators")
     change.add_argument("--welcome", metavar="TEXT", help="up to 500 characters, '' for none")
     change.add_argument(

@@ -1,5 +1,5 @@
-"""Every sentence HelperChat says to operators and visitors, in one place (English; what a
-visitor is told in their own language comes from the catalogue, component/locales/)."""
+"""Every sentence HelperChat says to operators, in one place (English), and the archive's own
+notes. What a visitor is told comes from the catalogue, in their language (component/locales/)."""
 
 from __future__ import annotations
 
@@ -34,15 +34,6 @@ DESK_HELP = (
     "/help - this list\n"
     "Chats reach you from their own addresses (site.number@...); answer there."
 )
-VISITOR_OFFLINE = (
-    "Thank you for your message. No operator is online right now; it has been passed on and "
-    "an answer may take a while."
-)
-VISITOR_NO_OPERATOR = (
-    "Thank you for your message. No operator can answer right now; it has been kept and an "
-    "operator will answer as soon as one is available."
-)
-VISITOR_CLOSED = "The operator closed the chat. Write again any time to start a new one."
 MOVED_OFFLINE = "you are offline"
 TRANSFER_USAGE = "Usage: /transfer <operator name or JID>"
 
@@ -155,26 +146,6 @@ def moved_timeout(seconds: float) -> str:
 
 def moved_transfer(name: str) -> str:
     return f"you transferred it to {name}"
-
-
-def visitor_new_operator(name: str) -> str:
-    return f"You are now talking to {name}."
-
-
-def queue_position(position: int, first: bool) -> str:
-    if first:
-        return (
-            "Thank you for your message. All our operators are busy right now; "
-            f"you are number {position} in the queue and will be answered as soon as possible."
-        )
-    return f"You are now number {position} in the queue."
-
-
-def visitor_requeued(position: int) -> str:
-    return (
-        "Your operator is no longer available. You are number "
-        f"{position} in the queue; the next free operator will answer you."
-    )
 
 
 def desk_unknown(site: Site, body: str) -> str:
