@@ -94,6 +94,7 @@ class Application:
         self.watches = Watches()  # who hears of operators coming online and going offline
         self.http: HttpServer | None = None
         self.spool = spool_of(config)
+        self.catalogue = shipped_catalogue()  # CatalogueError before anything starts
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> bool:
@@ -151,7 +152,7 @@ class Application:
         assert self.transcripts is not None
         return HelpDesk(
             DeskState(
-                catalogue=shipped_catalogue(),
+                catalogue=self.catalogue,
                 addresses=self.component.addresses,
                 archive=archive,
                 out=out,

@@ -406,6 +406,7 @@ async def test_check_reports_each_part(desk: Desk, tmp_path: Path) -> None:
     assert f"database: OK (schema version {LATEST})" in good.stdout
     assert "xmpp: OK" in good.stdout
     assert f"http: OK (127.0.0.1:{port})" in good.stdout
+    assert "visitor texts: OK (en, ru)" in good.stdout
     bad = helperchat(write_config(desk, tmp_path / "bad.yaml", secret="wrong"), "check")
     assert bad.returncode == 1
     assert "xmpp: FAILED" in bad.stdout
