@@ -183,6 +183,12 @@ def system_assigned(operator: Operator, rule: str) -> str:
     return f"Assigned to {operator.name} ({operator.jid}): {rule}."
 
 
+def notification(text: str, url: str) -> str:
+    """What the site's server told its operators (the notification API), from the desk JID: its
+    words, then its link on a line of its own (clients make it clickable)."""
+    return f"{text}\n{url}" if url else text
+
+
 # -- ad-hoc commands (XEP-0050) --------------------------------------------------------------
 
 COMMAND_NAMES = {
