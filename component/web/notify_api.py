@@ -96,8 +96,8 @@ class NotifyApi:
             return _repeated(stored, seen(stored, hashed, self.clock()))
         try:
             answer = self.send(site, note, limits)
-        except BaseException:
-            await self.requests.release(site.id, key, hashed)  # nothing was sent
+        except Exception:
+            await self.requests.release(site.id, key, hashed)  # refused: nothing was sent
             raise
         await self.requests.complete(site.id, key, json.dumps(answer))
         return answer
@@ -126,7 +126,9 @@ def notification(body: dict[str, object]) -> Notification:
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT_CHARS:
         raise ApiError(400, "invalid", f"`text` is 1 to {MAX_TEXT_CHARS} characters")
     if not isinstance(url, str) or (url and not _web_url(url)):
-        raise ApiError(400, "invalid", f"`url` is an http(s) URL of at most {MAX_URL_CHARS}")
+        raise ApiError(
+            400, "invalid", f"`url` is an http(s) URL of at most {MAX_URL_CHARS} characters"
+        )
     if to not in (Audience.ONLINE.value, Audience.ALL.value):
         raise ApiError(400, "invalid", '`to` is "online" or "all"')
     return Notification(text.strip(), url, Audience(str(to)))
