@@ -18,9 +18,11 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from component import app
 from component.admin import Admin, operator_changes, site_changes, web_changes
+from component.catalogue import CatalogueError
 from component.config import Config, ConfigError, load_config
 from component.errors import InvalidInput
-from component.models import Lang, Operator, Site, Strategy
+from component.locales import shipped_catalogue
+from component.models import Operator, Site, Strategy
 from component.site_show import site_show_lines
 from component.site_web import MAX_AVATAR_BYTES, NONE
 from component.spool import SpoolError
@@ -114,7 +116,11 @@ def _site_web_options(change: argparse.ArgumentParser) -> None:
     change.add_argument(
         "--origins", metavar="URL,...", help="allowed web origins (CORS), none clears them"
     )
-    change.add_argument("--lang", metavar="|".join(Lang), help="the widget's language")
+    change.add_argument(
+        "--lang",
+        metavar="LANG",
+        help="what visitors are told things in by default: a language of the catalogue (en, ru)",
+    )
     change.add_argument("--visitor-choice", choices=("on", "off"), help="visitors pick operators")
     change.add_argument("--welcome", metavar="TEXT", help="up to 500 characters, '' for none")
     change.add_argument(
@@ -290,7 +296,19 @@ async def _check(config: Config) -> int:
     print("xmpp: OK (handshake accepted)" if reason is None else f"xmpp: FAILED {reason}")
     failed = failed or reason is not None
     failed = _check_spool(config) or failed
+    failed = _check_catalogue() or failed
     return EXIT_UNAVAILABLE if _check_http(config) or failed else 0
+
+
+def _check_catalogue() -> bool:
+    """Read the visitor texts as `run` would; True when they cannot serve."""
+    try:
+        languages = ", ".join(sorted(shipped_catalogue().languages))
+    except CatalogueError as exc:
+        print(f"visitor texts: FAILED {exc}")
+        return True
+    print(f"visitor texts: OK ({languages})")
+    return False
 
 
 def _check_spool(config: Config) -> bool:
@@ -356,6 +374,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNAVAILABLE
     except (HttpStartError, SpoolError) as exc:
         print(f"helperchat: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except CatalogueError as exc:
+        print(f"helperchat: the visitor texts cannot be used: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
 
 

@@ -7,10 +7,11 @@ in (component.xmpp.jids.normalize_bare_jid): this module must not import slixmpp
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from component.addresses import is_bare_jid
 from component.errors import InvalidInput
+from component.locales import shipped_catalogue
 from component.models import SLUG_PATTERN, Operator, Site, Strategy
 from component.names import MAX_NAME_CHARS, clean_name
 from component.site_web import checked_avatar, checked_lang, checked_origins, checked_welcome
@@ -113,17 +114,20 @@ def web_changes(
     *,
     origins: str | None = None,
     lang: str | None = None,
+    languages: Collection[str] | None = None,
     visitor_choice: bool | None = None,
     welcome: str | None = None,
     avatar: bytes | None = None,
     clear_avatar: bool = False,
 ) -> SiteChanges:
-    """Validated web settings: origins as typed ("none" clears), an avatar's bytes (or clear it)."""
+    """Validated web settings: origins as typed ("none" clears), a language of `languages` (by
+    default the shipped catalogue's), an avatar's bytes (or clear it)."""
     changes = SiteChanges()
     if origins is not None:
         changes["origins"] = checked_origins(origins)
     if lang is not None:
-        changes["lang"] = checked_lang(lang)
+        known = shipped_catalogue().languages if languages is None else languages
+        changes["lang"] = checked_lang(lang, known)
     if visitor_choice is not None:
         changes["visitor_choice"] = visitor_choice
     if welcome is not None:

@@ -20,6 +20,7 @@ from component.archive import ArchiveBatch, ArchiveWriter
 from component.chat_events import ChatHistory, ChatKey
 from component.config import Config, spool_dir_of
 from component.desk.helpdesk import HelpDesk
+from component.desk.notify import Notifier
 from component.desk.ports import ArchiveSink, Watches
 from component.desk.state import DeskState
 from component.directory import Directory
@@ -32,6 +33,7 @@ from component.spool import SpoolDirectory, SpoolError, SpoolOwner, replay_spool
 from component.storage import Database, StorageError, open_database
 from component.storage.archive import ArchiveRepository
 from component.storage.directory import DirectoryRepository
+from component.storage.notify_requests import NotifyRequestRepository
 from component.storage.schema import require_current_schema
 from component.storage.web_chats import WebChatRepository
 from component.transcripts import ArchivedTranscripts
@@ -39,6 +41,7 @@ from component.visitor_limits import VisitorLimits
 from component.web.app import build_app
 from component.web.health import Health
 from component.web.held import raise_open_file_limit
+from component.web.notify_api import NotifyApi
 from component.web.server import HttpServer
 from component.web.visitor_api import VisitorApi
 from component.web.visitors import WebVisitors
@@ -94,6 +97,7 @@ class Application:
         self.watches = Watches()  # who hears of operators coming online and going offline
         self.http: HttpServer | None = None
         self.spool = spool_of(config)
+        self.catalogue = shipped_catalogue()  # CatalogueError before anything starts
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> bool:
@@ -151,7 +155,7 @@ class Application:
         assert self.transcripts is not None
         return HelpDesk(
             DeskState(
-                catalogue=shipped_catalogue(),
+                catalogue=self.catalogue,
                 addresses=self.component.addresses,
                 archive=archive,
                 out=out,
@@ -185,6 +189,7 @@ class Application:
             metrics=self.metrics,
             visitor_api=self._visitor_api(db, desk),
             avatars=DirectoryRepository(db),
+            notify=NotifyApi(desk, Notifier(desk.state), NotifyRequestRepository(db), time.time),
             limits=self.limits,
         )
         self.http = HttpServer(web_app, self.config.http)

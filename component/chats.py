@@ -100,11 +100,14 @@ class ChatBook:
             self._put(entry)
 
     def open(
-        self, site_id: int, visitor: str, kind: VisitorKind, name: str, now: float
+        self, site_id: int, visitor: str, kind: VisitorKind, name: str, now: float, lang: str = ""
     ) -> OpenChat:
+        """A new chat, queued; `lang`: the language its visitor is told things in."""
         number = self._last_number.get(site_id, 0) + 1
         self._last_number[site_id] = number
-        chat = Chat(site_id, number, visitor, kind, name, ChatState.QUEUED, opened_at=now)
+        chat = Chat(
+            site_id, number, visitor, kind, name, ChatState.QUEUED, opened_at=now, lang=lang
+        )
         entry = OpenChat(chat, ChatTail(self._tail_limits))
         self._put(entry)
         return entry

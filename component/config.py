@@ -218,6 +218,9 @@ class RateLimitsConfig:
         default_factory=lambda: RateConfig(count=120, per_seconds=60.0)
     )
     max_jids: int = field(default=100_000, metadata=_meta(_positive))
+    notify_per_site: RateConfig = field(
+        default_factory=lambda: RateConfig(count=60, per_seconds=60.0)
+    )
 
     def rates(self) -> dict[str, RateConfig]:
         """Every limit by its name here (the name refusals are counted under)."""

@@ -73,13 +73,6 @@ class Notice(StrEnum):
     NEW_OPERATOR = "new_operator"
 
 
-class Lang(StrEnum):
-    """The languages the widget and the desk's texts come in."""
-
-    EN = "en"
-    RU = "ru"
-
-
 @dataclass(frozen=True, slots=True)
 class SiteSettings:
     """A site's settings; the web ones (origins on) come with schema version 3."""
@@ -90,7 +83,7 @@ class SiteSettings:
     target_operator: str | None = None
     max_chats: int = 0
     origins: tuple[str, ...] = ()  # allowed CORS origins, `scheme://host[:port]`
-    lang: Lang = Lang.EN
+    lang: str = "en"  # what visitors are told in by default: a language of the catalogue
     visitor_choice: bool = False
     welcome: str = ""
     avatar_type: str | None = None  # the image itself stays in the database
@@ -149,6 +142,9 @@ class Chat:
     assigned_at: float | None = None
     closed_at: float | None = None
     route_reason: str = ""
+    lang: str = ""
+    """The language its visitor is told things in (a catalogue language, chosen when the chat
+    opened); "" for a chat from before chats kept one: the site's."""
 
 
 @dataclass(frozen=True, slots=True)

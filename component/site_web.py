@@ -1,4 +1,5 @@
-"""A site's web settings from raw input: CORS origins, language, welcome text, avatar image.
+"""A site's web settings from raw input: CORS origins, language (one the catalogue has), welcome
+text, avatar image.
 
 Pure: no I/O. Raises InvalidInput saying what is wrong; must not import adapters.
 """
@@ -9,11 +10,11 @@ import hashlib
 import ipaddress
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from component.errors import InvalidInput
-from component.models import Lang
 from component.svg_check import svg_problem
 
 MAX_ORIGINS = 20
@@ -91,12 +92,13 @@ def _host(host: str) -> str | None:
     return ascii_host if _HOST.fullmatch(ascii_host) and len(ascii_host) <= 253 else None
 
 
-def checked_lang(text: str) -> Lang:
-    try:
-        return Lang(text.strip().lower())
-    except ValueError:
-        choices = ", ".join(Lang)
-        raise InvalidInput(f"bad language {text!r}: expected one of {choices}") from None
+def checked_lang(text: str, languages: Collection[str]) -> str:
+    """A site's language: one of `languages` (the catalogue's), in lower case."""
+    lang = text.strip().lower()
+    if lang not in languages:
+        choices = ", ".join(sorted(languages))
+        raise InvalidInput(f"bad language {text!r}: expected one of {choices}")
+    return lang
 
 
 def checked_welcome(text: str) -> str:

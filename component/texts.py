@@ -1,5 +1,5 @@
-"""Every sentence HelperChat says to operators and visitors, in one place (English; what a
-visitor is told in their own language comes from the catalogue, component/locales/)."""
+"""Every sentence HelperChat says to operators, in one place (English), and the archive's own
+notes. What a visitor is told comes from the catalogue, in their language (component/locales/)."""
 
 from __future__ import annotations
 
@@ -33,19 +33,6 @@ DESK_HELP = (
     "/queue - the chats waiting for an operator\n"
     "/help - this list\n"
     "Chats reach you from their own addresses (site.number@...); answer there."
-)
-VISITOR_OFFLINE = (
-    "Thank you for your message. No operator is online right now; it has been passed on and "
-    "an answer may take a while."
-)
-VISITOR_NO_OPERATOR = (
-    "Thank you for your message. No operator can answer right now; it has been kept and an "
-    "operator will answer as soon as one is available."
-)
-VISITOR_CLOSED = "The operator closed the chat. Write again any time to start a new one."
-VISITOR_UNANSWERED_CLOSED = (
-    "Nobody could answer this chat in time, so it is closed. Write again any time to start a "
-    "new one."
 )
 SYSTEM_UNANSWERED_CLOSED = "Chat closed: nobody answered it and nothing was written in it."
 MOVED_OFFLINE = "you are offline"
@@ -170,26 +157,6 @@ def moved_transfer(name: str) -> str:
     return f"you transferred it to {name}"
 
 
-def visitor_new_operator(name: str) -> str:
-    return f"You are now talking to {name}."
-
-
-def queue_position(position: int, first: bool) -> str:
-    if first:
-        return (
-            "Thank you for your message. All our operators are busy right now; "
-            f"you are number {position} in the queue and will be answered as soon as possible."
-        )
-    return f"You are now number {position} in the queue."
-
-
-def visitor_requeued(position: int) -> str:
-    return (
-        "Your operator is no longer available. You are number "
-        f"{position} in the queue; the next free operator will answer you."
-    )
-
-
 def desk_unknown(site: Site, body: str) -> str:
     if body.startswith("/"):
         return f"Unknown command {body.split(maxsplit=1)[0]!r}. {DESK_HELP}"
@@ -223,6 +190,12 @@ def system_closed_by(operator: str) -> str:
 
 def system_assigned(operator: Operator, rule: str) -> str:
     return f"Assigned to {operator.name} ({operator.jid}): {rule}."
+
+
+def notification(text: str, url: str) -> str:
+    """What the site's server told its operators (the notification API), from the desk JID: its
+    words, then its link on a line of its own (clients make it clickable)."""
+    return f"{text}\n{url}" if url else text
 
 
 # -- ad-hoc commands (XEP-0050) --------------------------------------------------------------

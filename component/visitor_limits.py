@@ -1,4 +1,5 @@
-"""Every visitor rate limit, web and XMPP, over one set of token buckets (http.rate_limits).
+"""Every visitor rate limit, web and XMPP, over one set of token buckets (http.rate_limits), and
+the limit on what a site's own server may send its operators (notify_per_site).
 
 One object per running HelperChat, used by both adapters, so the site-wide ceiling on chats
 started counts both kinds of visitor in one bucket per site. Each check answers the seconds to
@@ -33,6 +34,8 @@ XMPP_LIMITS = (
 )
 """Keyed by bare JID or domain, which anyone on a federated server can make up by the million; at
 most max_jids keys each."""
+SITE_LIMITS = ("notify_per_site",)
+"""What a site's own server may do (the notification API), keyed by site; at most max_ips keys."""
 
 
 class RateSetting(Protocol):
@@ -68,14 +71,16 @@ class VisitorLimits:
     ) -> None:
         """`clock`: monotonic seconds; `on_refused(limit)`: called once per refusal."""
         rates = settings.rates()
-        missing = [name for name in (*WEB_LIMITS, *XMPP_LIMITS) if name not in rates]
+        missing = [name for name in (*WEB_LIMITS, *XMPP_LIMITS, *SITE_LIMITS) if name not in rates]
         if missing:
             raise ValueError(f"rate limits missing: {', '.join(missing)}")
 
         def buckets(name: str, max_keys: int) -> Buckets:
             return Buckets(Rate(rates[name].count, rates[name].per_seconds), max_keys, name)
 
-        self._buckets = {name: buckets(name, settings.max_ips) for name in WEB_LIMITS}
+        self._buckets = {
+            name: buckets(name, settings.max_ips) for name in (*WEB_LIMITS, *SITE_LIMITS)
+        }
         self._buckets |= {name: buckets(name, settings.max_jids) for name in XMPP_LIMITS}
         self._clock = clock
         self._on_refused = on_refused
@@ -109,6 +114,12 @@ class VisitorLimits:
     def xmpp_signal(self, jid: str) -> float:
         """A chat state, receipt or marker sent alone."""
         return self._acquire(("signals_per_jid", jid))
+
+    # -- a site's own server -------------------------------------------------------------------
+
+    def site_notify(self, site_id: int) -> float:
+        """A notification from the site's server to its operators."""
+        return self._acquire(("notify_per_site", site_id))
 
     def keys_held(self) -> dict[str, int]:
         """How many keys each limit holds a bucket for (each at most its cap)."""

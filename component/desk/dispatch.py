@@ -32,7 +32,7 @@ class Dispatcher:
         decision = s.route(site, card=entry.card)
         if decision.outcome is Outcome.NOBODY:
             log.warning("chat %s.%d: no operator at all", site.slug, entry.chat.number)
-            s.tell_visitor(site, entry, texts.VISITOR_NO_OPERATOR, now)
+            s.tell_visitor(site, entry, s.words(site, entry.chat, "no_operator"), now)
             entry.told_position = len(s.chats.queued(site.id))  # told enough: no "busy" greeting
         elif len(s.chats.queued(site.id)) > 1:  # others wait already: first come, first served
             self.tell_positions(site, now)
@@ -41,7 +41,7 @@ class Dispatcher:
         elif decision.outcome in (Outcome.ASSIGN, Outcome.OFFLINE):
             self.assign(site, entry, decision, now)
             if decision.outcome is Outcome.OFFLINE:
-                s.tell_visitor(site, entry, texts.VISITOR_OFFLINE, now)
+                s.tell_visitor(site, entry, s.words(site, entry.chat, "offline"), now)
         else:
             self.tell_positions(site, now)
 
@@ -77,7 +77,7 @@ class Dispatcher:
                 chat_jid, previous or "", texts.chat_moved(site, chat, operator, moved)
             )
         send_transcript(s, site, entry, operator.jid, now)
-        words = texts.visitor_new_operator(operator.name)
+        words = s.words(site, chat, "new_operator", name=operator.name)
         s.tell_visitor(site, entry, words, now, Notice.NEW_OPERATOR)
 
     def rebalance(self, site: Site, now: float) -> None:
@@ -114,8 +114,8 @@ class Dispatcher:
     def tell_positions(self, site: Site, now: float) -> None:
         for position, entry in enumerate(self._s.chats.queued(site.id), start=1):
             if entry.told_position != position:
-                first = entry.told_position == 0
-                words = texts.queue_position(position, first)
+                key = "queue_first" if entry.told_position == 0 else "queue_moved"
+                words = self._s.words(site, entry.chat, key, position=position)
                 self._s.tell_visitor(site, entry, words, now, Notice.QUEUE, str(position))
                 entry.told_position = position
 
@@ -136,7 +136,7 @@ class Dispatcher:
             return False
         if decision.outcome is Outcome.OFFLINE:
             self.assign(site, entry, decision, now, texts.MOVED_OFFLINE)
-            s.tell_visitor(site, entry, texts.VISITOR_OFFLINE, now)
+            s.tell_visitor(site, entry, s.words(site, entry.chat, "offline"), now)
         else:
             self._requeue(site, entry, now)
         return False
@@ -149,7 +149,7 @@ class Dispatcher:
         s.set_state(entry, queued)
         entry.waiting_since = None
         position = [e.chat.number for e in s.chats.queued(site.id)].index(queued.number) + 1
-        words = texts.visitor_requeued(position)
+        words = s.words(site, queued, "requeued", position=position)
         s.tell_visitor(site, entry, words, now, Notice.QUEUE, str(position))
         entry.told_position = position
 
@@ -166,6 +166,6 @@ class Dispatcher:
                 self.assign(site, entry, decision, now)
             elif decision.outcome is Outcome.OFFLINE and s.settle_until is None:
                 self.assign(site, entry, decision, now)
-                s.tell_visitor(site, entry, texts.VISITOR_OFFLINE, now)
+                s.tell_visitor(site, entry, s.words(site, entry.chat, "offline"), now)
             else:
                 return

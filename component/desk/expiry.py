@@ -42,7 +42,7 @@ class Expiry:
         s = self._s
         desk_jid = s.addresses.desk(site.slug)
         s.record(entry, Sender.SYSTEM, desk_jid, texts.SYSTEM_UNANSWERED_CLOSED, now)
-        s.tell_visitor(site, entry, texts.VISITOR_UNANSWERED_CLOSED, now)
+        s.tell_visitor(site, entry, s.words(site, entry.chat, "unanswered_closed"), now)
         operator = entry.chat.operator if entry.chat.state is ChatState.ASSIGNED else None
         closed = transition(entry.chat, ChatState.CLOSED, now)
         s.set_state(entry, closed)

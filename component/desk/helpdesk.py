@@ -235,9 +235,12 @@ class HelpDesk:
         typing: Typing | None = None,
         ack: AckRequest | None = None,
         card: VisitorCard | None = None,
+        lang: str = "",
     ) -> Message:
         """`typing` rides along with the words; `ack`: what the visitor asks to be told of them;
-        `card`: a new web chat's visitor details (routing reads its target flag and choice).
+        `card`: a new web chat's visitor details (routing reads its target flag and choice);
+        `lang`: the visitor's language tag (a new chat speaks it if the catalogue does, else
+        the site's language).
 
         Returns the archived message (its chat number and seq)."""
         site = self.state.site(slug)
@@ -245,9 +248,10 @@ class HelpDesk:
         now = self.state.clock()
         entry = self.state.chats.of_visitor(site.id, visitor)
         if entry is None:
-            self.state.check_room(site)
+            spoken = self.state.spoken(site, lang)
+            self.state.check_room(site, spoken)
             shown = clean_name(name) or clean_name(visitor)
-            entry = self.state.chats.open(site.id, visitor, kind, shown, now)
+            entry = self.state.chats.open(site.id, visitor, kind, shown, now, spoken)
             self.state.note_opened(site)
             if card is not None:
                 entry.card = card
@@ -399,7 +403,8 @@ class HelpDesk:
         self.state.record(
             entry, Sender.SYSTEM, operator.jid, texts.system_closed_by(operator.name), now
         )
-        self.state.tell_visitor(site, entry, texts.VISITOR_CLOSED, now)
+        words = self.state.words(site, entry.chat, "closed_by_operator")
+        self.state.tell_visitor(site, entry, words, now)
         closed = transition(entry.chat, ChatState.CLOSED, now)
         self.state.set_state(entry, closed)
         chat_jid = self.state.addresses.chat(site.slug, number)

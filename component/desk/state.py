@@ -186,6 +186,17 @@ class DeskState:
         self.archive.add_message(message)
         return message
 
+    def spoken(self, site: Site, tag: str) -> str:
+        """The language a new chat's visitor is told things in: their language tag's when the
+        catalogue has it, else the site's (else English)."""
+        return self.catalogue.choose([tag], site.settings.lang)
+
+    def words(self, site: Site, chat: Chat, key: str, **values: object) -> str:
+        """The catalogue's text `key` in the chat's language (the site's for a chat from before
+        chats kept one)."""
+        lang = chat.lang or self.catalogue.choose((), site.settings.lang)
+        return self.catalogue.text(lang, key, **values)
+
     def tell_visitor(
         self,
         site: Site,

@@ -20,8 +20,8 @@ log = logging.getLogger(__name__)
 
 _UPSERT_CHATS = (
     "INSERT INTO chats (site_id, number, visitor, visitor_kind, visitor_name, state, operator_jid,"
-    " opened_at, assigned_at, closed_at, route_reason)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " opened_at, assigned_at, closed_at, route_reason, lang)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
     " ON DUPLICATE KEY UPDATE state = VALUES(state), operator_jid = VALUES(operator_jid),"
     " assigned_at = VALUES(assigned_at), closed_at = VALUES(closed_at),"
     " route_reason = VALUES(route_reason)"
@@ -33,7 +33,7 @@ _INSERT_MESSAGES = (
 _MESSAGE_COLUMNS = "site_id, chat_number, seq, at, sender, author, body, notice, notice_detail"
 _CHAT_COLUMNS = (
     "site_id, number, visitor, visitor_kind, visitor_name, state, operator_jid, opened_at,"
-    " assigned_at, closed_at, route_reason"
+    " assigned_at, closed_at, route_reason, lang"
 )
 _OPEN_STATES = (ChatState.QUEUED.value, ChatState.ASSIGNED.value)
 _OF_OPEN_CHATS = (
@@ -216,6 +216,7 @@ def _chat_row(chat: Chat) -> tuple[Any, ...]:
         to_db_time(chat.assigned_at),
         to_db_time(chat.closed_at),
         fit_bytes(chat.route_reason, columns.TEXT_BYTES),
+        chat.lang if fits_chars(chat.lang, columns.LANG_CHARS) and chat.lang.isascii() else "",
     )
 
 
@@ -247,6 +248,7 @@ def _chat(row: Row) -> Chat:
         assigned_at=from_db_time(row[8]),
         closed_at=from_db_time(row[9]),
         route_reason=row[10],
+        lang=row[11],
     )
 
 

@@ -11,6 +11,7 @@ VISITOR_NAME_CHARS = 200  # chats.visitor_name
 OPERATOR_JID_CHARS = 255  # chats.operator_jid, operators.jid
 AUTHOR_CHARS = 3071  # messages.author: a full JID
 NOTICE_DETAIL_CHARS = 200  # messages.notice_detail: a queue position or an operator's name
+LANG_CHARS = 16  # chats.lang: a catalogue language
 TEXT_BYTES = 65_535  # chats.route_reason (TEXT)
 MEDIUMTEXT_BYTES = 16_777_215  # messages.body (MEDIUMTEXT)
 

@@ -8,7 +8,7 @@ from typing import TypedDict
 
 import pymysql
 
-from component.models import Lang, Operator, Site, SiteSettings, Strategy
+from component.models import Operator, Site, SiteSettings, Strategy
 from component.site_web import Avatar
 from component.storage.database import Database, Row, StorageError, from_db_time, to_db_time
 
@@ -32,7 +32,7 @@ class SiteChanges(TypedDict, total=False):
     target_operator: str | None
     max_chats: int
     origins: tuple[str, ...]
-    lang: Lang
+    lang: str
     visitor_choice: bool
     welcome: str
     avatar: bytes | None
@@ -214,7 +214,7 @@ def _set_clause(
 
 def _db_value(value: object) -> object:
     """Enums as their text, origins one per line; everything else as it is."""
-    if isinstance(value, Strategy | Lang):
+    if isinstance(value, Strategy):
         return str(value)
     if isinstance(value, tuple):
         return "\n".join(value)
@@ -229,7 +229,7 @@ def _site(row: Row) -> Site:
         target_operator=row[6],
         max_chats=int(row[7]),
         origins=tuple(row[8].split("\n")) if row[8] else (),
-        lang=Lang(row[9]),
+        lang=row[9],
         visitor_choice=bool(row[10]),
         welcome=row[11],
         avatar_type=row[12],

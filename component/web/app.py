@@ -21,6 +21,8 @@ from component.web.errors import error_middleware
 from component.web.health import Health
 from component.web.held import HELD, HeldConnections, connection_cap, open_file_limit
 from component.web.keys import HEALTH, METRICS, MetricsPage
+from component.web.notify_api import NotifyApi
+from component.web.notify_api import add_routes as notify_routes
 from component.web.proxies import networks
 from component.web.ratelimits import RATE_LIMITS, RateLimits, requests_middleware
 from component.web.site_api import AvatarStore, SiteApi
@@ -36,12 +38,14 @@ def build_app(
     metrics: MetricsPage,
     visitor_api: VisitorApi | None = None,
     avatars: AvatarStore | None = None,
+    notify: NotifyApi | None = None,
     limits: VisitorLimits | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> web.Application:
     """`limits`: the visitor limits shared with the XMPP side (by default the app's own, from
     `config.rate_limits`, timed by `clock`, monotonic seconds); `avatars` (the sites' avatar
-    images) comes with `visitor_api`, whose desk answers the site info."""
+    images) comes with `visitor_api`, whose desk answers the site info; `notify` is the sites'
+    servers' notification API."""
     origins = _origins_of(visitor_api)
     app = web.Application(
         middlewares=[
@@ -71,6 +75,8 @@ def build_app(
         site_routes(app, SiteApi(visitor_api.desk, avatars, config.public_url))
         visitor_routes(app, visitor_api)
         live.add_routes(app)
+    if notify is not None:
+        notify_routes(app, notify)
     add_preflight_routes(app)
     return app
 

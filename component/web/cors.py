@@ -6,7 +6,9 @@ a cross-origin browser request (curl, a site's server) and passes untouched. A r
 403 in the JSON error format, for the preflight and for the request itself (so a "simple" request
 the browser sends without a preflight changes nothing either), and no CORS headers.
 
-Only routes under /api/v1/ take part; /healthz and /metrics send no CORS headers at all.
+Only routes under /api/v1/ take part; /healthz and /metrics send no CORS headers at all. The
+routes for sites' own servers (the notification API, which takes the site's API key) are never
+for browsers: any `Origin` there is refused, preflights included.
 """
 
 from __future__ import annotations
@@ -23,13 +25,19 @@ API_PREFIX = "/api/v1/"
 ALLOW_HEADERS = "Content-Type, Authorization"
 EXPOSE_HEADERS = "Retry-After"
 _CHAT_SLUG = re.compile(r"([a-z0-9-]{1,32})\.[1-9][0-9]{0,9}")
+SERVER_ONLY = frozenset({"/api/v1/sites/{slug}/notify"})
+"""Routes for sites' servers: no Origin is allowed there."""
 
 OriginsOf = Callable[[str], tuple[str, ...]]
 """A site's allowed origins by slug; () for an unknown site (nothing is allowed)."""
 
 
 def site_slug(request: web.Request) -> str | None:
-    """The site a visitor API request is about, read from its path; None when there is none."""
+    """The site a visitor API request is about, read from its path; None when there is none (or
+    the route is for sites' servers only)."""
+    resource = request.match_info.route.resource
+    if resource is not None and resource.canonical in SERVER_ONLY:
+        return None
     info = request.match_info
     if "slug" in info:
         return info["slug"]

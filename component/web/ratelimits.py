@@ -56,6 +56,10 @@ class RateLimits:
         """Count a message from `ip` in the chat; ApiError 429 when over a limit."""
         _refuse_over(self._limits.web_message(client_key(ip), chat))
 
+    def notify(self, site_id: int) -> None:
+        """Count a notification from the site's server; ApiError 429 when over its limit."""
+        _refuse_over(self._limits.site_notify(site_id))
+
 
 def _refuse_over(wait: float) -> None:
     if wait > 0:

@@ -85,7 +85,7 @@ class VisitorApi:
     ) -> dict[str, object]:
         token, visitor, slug = new_token(), new_visitor_id(), site.slug
         message = self.desk.visitor_wrote(
-            slug, visitor, VisitorKind.WEB, name, start.text, card=card
+            slug, visitor, VisitorKind.WEB, name, start.text, card=card, lang=start.lang
         )
         self.visitors.visitor_said(site, message)
         answer = self.describe(site, self.desk.chats.get(site.id, message.chat_number))

@@ -187,8 +187,16 @@ class HelperChatComponent(ComponentXMPP):
                 commands.operator_wrote_desk(desk, sender, address.slug, body)
             else:
                 name = stanzas.nick_of(msg) or sender.split("@", 1)[0]
+                lang = stanzas.lang_of(msg)  # a new chat speaks it (or the site's language)
                 desk.visitor_wrote(
-                    address.slug, sender, VisitorKind.XMPP, name, body, typing=typing, ack=ack
+                    address.slug,
+                    sender,
+                    VisitorKind.XMPP,
+                    name,
+                    body,
+                    typing=typing,
+                    ack=ack,
+                    lang=lang,
                 )
         elif address.kind is AddressKind.CHAT:
             slug, number = address.slug, address.number

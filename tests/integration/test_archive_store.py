@@ -65,6 +65,7 @@ async def test_overlong_values_are_cut_to_their_columns_and_the_chat_keeps_its_m
         visitor_name="é" * 3000,
         operator="o" * 300,
         route_reason="ü" * 40000,  # 80,000 bytes for a 65,535-byte TEXT
+        lang="x" * 17,  # no language a catalogue has: none (the site's)
         state=ChatState.ASSIGNED,
         assigned_at=1e9 + 1,
     )
@@ -75,10 +76,10 @@ async def test_overlong_values_are_cut_to_their_columns_and_the_chat_keeps_its_m
     await asyncio.wait_for(writer.flush(), 30)
 
     rows = await desk.rows(
-        "SELECT CHAR_LENGTH(visitor), visitor_name, operator_jid, OCTET_LENGTH(route_reason)"
-        " FROM chats WHERE number = 1"
+        "SELECT CHAR_LENGTH(visitor), visitor_name, operator_jid, OCTET_LENGTH(route_reason),"
+        " lang FROM chats WHERE number = 1"
     )
-    assert rows == [(3071, "é" * 200, "o" * 255, 65534)]
+    assert rows == [(3071, "é" * 200, "o" * 255, 65534, "")]
     assert await stored(desk) == [(seq, f"{BODY} {seq}") for seq in range(1, 6)]
     assert await desk.rows("SELECT DISTINCT CHAR_LENGTH(author) FROM messages") == [(3071,)]
     assert bodies_logged_above_debug(caplog) == []

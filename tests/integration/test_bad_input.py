@@ -40,7 +40,7 @@ async def message_count(desk: Desk) -> int:
         ("acme.1@{domain}", "let me in", "forbidden", "only operators of acme"),
         ("nosuch@{domain}", "hello?", "item-not-found", "no site 'nosuch'"),
         ("Bad!Local@{domain}", "hello?", "item-not-found", "not a site or chat"),
-        ("acme@{domain}", "   ", "bad-request", "empty message"),
+        ("acme@{domain}", "   ", "bad-request", "Your message is empty"),
         ("acme@{domain}", "x" * (MAX_BODY + 1), "not-acceptable", "longer than"),
     ],
 )

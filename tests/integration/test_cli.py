@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from component.admin import Admin
-from component.models import Lang, Strategy
+from component.models import Strategy
 from component.storage.directory import DirectoryRepository
 from component.storage.schema_files import shipped_schema
 from component.xmpp.jids import normalize_bare_jid
@@ -378,7 +378,7 @@ async def test_running_component_picks_up_settings(desk: Desk, config_file: Path
     site = desk.service.directory.site("acme")
     assert site is not None and site.settings.answer_timeout == 45
     settings = site.settings
-    assert (settings.lang, settings.visitor_choice, settings.welcome) == (Lang.RU, True, "Hi!")
+    assert (settings.lang, settings.visitor_choice, settings.welcome) == ("ru", True, "Hi!")
     assert settings.origins == ("https://shop.example", "http://localhost:8000")
     keys = await desk.rows("SELECT api_key FROM sites WHERE id = %s", site.id)
     assert keys == [(settings.api_key,)] and settings.api_key is not None
@@ -406,6 +406,7 @@ async def test_check_reports_each_part(desk: Desk, tmp_path: Path) -> None:
     assert f"database: OK (schema version {LATEST})" in good.stdout
     assert "xmpp: OK" in good.stdout
     assert f"http: OK (127.0.0.1:{port})" in good.stdout
+    assert "visitor texts: OK (en, ru)" in good.stdout
     bad = helperchat(write_config(desk, tmp_path / "bad.yaml", secret="wrong"), "check")
     assert bad.returncode == 1
     assert "xmpp: FAILED" in bad.stdout

@@ -38,7 +38,7 @@ async def test_open_chats_come_back_with_their_tail_counts_and_first_message(des
         said(site_id, 3, 2, Sender.OPERATOR, 1e9),
     ]
     closed = a_chat(site_id, 4, state=ChatState.CLOSED, closed_at=1e9 + 9)
-    chats = (assigned, a_chat(site_id, 2), before, closed)
+    chats = (assigned, a_chat(site_id, 2, lang="ru"), before, closed)
     rows = (*long_chat, *queued, *unanswered, said(site_id, 4, 1, Sender.VISITOR, 1e9))
     await repo.write_batch(ArchiveBatch(chats=chats, messages=rows))
 
@@ -52,6 +52,7 @@ async def test_open_chats_come_back_with_their_tail_counts_and_first_message(des
     assert second.tail.messages == queued and second.tail.holds_after(0)
     assert (second.visitor_messages, second.operator_messages, second.answered) == (2, 0, False)
     assert second.first_visitor == queued[0] and second.next_seq == 3
+    assert (first.chat.lang, second.chat.lang) == ("", "ru")  # the language its visitor is told in
     assert third.operator_messages == 1 and not third.answered  # before its assignment
 
     by_chars = await repo.open_chats(TailLimits(messages=5, chars=35))  # "operator 30" is 11

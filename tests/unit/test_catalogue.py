@@ -3,10 +3,12 @@ English; English fills what a language lacks; a bad catalogue is refused at star
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from component.catalogue import Catalogue, CatalogueError
-from component.locales import shipped_catalogue
+from component.locales import catalogue_in, shipped_catalogue
 
 
 @pytest.mark.parametrize(
@@ -69,3 +71,34 @@ def test_a_language_joins_without_code_and_lacks_nothing() -> None:
 def test_a_catalogue_that_cannot_serve_is_refused(texts: dict[str, dict[str, str]]) -> None:
     with pytest.raises(CatalogueError):
         Catalogue(texts)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("pt-BR.json", '{"rate_limited": "x {seconds}"}', "name it after a language"),
+        ("De.json", '{"rate_limited": "x {seconds}"}', "name it after a language"),
+        ("de.json", '{"rate_limited": ', "de.json: Expecting value"),
+        ("de.json", '["rate_limited"]', "expected an object of strings"),
+        ("de.json", '{"rate_limited": 3}', "expected an object of strings"),
+        ("de.json", '{"rate_limited": "bitte {sekunden}"}', "takes \\['sekunden'\\]"),
+    ],
+)
+def test_a_folder_with_a_bad_catalogue_file_is_refused_naming_it(
+    tmp_path: Path, name: str, content: str, problem: str
+) -> None:
+    (tmp_path / "en.json").write_text('{"rate_limited": "again in {seconds} s"}')
+    (tmp_path / name).write_text(content)
+    with pytest.raises(CatalogueError, match=problem):
+        catalogue_in(tmp_path)
+
+
+def test_a_folder_of_good_files_is_a_catalogue_and_other_files_are_ignored(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "en.json").write_text('{"rate_limited": "again in {seconds} s"}')
+    (tmp_path / "uk.json").write_text('{"rate_limited": "ще раз за {seconds} с"}')
+    (tmp_path / "README.txt").write_text("not a catalogue")
+    catalogue = catalogue_in(tmp_path)
+    assert catalogue.languages == {"en", "uk"}
+    assert catalogue.text("uk-UA", "rate_limited", seconds=3) == "ще раз за 3 с"

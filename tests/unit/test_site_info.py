@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from component.models import Lang, Site
+from component.models import Site
 from component.site_info import avatar_url, site_info
 from tests.unit.fakes import ACME, ALICE, BOB
 
@@ -43,7 +43,7 @@ def test_online_and_the_operators_to_choose_from(
 
 
 def test_the_whole_shape_with_an_avatar_and_russian() -> None:
-    site = acme(lang=Lang.RU, visitor_choice=True, welcome="Привет", avatar_etag="ab12")
+    site = acme(lang="ru", visitor_choice=True, welcome="Привет", avatar_etag="ab12")
     avatar = f"{BASE}/api/v1/sites/acme/avatar"
     assert site_info(site, [ALICE], BASE + "/") == {
         "slug": "acme",

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 
 from component.errors import InvalidInput
-from component.models import Lang
+from component.locales import shipped_catalogue
 from component.site_web import (
     MAX_AVATAR_BYTES,
     MAX_ORIGINS,
@@ -73,15 +73,24 @@ def test_at_most_max_origins() -> None:
         checked_origins(",".join(many))
 
 
-@pytest.mark.parametrize(("typed", "lang"), [("en", Lang.EN), ("ru", Lang.RU), ("RU", Lang.RU)])
-def test_lang(typed: str, lang: Lang) -> None:
-    assert checked_lang(typed) is lang
+SHIPPED = shipped_catalogue().languages
+
+
+@pytest.mark.parametrize(
+    ("typed", "lang"), [("en", "en"), ("ru", "ru"), ("RU", "ru"), (" ru ", "ru")]
+)
+def test_lang(typed: str, lang: str) -> None:
+    assert checked_lang(typed, SHIPPED) == lang
 
 
 @pytest.mark.parametrize("typed", ["de", "", "english", "ru-RU"])
-def test_bad_lang_is_refused(typed: str) -> None:
-    with pytest.raises(InvalidInput, match="bad language"):
-        checked_lang(typed)
+def test_bad_lang_is_refused_naming_the_catalogues_languages(typed: str) -> None:
+    with pytest.raises(InvalidInput, match=r"bad language .*: expected one of en, ru$"):
+        checked_lang(typed, SHIPPED)
+
+
+def test_a_language_the_catalogue_has_is_a_sites_language() -> None:
+    assert checked_lang("DE", {"en", "de", "ru"}) == "de"
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,7 @@ CHATS = (
         assigned_at=AT + 0.000001,
         closed_at=AT + 61.999999,
         route_reason="priority: alice (available, idle 3 s)\n\u2028and more",
+        lang="ru",
     ),
 )
 MESSAGES = (

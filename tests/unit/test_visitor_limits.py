@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from component.config import RateConfig, RateLimitsConfig
-from component.visitor_limits import WEB_LIMITS, XMPP_LIMITS, VisitorLimits
+from component.visitor_limits import SITE_LIMITS, WEB_LIMITS, XMPP_LIMITS, VisitorLimits
 from tests.unit.fakes import Clock
 
 SITE = 1
@@ -26,7 +26,7 @@ def one_per_hour() -> RateConfig:
 
 
 def test_every_rate_of_the_configuration_is_a_limit_and_the_other_way_round() -> None:
-    assert set(RateLimitsConfig().rates()) == {*WEB_LIMITS, *XMPP_LIMITS}
+    assert set(RateLimitsConfig().rates()) == {*WEB_LIMITS, *XMPP_LIMITS, *SITE_LIMITS}
 
 
 def test_web_and_xmpp_chats_share_the_site_ceiling() -> None:
@@ -147,3 +147,13 @@ def test_a_million_strangers_cost_bounded_memory_and_idle_buckets_are_swept() ->
 
 
 # --- the language a refusal is told in -------------------------------------------------------
+
+
+def test_a_sites_notifications_are_limited_per_site_and_counted_by_name() -> None:
+    refused: list[str] = []
+    notify = limits(refused, notify_per_site=RateConfig(count=2, per_seconds=60))
+    assert [notify.site_notify(SITE) for _ in range(2)] == [0.0, 0.0]
+    assert notify.site_notify(SITE) == pytest.approx(30.0)
+    assert notify.site_notify(SITE + 1) == 0.0  # another site has its own allowance
+    assert notify.web_chat("192.0.2.1", SITE) == 0.0  # and visitors are not held back by it
+    assert refused == ["notify_per_site"]

@@ -38,7 +38,7 @@ from tests.unit.fakes import (
     FakeTranscripts,
 )
 from tests.web.helpers import FakeDatabase, serve
-from tests.web.visitor_app import FakeAvatars, FakeWebChatStore
+from tests.web.visitor_app import FakeAvatars, FakeWebChatStore, notify_api
 
 
 @dataclass
@@ -82,8 +82,14 @@ def make_stack(store: FakeWebChatStore | None = None) -> Stack:
 
     api = VisitorApi(desk, visitors, store, flush)
     health = Health(lambda: True, FakeDatabase().ping)
+    notify, _ = notify_api(desk, clock)
     app = build_app(
-        HttpConfig(), health=health, metrics=Metrics(), visitor_api=api, avatars=FakeAvatars()
+        HttpConfig(),
+        health=health,
+        metrics=Metrics(),
+        visitor_api=api,
+        avatars=FakeAvatars(),
+        notify=notify,
     )
     return Stack(desk, visitors, store, clock, app)
 

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aiohttp import web
 
 from component.chat_events import ChatHistory, ChatKey, shown_on_web
 from component.config import HttpConfig
+from component.desk.helpdesk import HelpDesk
+from component.desk.notify import Notifier
 from component.directory import Directory
+from component.idempotency import Seen, StoredRequest, seen
 from component.metrics import Metrics
 from component.models import VisitorKind, WebChat
 from component.site_web import Avatar
 from component.web.app import build_app
 from component.web.health import Health
+from component.web.notify_api import NotifyApi
 from component.web.visitor_api import VisitorApi
 from component.web.visitors import WebVisitors
 from tests.unit.fakes import ACME, ALICE, BOB, GLOBEX, MALLORY, FakeArchive, World, make_world
@@ -75,11 +80,53 @@ class FakeAvatars:
 
 
 @dataclass
+class FakeNotifyRequests:
+    """The NotifyRequestStore of component.web.notify_api in memory, deciding as the table's
+    repository does (component.idempotency); `purged_before` records each purge."""
+
+    rows: dict[tuple[int, str], StoredRequest] = field(default_factory=dict)
+    purged_before: list[float] = field(default_factory=list)
+
+    async def claim(
+        self, site_id: int, key: str, request_hash: str, now: float
+    ) -> StoredRequest | None:
+        stored = self.rows.get((site_id, key))
+        if seen(stored, request_hash, now) is not Seen.NEW:
+            return stored
+        self.rows[(site_id, key)] = StoredRequest(request_hash, "", now)
+        return None
+
+    async def complete(self, site_id: int, key: str, answer: str) -> None:
+        self.rows[(site_id, key)] = replace(self.rows[(site_id, key)], answer=answer)
+
+    async def release(self, site_id: int, key: str, request_hash: str) -> None:
+        stored = self.rows.get((site_id, key))
+        if stored is not None and stored.request_hash == request_hash and not stored.answer:
+            del self.rows[(site_id, key)]
+
+    async def purge(self, before: float) -> int:
+        self.purged_before.append(before)
+        old = [k for k, v in self.rows.items() if v.created_at < before]
+        for k in old:
+            del self.rows[k]
+        return len(old)
+
+
+def notify_api(
+    world_desk: HelpDesk, clock: Callable[[], float]
+) -> tuple[NotifyApi, FakeNotifyRequests]:
+    """The notification API over the desk, its keys in memory."""
+    requests = FakeNotifyRequests()
+    return NotifyApi(world_desk, Notifier(world_desk.state), requests, clock), requests
+
+
+@dataclass
 class VisitorWorld:
     world: World
     store: FakeWebChatStore
     app: web.Application
     avatars: FakeAvatars
+    notify_requests: FakeNotifyRequests
 
 
 def visitor_world(
@@ -109,12 +156,14 @@ def visitor_world(
     api = VisitorApi(world.desk, visitors, store, flush)
     health = Health(lambda: True, FakeDatabase().ping)
     avatars = FakeAvatars()
+    notify, requests = notify_api(world.desk, world.clock)
     app = build_app(
         config or HttpConfig(),
         health=health,
         metrics=Metrics(),
         visitor_api=api,
         avatars=avatars,
+        notify=notify,
         clock=world.clock,  # the rate limits' time too
     )
-    return VisitorWorld(world, store, app, avatars)
+    return VisitorWorld(world, store, app, avatars, requests)

@@ -3,7 +3,9 @@
  *
  *   <script src="https://helpdesk.example.com/widget.js" data-site="acme" async></script>
  *
- * Optional attributes: data-lang (en|ru, overrides the site's language), data-identity (a signed
+ * Optional attributes: data-lang (a language tag such as ru or pt-BR, overriding the site's
+ * language: the server's own words follow it when its catalogue has the language; this UI has
+ * English and Russian and shows English for any other), data-identity (a signed
  * identity from the site's server, passed through unchanged). Everything lives in a Shadow DOM
  * on one host element; the only global is window.HelperChat ({open, close, toggle}).
  * Text from the server is always inserted with textContent, never as HTML.
@@ -109,9 +111,20 @@
   var SRC = new URL(script.src, location.href);
   var BASE = SRC.origin + SRC.pathname.replace(/\/widget\.js$/, "");
   var API = BASE + "/api/v1";
-  var LANG_ATTR = (script.getAttribute("data-lang") || "").toLowerCase();
+  var LANG_ATTR = languageTag(script.getAttribute("data-lang"));
   var IDENTITY = script.getAttribute("data-identity");
   var STORE_KEY = "helperchat:" + SITE;
+
+  function languageTag(value) {
+    // "pt-BR" stays, anything that is no language tag is none ("")
+    var tag = String(value || "").trim().toLowerCase();
+    return /^[a-z]{2,8}(-[a-z0-9]{1,8}){0,3}$/.test(tag) && tag.length <= 16 ? tag : "";
+  }
+
+  function uiLanguage(tag) {
+    var primary = String(tag || "").split("-")[0];
+    return STRINGS[primary] ? primary : "en";
+  }
 
   function findOwnScript() {
     var all = document.getElementsByTagName("script");
@@ -214,7 +227,8 @@
   function Widget() {
     this.stored = load(); // {chat, token, seq, open, closed}
     this.info = null;
-    this.lang = STRINGS[LANG_ATTR] ? LANG_ATTR : "en";
+    this.wanted = LANG_ATTR; // the visitor's language, told to the server (the site's if none)
+    this.lang = uiLanguage(LANG_ATTR); // this UI's own strings: English where it lacks one
     this.shown = {}; // seq -> bubble, for kept events already on screen
     this.pending = []; // the visitor's bubbles waiting for their seq
     this.operatorName = "";
@@ -418,7 +432,10 @@
     return request("GET", "/sites/" + SITE).then(function (answer) {
       if (answer.status !== 200 || !answer.body) return;
       self.info = answer.body;
-      if (!STRINGS[LANG_ATTR]) self.lang = STRINGS[self.info.lang] ? self.info.lang : "en";
+      if (!LANG_ATTR) {
+        self.wanted = languageTag(self.info.lang);
+        self.lang = uiLanguage(self.wanted);
+      }
       self.fillChoice(self.info.operators || []);
       self.showAvatar(self.info.avatar);
       self.applyLanguage();
@@ -671,7 +688,7 @@
 
   Widget.prototype.start = function (text, node) {
     var self = this;
-    var body = { text: text, page: clip(location.href), lang: this.lang };
+    var body = { text: text, page: clip(location.href), lang: this.wanted || this.lang };
     if (document.referrer) body.referrer = clip(document.referrer);
     if (this.nameInput.value.trim()) body.name = this.nameInput.value.trim().slice(0, 200);
     if (this.emailInput.value.trim()) body.email = this.emailInput.value.trim().slice(0, 254);
