@@ -17,7 +17,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 
 from component import app
-from component.admin import Admin, operator_changes, site_changes, web_changes
+from component.admin import Admin, feedback_changes, operator_changes, site_changes, web_changes
 from component.config import Config, ConfigError, load_config
 from component.errors import InvalidInput
 from component.models import Lang, Operator, Site, Strategy
@@ -56,7 +56,8 @@ SITE_ROUTING_OPTIONS = (
     "target_operator",
     "max_chats",
 )
-SITE_SET_OPTIONS = (*SITE_ROUTING_OPTIONS, "origins", "lang", "visitor_choice", "welcome", "avatar")
+SITE_WEB_OPTIONS = ("origins", "lang", "visitor_choice", "welcome", "avatar")
+SITE_SET_OPTIONS = (*SITE_ROUTING_OPTIONS, *SITE_WEB_OPTIONS, "feedback", "feedback_email")
 OPERATOR_SET_OPTIONS = ("name", "priority", "max_chats", "enabled")
 
 
@@ -119,6 +120,12 @@ def _site_web_options(change: argparse.ArgumentParser) -> None:
     change.add_argument("--welcome", metavar="TEXT", help="up to 500 characters, '' for none")
     change.add_argument(
         "--avatar", metavar="FILE|none", help="PNG, JPEG or SVG up to 256 KiB; none removes it"
+    )
+    change.add_argument(
+        "--feedback", choices=("on", "off"), help="nobody online: visitors leave feedback"
+    )
+    change.add_argument(
+        "--feedback-email", metavar="ADDRESS,...", help="where feedback is mailed; none: no mail"
     )
 
 
@@ -202,6 +209,8 @@ async def _site(args: argparse.Namespace, db: Database, config: Config) -> None:
         given = {option: getattr(args, option) for option in SITE_ROUTING_OPTIONS}
         changes = site_changes(_normalize_and_tell, **given)
         changes.update(_web_changes(args))
+        feedback = None if args.feedback is None else args.feedback == "on"
+        changes.update(feedback_changes(feedback=feedback, feedback_emails=args.feedback_email))
         print(_site_line(await admin.set_site(args.slug, changes)))
     elif args.action == "show":
         print("\n".join(site_show_lines(await admin.show_site(args.slug), config.http.public_url)))

@@ -17,9 +17,11 @@ from component.errors import (
     ArchiveFull,
     ChatClosed,
     EmptyMessage,
+    FeedbackOff,
     HelpDeskError,
     InvalidInput,
     MessageTooLong,
+    NobodyOnline,
     NotAllowed,
     UnknownChat,
     UnknownSite,
@@ -61,6 +63,8 @@ _DOMAIN: dict[type[HelpDeskError], tuple[int, str]] = {
     MessageTooLong: (413, "too_large"),
     InvalidInput: (400, "invalid"),
     ArchiveFull: (503, "busy"),
+    NobodyOnline: (409, "offline"),
+    FeedbackOff: (409, "feedback_off"),
 }
 
 _HTTP: dict[int, tuple[str, str]] = {

@@ -185,7 +185,14 @@ class HelperChatComponent(ComponentXMPP):
             else:
                 name = stanzas.nick_of(msg) or sender.split("@", 1)[0]
                 desk.visitor_wrote(
-                    address.slug, sender, VisitorKind.XMPP, name, body, typing=typing, ack=ack
+                    address.slug,
+                    sender,
+                    VisitorKind.XMPP,
+                    name,
+                    body,
+                    typing=typing,
+                    ack=ack,
+                    lang=stanzas.lang_of(msg),
                 )
         elif address.kind is AddressKind.CHAT:
             slug, number = address.slug, address.number
