@@ -92,11 +92,13 @@ class FeedbackReminders:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        self._tasks.clear()  # a task cancelled before it ran never took itself out
+        self._again.clear()
 
-    @property
-    def busy(self) -> bool:
-        """Some reminders are being looked up or sent."""
-        return bool(self._tasks)
+    async def wait_idle(self) -> None:
+        """Return once no reminders are being looked up or sent."""
+        while self._tasks:
+            await asyncio.wait(list(self._tasks.values()))
 
     # -- the work ------------------------------------------------------------------------------
 
