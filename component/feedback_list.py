@@ -20,8 +20,8 @@ def feedback_line(entry: FeedbackEntry) -> str:
             str(feedback.number),
             stamp(feedback.left_at),
             feedback.source.value,
-            feedback.name or "-",
-            feedback.contact or feedback.visitor or "-",
+            one_line(feedback.name, 200) or "-",  # one line each: a tab would shift the columns
+            one_line(feedback.contact or feedback.visitor, 3071) or "-",
             first_words(feedback.text),
             _state(entry),
             _mail(entry),

@@ -189,3 +189,8 @@ def test_a_feedback_line_shows_state_and_mail() -> None:
         "done 2027-01-15 08:00:00 UTC",
         "mail failed: 550 no such user",
     ]
+
+
+def test_a_tab_or_newline_stored_in_a_name_cannot_shift_the_columns() -> None:
+    line = feedback_line(FeedbackEntry(left(name="Bo\tby", contact="x\ny"))).split("\t")
+    assert len(line) == 8 and line[3:5] == ["Bo by", "x y"]
