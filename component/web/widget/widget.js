@@ -312,7 +312,7 @@
     this.offlineTitle = el("p", { class: "hc-offline-title" });
     this.offlineText = el("p", { class: "hc-offline-text" });
     this.offlineBox = el("div", { class: "hc-offline", hidden: true }, [
-      this.offlineTitle, this.offlineText, el("div", { class: "hc-feedback-slot" }, this.buildFeedback())
+      this.offlineTitle, this.offlineText, this.feedbackSlot = el("div", { class: "hc-feedback-slot" })
     ]);
     this.endedText = el("p");
     this.newChatButton = el("button", { class: "hc-new", type: "button" });
@@ -375,7 +375,15 @@
   };
 
   // The feedback form (SPEC §6), shown in the offline notice while nobody is online and the
-  // site's form is on: name, e-mail or phone, message; checked here and by the server.
+  // site's form is on: name, e-mail or phone, message; checked here and by the server. Made the
+  // first time it is needed (a site without the form never has it on the page).
+  Widget.prototype.ensureFeedback = function () {
+    if (!this.feedbackForm) {
+      this.buildFeedback().forEach(function (node) { this.feedbackSlot.appendChild(node); }, this);
+      this.feedbackTexts();
+    }
+  };
+
   Widget.prototype.buildFeedback = function () {
     var self = this;
     function field(id, control, hint) {
@@ -390,7 +398,7 @@
       maxlength: "200" }));
     this.fbContact = field("hc-fb-contact", el("input", { class: "hc-input", type: "text", autocomplete: "email",
       maxlength: "254", spellcheck: "false" }), true);
-    this.fbText = field("hc-fb-text", el("textarea", { class: "hc-input hc-fb-text", rows: "4", maxlength: "4000",
+    this.fbText = field("hc-fb-text", el("textarea", { class: "hc-input hc-fb-text", rows: "3", maxlength: "4000",
       "aria-required": "true" }));
     this.fbTitle = el("h3", { class: "hc-fb-title", id: "hc-fb-title" });
     this.fbError = el("p", { class: "hc-error hc-fb-error", role: "alert", hidden: true });
@@ -486,6 +494,17 @@
     this.emailInput.placeholder = this.t("emailPlaceholder");
     this.emailInput.setAttribute("aria-label", this.t("yourEmail"));
     this.offlineTitle.textContent = this.t("offlineTitle");
+    if (this.feedbackForm) this.feedbackTexts();
+    this.offlineText.textContent = this.t(this.info && this.info.feedback_form ? "offlineText" : "offlineLeave");
+    this.endedText.textContent = this.t("ended");
+    this.newChatButton.textContent = this.t("newChat");
+    this.welcome.textContent = (this.info && this.info.welcome) || this.t("greeting");
+    this.avatarFallback.textContent = (name.trim()[0] || "?").toUpperCase();
+    this.updateLauncher();
+    this.updateStatus();
+  };
+
+  Widget.prototype.feedbackTexts = function () {
     this.fbTitle.textContent = this.t("fbTitle");
     this.fbName.label.textContent = this.t("fbName");
     this.fbContact.label.textContent = this.t("fbContact");
@@ -494,13 +513,6 @@
     if (!this.fbSending) this.fbSend.textContent = this.t("fbSend");
     this.fbThanksText.textContent = this.t("fbThanks");
     this.fbAnother.textContent = this.t("fbAnother");
-    this.offlineText.textContent = this.t(this.info && this.info.feedback_form ? "offlineText" : "offlineLeave");
-    this.endedText.textContent = this.t("ended");
-    this.newChatButton.textContent = this.t("newChat");
-    this.welcome.textContent = (this.info && this.info.welcome) || this.t("greeting");
-    this.avatarFallback.textContent = (name.trim()[0] || "?").toUpperCase();
-    this.updateLauncher();
-    this.updateStatus();
   };
 
   Widget.prototype.updateLauncher = function () {
@@ -527,8 +539,11 @@
     var away = nobody && !!this.info.feedback_form;
     this.offlineText.textContent = this.t(away ? "offlineText" : "offlineLeave");
     this.offlineBox.hidden = !nobody;
-    this.feedbackForm.hidden = !away || !!this.feedbackSent;
-    this.thanks.hidden = !away || !this.feedbackSent;
+    if (away) this.ensureFeedback();
+    if (this.feedbackForm) {
+      this.feedbackForm.hidden = !away || !!this.feedbackSent;
+      this.thanks.hidden = !away || !this.feedbackSent;
+    }
     this.window.classList.toggle("hc-away", away);
     this.welcome.hidden = away;
     this.form.hidden = away || !!this.stored.closed;
@@ -599,8 +614,8 @@
 
   Widget.prototype.focusInside = function () {
     if (!this.form.hidden) this.textarea.focus();
-    else if (!this.feedbackForm.hidden) this.fbName.control.focus();
-    else if (!this.thanks.hidden) this.thanks.focus();
+    else if (this.feedbackForm && !this.feedbackForm.hidden) this.fbName.control.focus();
+    else if (this.feedbackForm && !this.thanks.hidden) this.thanks.focus();
     else if (!this.endedBox.hidden) this.newChatButton.focus();
     else this.closeButton.focus();
   };
@@ -823,7 +838,13 @@
           self.info.online = false;
           self.info.feedback_form = true; // the server answers 409 only when the form is on
         }
+        self.ensureFeedback();
+        if (!self.fbText.control.value) { // what they wrote becomes the form's message
+          self.fbText.control.value = text;
+          self.textarea.value = "";
+        }
         self.updateStatus();
+        if (!self.window.hidden) self.focusInside();
         return;
       }
       if (answer.status !== 201 || !answer.body) return self.failed(node, text, answer);
