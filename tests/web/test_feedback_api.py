@@ -175,3 +175,16 @@ async def test_the_site_info_says_whether_the_form_is_on() -> None:
         assert (await (await client.get("/api/v1/sites/acme")).json())["feedback_form"] is True
     async with serve(visitor_world().app) as client:
         assert (await (await client.get("/api/v1/sites/acme")).json())["feedback_form"] is False
+
+
+async def test_a_chat_refused_as_nobody_is_online_takes_no_token_from_the_chat_limits() -> None:
+    one = RateLimitsConfig(chats_per_ip=RateConfig(count=1, per_seconds=3600))
+    vw = form_world(HttpConfig(rate_limits=one))
+    vw.world.offline(ALICE.jid)
+    async with serve(vw.app) as client:
+        for _ in range(3):
+            async with client.post(CHATS.format(slug="acme"), json={"text": "hi"}) as answer:
+                assert answer.status == 409
+        vw.world.online(ALICE.jid)
+        async with client.post(CHATS.format(slug="acme"), json={"text": "hi"}) as answer:
+            assert answer.status == 201
