@@ -66,6 +66,7 @@ class FeedbackReminders:
         self._per_login = per_login
         self._tasks: dict[tuple[int, str], asyncio.Task[None]] = {}
         self._again: set[tuple[int, str]] = set()
+        self._closed = False
 
     # -- OperatorWatch -------------------------------------------------------------------------
 
@@ -85,7 +86,9 @@ class FeedbackReminders:
                 self._schedule(site, jid)
 
     async def close(self) -> None:
-        """Stop the tasks (a claim is sent whole or rolled back: sending never awaits)."""
+        """Stop the tasks (a claim is sent whole or rolled back: sending never awaits); nothing
+        starts after (the archive's last batches at a stop are no reason to remind anyone)."""
+        self._closed = True
         tasks = list(self._tasks.values())
         for task in tasks:
             task.cancel()
@@ -104,6 +107,8 @@ class FeedbackReminders:
 
     def _schedule(self, site: Site, jid: str) -> None:
         key = (site.id, jid)
+        if self._closed:
+            return
         if key in self._tasks:
             self._again.add(key)
             return

@@ -159,10 +159,14 @@ async def test_a_database_away_sends_nothing_and_the_next_login_tries_again(
     assert len(r.out.take()) == 1
 
 
-async def test_close_stops_the_tasks() -> None:
+async def test_close_stops_the_tasks_and_none_starts_after() -> None:
     r = reminding()
     r.store.feedback = [left(1)]
     r.reminders.came_online(ACME, ALICE, 0.0)
     await r.reminders.close()
     await asyncio.wait_for(r.reminders.wait_idle(), 1)
-    assert r.out.take() == []
+    r.online[ACME.id] = [ALICE.jid]
+    r.reminders.on_stored(ArchiveBatch(records=(left(1),)))  # the archive's last rows at a stop
+    r.reminders.came_online(ACME, ALICE, 0.0)
+    await asyncio.wait_for(r.reminders.wait_idle(), 1)
+    assert r.out.take() == [] and r.store.calls == []
