@@ -1,9 +1,10 @@
-"""The `helperchat` command: run, check, db init/migrate, site and operator administration.
+"""The `helperchat` command: run, check, db init/migrate, site, operator and feedback
+administration.
 
 Exit codes: 0 done, 1 a server could not be reached or refused (a database whose schema is not
 this HelperChat's, an HTTP port that cannot be bound and a spool directory that cannot be
-written included, and a stop that could neither store nor spool the archive's last rows), 2 bad
-input or configuration.
+written included, and a stop that could neither store nor spool the archive's last rows), or
+`feedback done` of a number the site has no feedback under, 2 bad input or configuration.
 """
 
 from __future__ import annotations
@@ -14,13 +15,23 @@ import dataclasses
 import logging
 import os
 import sys
+import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from component import app
-from component.admin import Admin, operator_changes, site_changes, web_changes
+from component.admin import (
+    Admin,
+    checked_slug,
+    feedback_changes,
+    operator_changes,
+    site_changes,
+    web_changes,
+)
 from component.catalogue import CatalogueError
 from component.config import Config, ConfigError, load_config
 from component.errors import InvalidInput
+from component.feedback import DoneOutcome
+from component.feedback_list import feedback_line
 from component.locales import shipped_catalogue
 from component.models import Operator, Site, Strategy
 from component.site_show import site_show_lines
@@ -33,6 +44,7 @@ from component.storage.directory import (
     NotFoundError,
     SiteChanges,
 )
+from component.storage.feedback import FeedbackRepository
 from component.storage.schema import (
     current_version,
     init_schema,
@@ -58,7 +70,8 @@ SITE_ROUTING_OPTIONS = (
     "target_operator",
     "max_chats",
 )
-SITE_SET_OPTIONS = (*SITE_ROUTING_OPTIONS, "origins", "lang", "visitor_choice", "welcome", "avatar")
+SITE_WEB_OPTIONS = ("origins", "lang", "visitor_choice", "welcome", "avatar")
+SITE_SET_OPTIONS = (*SITE_ROUTING_OPTIONS, *SITE_WEB_OPTIONS, "feedback", "feedback_email")
 OPERATOR_SET_OPTIONS = ("name", "priority", "max_chats", "enabled")
 
 
@@ -83,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser("migrate", help="apply the schema migrations the database lacks, in order")
     _site_commands(commands)
     _operator_commands(commands)
+    _feedback_commands(commands)
     return parser
 
 
@@ -126,6 +140,12 @@ def _site_web_options(change: argparse.ArgumentParser) -> None:
     change.add_argument(
         "--avatar", metavar="FILE|none", help="PNG, JPEG or SVG up to 256 KiB; none removes it"
     )
+    change.add_argument(
+        "--feedback", choices=("on", "off"), help="nobody online: visitors leave feedback"
+    )
+    change.add_argument(
+        "--feedback-email", metavar="ADDRESS,...", help="where feedback is mailed; none: no mail"
+    )
 
 
 def _operator_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -156,6 +176,23 @@ def _operator_set_command(actions: argparse._SubParsersAction[argparse.ArgumentP
     enabled.add_argument("--enabled", dest="enabled", action="store_const", const=True)
     enabled.add_argument("--disabled", dest="enabled", action="store_const", const=False)
     change.set_defaults(set_parser=change, set_options=OPERATOR_SET_OPTIONS)
+
+
+def _feedback_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    feedback = commands.add_parser(
+        "feedback", help="feedback visitors left while nobody was online"
+    )
+    actions = feedback.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="a site's feedback, oldest first, with its mail")
+    listing.add_argument("slug")
+    listing.add_argument("--open", action="store_true", help="only feedback not marked done")
+    done = actions.add_parser("done", help="mark feedback done (again: nothing changes)")
+    done.add_argument("slug")
+    done.add_argument("number", type=int)
+
+
+class UnknownFeedback(Exception):
+    """`feedback done` of a number the site has no feedback under (exit code 1)."""
 
 
 def _require_an_option(args: argparse.Namespace) -> None:
@@ -208,6 +245,8 @@ async def _site(args: argparse.Namespace, db: Database, config: Config) -> None:
         given = {option: getattr(args, option) for option in SITE_ROUTING_OPTIONS}
         changes = site_changes(_normalize_and_tell, **given)
         changes.update(_web_changes(args))
+        feedback = None if args.feedback is None else args.feedback == "on"
+        changes.update(feedback_changes(feedback=feedback, feedback_emails=args.feedback_email))
         print(_site_line(await admin.set_site(args.slug, changes)))
     elif args.action == "show":
         print("\n".join(site_show_lines(await admin.show_site(args.slug), config.http.public_url)))
@@ -236,6 +275,22 @@ async def _operator(args: argparse.Namespace, db: Database) -> None:
     else:
         for op in await admin.list_operators(args.slug):
             print(_operator_line(op))
+
+
+async def _feedback(args: argparse.Namespace, db: Database) -> None:
+    site = await DirectoryRepository(db).get_site(checked_slug(args.slug))
+    feedback = FeedbackRepository(db)
+    if args.action == "list":
+        for entry in await feedback.list_feedback(site.id, only_open=args.open):
+            print(feedback_line(entry))
+        return
+    if args.number < 1:
+        raise InvalidInput(f"bad feedback number {args.number}: expected 1 or more")
+    outcome = await feedback.mark_done(site.id, args.number, time.time())
+    if outcome is DoneOutcome.UNKNOWN:
+        raise UnknownFeedback(f"{site.slug} has no feedback {args.number}")
+    said = "marked done" if outcome is DoneOutcome.MARKED else "was done already"
+    print(f"feedback {args.number} of {site.slug} {said}")
 
 
 def _web_changes(args: argparse.Namespace) -> SiteChanges:
@@ -349,6 +404,7 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         config = _for_migrating(config)
     handlers = {"db": lambda db: _db(args, db), "site": lambda db: _site(args, db, config)}
     handlers["operator"] = lambda db: _operator(args, db)
+    handlers["feedback"] = lambda db: _feedback(args, db)
     asyncio.run(_with_db(config, handlers[args.command]))
     return 0
 
@@ -372,7 +428,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StorageError as exc:
         print(f"helperchat: database error: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
-    except (HttpStartError, SpoolError) as exc:
+    except (HttpStartError, SpoolError, UnknownFeedback) as exc:
         print(f"helperchat: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
     except CatalogueError as exc:

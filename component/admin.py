@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Callable, Collection
 
 from component.addresses import is_bare_jid
+from component.contacts import checked_feedback_emails
 from component.errors import InvalidInput
 from component.locales import shipped_catalogue
 from component.models import SLUG_PATTERN, Operator, Site, Strategy
@@ -138,6 +139,19 @@ def web_changes(
         changes["avatar_etag"] = image.etag
     elif clear_avatar:
         changes["avatar"] = changes["avatar_type"] = changes["avatar_etag"] = None
+    return changes
+
+
+def feedback_changes(
+    *, feedback: bool | None = None, feedback_emails: str | None = None
+) -> SiteChanges:
+    """The feedback form switched on or off; the addresses its feedback is mailed to, as typed
+    (separated by commas or spaces; "" or "none": stored, not mailed)."""
+    changes = SiteChanges()
+    if feedback is not None:
+        changes["feedback_form"] = feedback
+    if feedback_emails is not None:
+        changes["feedback_emails"] = checked_feedback_emails(feedback_emails)
     return changes
 
 

@@ -27,12 +27,14 @@ from component.directory import Directory
 from component.locales import shipped_catalogue
 from component.metered import MeteredArchive
 from component.metrics import Metrics
-from component.models import VisitorKind
+from component.models import Site, VisitorKind
+from component.reminders import FeedbackReminders
 from component.site_stats import site_stats
 from component.spool import SpoolDirectory, SpoolError, SpoolOwner, replay_spool
 from component.storage import Database, StorageError, open_database
 from component.storage.archive import ArchiveRepository
 from component.storage.directory import DirectoryRepository
+from component.storage.feedback import FeedbackRepository
 from component.storage.notify_requests import NotifyRequestRepository
 from component.storage.schema import require_current_schema
 from component.storage.web_chats import WebChatRepository
@@ -95,6 +97,7 @@ class Application:
         self.transcripts: ArchivedTranscripts | None = None
         self.web_visitors = WebVisitors(time.time)
         self.watches = Watches()  # who hears of operators coming online and going offline
+        self.reminders: FeedbackReminders | None = None
         self.http: HttpServer | None = None
         self.spool = spool_of(config)
         self.catalogue = shipped_catalogue()  # CatalogueError before anything starts
@@ -127,6 +130,7 @@ class Application:
         for entry in open_chats:  # web visitors' details come back with their chats
             entry.card = cards.get((entry.chat.site_id, entry.chat.number), entry.card)
         self.desk.restore(await archive.last_numbers(), open_chats)
+        await self._start_feedback(self.db, self.desk, self.writer)
         directory_repo = DirectoryRepository(self.db)
         self.desk.apply_directory(await load_directory(directory_repo))
         self.component.attach(self.desk)
@@ -174,6 +178,22 @@ class Application:
                 unanswered_expiry=self.config.limits.unanswered_expiry_seconds,
             )
         )
+
+    async def _start_feedback(self, db: Database, desk: HelpDesk, writer: ArchiveWriter) -> None:
+        """Feedback numbers continue from the database (the spool is written back by now); the
+        reminders hear of operators coming online and of feedback stored."""
+        feedback = FeedbackRepository(db)
+        desk.feedback.restore(await feedback.last_numbers())
+        self.reminders = FeedbackReminders(
+            self.component.outbox,
+            self.component.addresses,
+            feedback,
+            writer.flush,
+            time.time,
+            online_at=lambda site_id: _online_at(desk, site_id),
+        )
+        self.watches.add(self.reminders)
+        writer.on_stored(self.reminders.on_stored)
 
     def _slug_of(self, site_id: int) -> str | None:
         site = None if self.desk is None else self.desk.directory.site_by_id_or_none(site_id)
@@ -247,6 +267,8 @@ class Application:
                 await task
         if self.transcripts is not None:
             await self.transcripts.close()
+        if self.reminders is not None:
+            await self.reminders.close()
         await self.component.stop()
         try:
             if self.writer is not None:
@@ -271,6 +293,16 @@ class Application:
             len(unstored),
             path,
         )
+
+
+def _online_at(desk: HelpDesk, site_id: int) -> list[tuple[Site, str]]:
+    """The site's enabled operators online at its desk now (none for a site that is gone)."""
+    site = desk.directory.site_by_id_or_none(site_id)
+    if site is None:
+        return []
+    operators = desk.directory.operators(site_id)
+    online = (op for op in operators if op.enabled and desk.state.is_online(site, op.jid))
+    return [(site, op.jid) for op in online]
 
 
 async def run(config: Config) -> None:

@@ -201,6 +201,12 @@ class RateLimitsConfig:
     requests_per_ip: RateConfig = field(
         default_factory=lambda: RateConfig(count=600, per_seconds=60.0)
     )
+    feedback_per_ip: RateConfig = field(
+        default_factory=lambda: RateConfig(count=5, per_seconds=600.0)
+    )
+    feedback_per_site: RateConfig = field(
+        default_factory=lambda: RateConfig(count=30, per_seconds=60.0)
+    )
     max_ips: int = field(default=100_000, metadata=_meta(_positive))
     chats_per_jid: RateConfig = field(
         default_factory=lambda: RateConfig(count=5, per_seconds=600.0)

@@ -70,3 +70,16 @@ class RateLimited(HelpDeskError):
     """A visitor over one of the visitor rate limits: nothing of what they sent goes on."""
 
     condition = "policy-violation"
+
+
+class NobodyOnline(HelpDeskError):
+    """Nobody of the site is online and its feedback form is on: no chat starts, the visitor is
+    offered the form instead (the web's 409 `offline`)."""
+
+    condition = "recipient-unavailable"
+
+
+class FeedbackOff(HelpDeskError):
+    """Feedback left at a site whose feedback form is off."""
+
+    condition = "not-allowed"

@@ -3,7 +3,8 @@
 Every chat state and every message the desk records passes through its archive port, so counting
 there needs no hook in the use cases: a chat starts with its message number 1 (the visitor's first
 words), it ends when it is archived closed (or offline), and a visitor's or operator's message is
-one relayed in that direction (system notices are not counted). Wiring only: no I/O of its own.
+one relayed in that direction (system notices are not counted), and feedback is counted as it is
+left. Wiring only: no I/O of its own.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from component.archive import OperatorUpdate
 from component.desk.ports import ArchiveSink
 from component.metrics import Metrics
 from component.models import Chat, ChatState, Message, Sender
-from component.records import Record
+from component.records import FeedbackLeft, Record
 
 DIRECTIONS = {
     Sender.VISITOR: "visitor_to_operator",
@@ -55,6 +56,8 @@ class MeteredArchive:
 
     def add_record(self, record: Record) -> None:
         self._sink.add_record(record)
+        if isinstance(record, FeedbackLeft):
+            self._metrics.count_feedback(self._site(record.site_id), record.source.value)
 
     def _site(self, site_id: int) -> str:
         return self._slug_of(site_id) or str(site_id)

@@ -67,6 +67,12 @@ class Metrics:
             "limit",
         )
         self._rate_limited_counters: dict[str, Any] = {}
+        self._feedback = self._counter(
+            "feedback_left",
+            "Feedback visitors left (nobody online, the site's form on), by source: web, xmpp.",
+            "site",
+            "source",
+        )
 
     def _counter(self, name: str, documentation: str, *labels: str) -> Counter:
         return Counter(f"helperchat_{name}", documentation, labels, registry=self.registry)
@@ -107,6 +113,9 @@ class Metrics:
         if child is None:
             child = self._rate_limited_counters[limit] = self._rate_limited.labels(limit)
         child.inc()
+
+    def count_feedback(self, site: str, source: str) -> None:
+        self._feedback.labels(site, source).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

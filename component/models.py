@@ -89,6 +89,8 @@ class SiteSettings:
     avatar_type: str | None = None  # the image itself stays in the database
     avatar_etag: str | None = None
     api_key: str | None = field(default=None, repr=False)  # signs identities, authorizes notify
+    feedback_form: bool = False  # nobody online: the visitor leaves feedback instead (SPEC §6)
+    feedback_emails: tuple[str, ...] = ()  # where feedback is mailed; () for no mail
 
 
 @dataclass(frozen=True, slots=True)

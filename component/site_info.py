@@ -36,7 +36,7 @@ def site_info(site: Site, online: Iterable[Operator], base_url: str) -> dict[str
         "name": site.name,
         "online": bool(present),
         "lang": str(site.settings.lang),
-        "feedback_form": False,  # the settings have no feedback form yet (SPEC §6)
+        "feedback_form": site.settings.feedback_form,
         "avatar": avatar,
         "welcome": site.settings.welcome,
         "operators": [{"id": op.id, "name": op.name, "avatar": avatar} for op in choosable],

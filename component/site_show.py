@@ -30,6 +30,8 @@ def site_show_lines(site: Site, public_url: str | None) -> list[str]:
         "welcome": s.welcome.replace("\n", "\n  "),
         "avatar": avatar,
         "api_key": s.api_key or "none",
+        "feedback": "on" if s.feedback_form else "off",
+        "feedback_emails": ", ".join(s.feedback_emails) or "none (feedback is not mailed)",
         "widget": widget_snippet(site.slug, public_url),
     }
     return [f"{key}: {value}" for key, value in values.items()]

@@ -15,6 +15,7 @@ from component.models import (
     VisitorCard,
     VisitorKind,
 )
+from component.records import FeedbackLeft
 from component.visitor_card import NOTE_TITLE_CHARS, short_page
 
 CHAT_HELP = (
@@ -235,3 +236,24 @@ SYSTEM_VISITOR_CLOSED = "Chat closed by the visitor."
 
 def visitor_closed(site: Site, chat: Chat) -> str:
     return f"The visitor closed chat {site.slug}.{chat.number}."
+
+
+def feedback_reminder(site: Site, feedback: FeedbackLeft, details: list[tuple[str, str]]) -> str:
+    """One open feedback for an operator coming online (its delay stamp says when it was left):
+    who, how to reach them, where from, the message, and how to mark it done."""
+    source = "the web form" if feedback.source is VisitorKind.WEB else "XMPP"
+    left = stamp(feedback.left_at)
+    heading = f"Feedback {feedback.number} for {site.name} ({site.slug}), left {left} via {source}:"
+    body = [f"{label}: {value}" for label, value in details]
+    done = f"Done? helperchat feedback done {site.slug} {feedback.number}"
+    lines = [heading, *body, "", feedback.text, "", done]
+    return "\n".join(lines)
+
+
+def feedback_more(site: Site, remaining: int) -> str:
+    """After the reminders of one login, when more open feedback waits for this operator."""
+    return (
+        f"{remaining} more open feedback of {site.name} wait{'s' if remaining == 1 else ''}:"
+        " you get the next ones when you come online again;"
+        f" `helperchat feedback list {site.slug} --open` lists them all."
+    )

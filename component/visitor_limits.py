@@ -22,6 +22,8 @@ WEB_LIMITS = (
     "messages_per_ip",
     "messages_per_chat",
     "requests_per_ip",
+    "feedback_per_ip",
+    "feedback_per_site",
 )
 """Keyed by client address, site or chat, at most max_ips keys each (chats_per_site counts the
 chats XMPP visitors start too)."""
@@ -98,6 +100,10 @@ class VisitorLimits:
     def web_message(self, ip: str, chat: tuple[int, int]) -> float:
         """A message in an open web chat, `chat` being (site id, number)."""
         return self._acquire(("messages_per_ip", ip), ("messages_per_chat", chat))
+
+    def web_feedback(self, ip: str, site_id: int) -> float:
+        """Feedback left through the web form or the API (each one is a mail to the site)."""
+        return self._acquire(("feedback_per_ip", ip), ("feedback_per_site", site_id))
 
     # -- XMPP visitors, by bare JID and its domain ---------------------------------------------
 

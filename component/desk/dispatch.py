@@ -12,6 +12,7 @@ from dataclasses import replace
 from component import texts
 from component.archive import OperatorUpdate
 from component.chats import OpenChat, transition
+from component.desk.feedback import NOBODY_ONLINE, FeedbackDesk
 from component.desk.handover import send_backlog, send_transcript
 from component.desk.state import DeskState
 from component.models import ChatState, Notice, Site
@@ -21,15 +22,22 @@ log = logging.getLogger(__name__)
 
 
 class Dispatcher:
-    def __init__(self, state: DeskState) -> None:
+    def __init__(self, state: DeskState, feedback: FeedbackDesk) -> None:
+        """`feedback` takes the chats that find nobody online at a site whose form is on."""
         self._s = state
+        self._feedback = feedback
 
     def route_new(self, site: Site, entry: OpenChat, now: float) -> None:
-        """A chat just opened: to an operator, to offline routing, or into the queue."""
+        """A chat just opened: to an operator, to offline routing, or into the queue; with
+        nobody online and the site's feedback form on, it becomes feedback."""
         s = self._s
         if not s.connected:
             return  # held in the queue; served once connected and presence settled
         decision = s.route(site, card=entry.card)
+        if self._becomes_feedback(site, decision):
+            if s.settle_until is None:
+                self._feedback.take_chat(site, entry, now)
+            return  # else held until presence has settled, then served with the queue
         if decision.outcome is Outcome.NOBODY:
             log.warning("chat %s.%d: no operator at all", site.slug, entry.chat.number)
             s.tell_visitor(site, entry, s.words(site, entry.chat, "no_operator"), now)
@@ -141,6 +149,11 @@ class Dispatcher:
             self._requeue(site, entry, now)
         return False
 
+    @staticmethod
+    def _becomes_feedback(site: Site, decision: Decision) -> bool:
+        """Nobody online (SPEC §4.2) at a site whose feedback form is on."""
+        return site.settings.feedback_form and decision.outcome in NOBODY_ONLINE
+
     def _requeue(self, site: Site, entry: OpenChat, now: float) -> None:
         """Back to the queue (in its old place, by when it opened); the visitor is told why."""
         s = self._s
@@ -154,15 +167,20 @@ class Dispatcher:
         entry.told_position = position
 
     def _serve_queue(self, site: Site, now: float) -> None:
-        """Queued chats in order: to an operator who can take one; offline when nobody is online.
+        """Queued chats in order: to an operator who can take one; offline when nobody is online
+        (feedback when the site's form is on).
 
-        Queued chats become offline messages only once presence has settled, so a restart does
-        not send the whole queue to offline operators before they are heard from.
+        Queued chats become offline messages (or feedback) only once presence has settled, so a
+        restart does not send the whole queue to offline operators before they are heard from.
         """
         s = self._s
         for entry in s.chats.queued(site.id):
             decision = s.route_avoiding(site, entry.lost_by, card=entry.card)
-            if decision.outcome is Outcome.ASSIGN:
+            if self._becomes_feedback(site, decision):
+                if s.settle_until is not None:
+                    return
+                self._feedback.take_chat(site, entry, now)
+            elif decision.outcome is Outcome.ASSIGN:
                 self.assign(site, entry, decision, now)
             elif decision.outcome is Outcome.OFFLINE and s.settle_until is None:
                 self.assign(site, entry, decision, now)

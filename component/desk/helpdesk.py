@@ -21,12 +21,14 @@ from component.archive import OperatorUpdate
 from component.chats import ChatBook, OpenChat, transition
 from component.desk.dispatch import Dispatcher
 from component.desk.expiry import Expiry
+from component.desk.feedback import FeedbackDesk
 from component.desk.roster import DeskRoster
 from component.desk.signals import Signals, relay_to_operator, relay_to_visitor
 from component.desk.state import PRESENCE_SETTLE_SECONDS, DeskState
 from component.directory import Directory
 from component.errors import ChatClosed, NotYourChat, UnknownChat
 from component.models import (
+    NO_CARD,
     AckRequest,
     ChatState,
     Message,
@@ -38,10 +40,10 @@ from component.models import (
     VisitorCard,
     VisitorKind,
 )
-from component.names import clean_name
+from component.names import clean_name, one_line
 from component.presence import PresenceTable
 from component.routing import Decision, Outcome
-from component.visitor_card import page_shown
+from component.visitor_card import LANG_CHARS, page_shown
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +83,8 @@ class HelpDesk:
     def __init__(self, state: DeskState) -> None:
         """`state` holds the ports and settings every use case shares (see DeskState)."""
         self.state = state
-        self.dispatch = Dispatcher(self.state)
+        self.feedback = FeedbackDesk(self.state)
+        self.dispatch = Dispatcher(self.state, self.feedback)
         self.roster = DeskRoster(self.state)
         self.signals = Signals(self.state)
         self.expiry = Expiry(self.state)
@@ -240,21 +243,26 @@ class HelpDesk:
         """`typing` rides along with the words; `ack`: what the visitor asks to be told of them;
         `card`: a new web chat's visitor details (routing reads its target flag and choice);
         `lang`: the visitor's language tag (a new chat speaks it if the catalogue does, else
-        the site's language).
+        the site's language; an XMPP visitor's is kept on the chat's card too).
 
-        Returns the archived message (its chat number and seq)."""
+        Returns the archived message (its chat number and seq). NobodyOnline for a web visitor
+        while nobody is online and the site's feedback form is on: no chat starts."""
         site = self.state.site(slug)
         body = self.state.checked_body(body)
         now = self.state.clock()
         entry = self.state.chats.of_visitor(site.id, visitor)
         if entry is None:
-            spoken = self.state.spoken(site, lang)
+            if kind is VisitorKind.WEB:
+                self.feedback.refuse_chat(site, card or NO_CARD)
+            spoken = self.state.spoken(site, lang or (card.lang if card else ""))
             self.state.check_room(site, spoken)
             shown = clean_name(name) or clean_name(visitor)
             entry = self.state.chats.open(site.id, visitor, kind, shown, now, spoken)
             self.state.note_opened(site)
             if card is not None:
                 entry.card = card
+            elif lang:
+                entry.card = replace(NO_CARD, lang=one_line(lang, LANG_CHARS))
             self.state.archive.add_chat(entry.chat)
             first = self.state.record(entry, Sender.VISITOR, visitor, body, now)
             ack = ack or self._acknowledged(kind, first)

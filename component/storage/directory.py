@@ -14,7 +14,8 @@ from component.storage.database import Database, Row, StorageError, from_db_time
 
 _SITE_COLUMNS = (
     "id, slug, name, strategy, answer_timeout, default_operator, target_operator, max_chats,"
-    " origins, lang, visitor_choice, welcome, avatar_type, avatar_etag, api_key"
+    " origins, lang, visitor_choice, welcome, avatar_type, avatar_etag, api_key, feedback_form,"
+    " feedback_emails"
 )
 _OPERATOR_COLUMNS = (
     "site_id, jid, name, priority, max_chats, is_admin, enabled, paused, subscribed_at,"
@@ -38,6 +39,8 @@ class SiteChanges(TypedDict, total=False):
     avatar: bytes | None
     avatar_type: str | None
     avatar_etag: str | None
+    feedback_form: bool
+    feedback_emails: tuple[str, ...]
 
 
 class OperatorChanges(TypedDict, total=False):
@@ -64,6 +67,8 @@ _SITE_SETTABLE = {
     "avatar": "avatar",
     "avatar_type": "avatar_type",
     "avatar_etag": "avatar_etag",
+    "feedback_form": "feedback_form",
+    "feedback_emails": "feedback_emails",
 }
 _OPERATOR_SETTABLE = {
     "name": "name",
@@ -213,7 +218,7 @@ def _set_clause(
 
 
 def _db_value(value: object) -> object:
-    """Enums as their text, origins one per line; everything else as it is."""
+    """Enums as their text, origins and feedback addresses one per line; the rest as it is."""
     if isinstance(value, Strategy):
         return str(value)
     if isinstance(value, tuple):
@@ -235,6 +240,8 @@ def _site(row: Row) -> Site:
         avatar_type=row[12],
         avatar_etag=row[13],
         api_key=row[14],
+        feedback_form=bool(row[15]),
+        feedback_emails=tuple(row[16].split("\n")) if row[16] else (),
     )
     return Site(id=int(row[0]), slug=row[1], name=row[2], settings=settings)
 

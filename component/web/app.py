@@ -18,6 +18,7 @@ from component.web import live, openapi, ops, widget_assets
 from component.web.access_log import access_middleware
 from component.web.cors import OriginsOf, add_preflight_routes, cors_middleware
 from component.web.errors import error_middleware
+from component.web.feedback_api import add_routes as feedback_routes
 from component.web.health import Health
 from component.web.held import HELD, HeldConnections, connection_cap, open_file_limit
 from component.web.keys import HEALTH, METRICS, MetricsPage
@@ -74,6 +75,7 @@ def build_app(
             raise ValueError("the visitor API needs the avatar store (site info, avatars)")
         site_routes(app, SiteApi(visitor_api.desk, avatars, config.public_url))
         visitor_routes(app, visitor_api)
+        feedback_routes(app)
         live.add_routes(app)
     if notify is not None:
         notify_routes(app, notify)

@@ -18,9 +18,11 @@ from component.errors import (
     ChatClosed,
     DeskFull,
     EmptyMessage,
+    FeedbackOff,
     HelpDeskError,
     InvalidInput,
     MessageTooLong,
+    NobodyOnline,
     NotAllowed,
     UnknownChat,
     UnknownSite,
@@ -69,6 +71,8 @@ _DOMAIN: dict[type[HelpDeskError], tuple[int, str]] = {
     InvalidInput: (400, "invalid"),
     ArchiveFull: (503, "busy"),
     DeskFull: (503, "busy"),
+    NobodyOnline: (409, "offline"),
+    FeedbackOff: (409, "feedback_off"),
 }
 
 _HTTP: dict[int, tuple[str, str]] = {

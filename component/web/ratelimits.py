@@ -1,9 +1,10 @@
-"""The visitor API's rate limits (§7.1): chats started and messages sent, per client address and
-per site or chat, and every request to /api/v1 per client address (WebSocket handshakes, long
-polls, typing, each client frame of a WebSocket), as configured under http.rate_limits and kept
-by the one VisitorLimits the XMPP side uses too (a site's chats started count both kinds of
-visitor). A refused request gets 429 with Retry-After and changes nothing: it is checked before
-the desk is called, and a request one limit refuses takes no token from the others.
+"""The visitor API's rate limits (§7.1): chats started, messages sent and feedback left, per
+client address and per site or chat, and every request to /api/v1 per client address (WebSocket
+handshakes, long polls, typing, each client frame of a WebSocket), as configured under
+http.rate_limits and kept by the one VisitorLimits the XMPP side uses too (a site's chats started
+count both kinds of visitor). A refused request gets 429 with Retry-After and changes nothing: it
+is checked before the desk is called, and a request one limit refuses takes no token from the
+others.
 
 An IPv6 client is counted by its /64 (one subscriber's usual allocation), so walking through the
 addresses of one network does not multiply its allowance.
@@ -59,6 +60,12 @@ class RateLimits:
     def notify(self, site_id: int) -> None:
         """Count a notification from the site's server; ApiError 429 when over its limit."""
         _refuse_over(self._limits.site_notify(site_id))
+
+    def feedback_wait(self, ip: str, site_id: int) -> int:
+        """Count feedback left from `ip` at the site: 0, or the whole seconds to wait when over
+        a limit (the caller refuses it, in the visitor's language)."""
+        wait = self._limits.web_feedback(client_key(ip), site_id)
+        return retry_after(wait) if wait > 0 else 0
 
 
 def _refuse_over(wait: float) -> None:

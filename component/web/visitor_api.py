@@ -155,7 +155,9 @@ async def start_chat(request: web.Request) -> web.Response:
     site = api.desk.state.site(slug)  # an unknown site is 404 before anything is counted
     name, card = api.visitor_of(site, start)  # a bad identity or choice is not counted either
     api.desk.state.checked_body(start.text)  # nor a refused text
-    api.desk.state.check_room(site)  # nor a chat the site has no room for (503 busy)
+    api.desk.feedback.refuse_chat(site, card)  # nor a chat refused as nobody is online (409)
+    spoken = api.desk.state.spoken(site, start.lang)
+    api.desk.state.check_room(site, spoken)  # nor a chat the site has no room for (503 busy)
     request.app[RATE_LIMITS].start_chat(request[CLIENT_IP], site.id)
     answer = await api.start(site, start, name, card)
     return web.json_response(answer, status=201)

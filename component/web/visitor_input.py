@@ -47,6 +47,33 @@ def start_chat(body: Mapping[str, object]) -> StartChat:
     return StartChat(text=text(body), operator=operator, **extra)
 
 
+@dataclass(frozen=True, slots=True)
+class LeaveFeedback:
+    """`POST /api/v1/sites/{slug}/feedback` as sent; component.feedback.checked_form checks the
+    values (in the visitor's `lang`, its errors are told in)."""
+
+    text: str
+    name: str = ""
+    contact: str = ""
+    page: str = ""
+    lang: str = ""
+
+
+_FEEDBACK_CHARS = {"name": None, "contact": None, "page": 2000, "lang": 16}
+
+
+def leave_feedback(body: Mapping[str, object]) -> LeaveFeedback:
+    """The fields' presence and types, the page's length and the language tag; the rest is
+    checked with the desk's limits by checked_form."""
+    _only(body, {"text", *_FEEDBACK_CHARS})
+    extra = {
+        key: _string(body, key, limit) for key, limit in _FEEDBACK_CHARS.items() if key in body
+    }
+    if not _LANG.fullmatch(extra.get("lang", "")):
+        raise ApiError(400, "invalid", "`lang` must be a language tag like en or pt-BR")
+    return LeaveFeedback(text=text(body), **extra)
+
+
 def text(body: Mapping[str, object]) -> str:
     """The `text` field: a string (the desk checks it is not empty and not too long)."""
     if "text" not in body:

@@ -38,6 +38,7 @@ ACKS = {
 
 
 STANZAS_NS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+DELAY_NS = "urn:xmpp:delay"
 
 
 def error_condition(msg: Any) -> str:
@@ -67,6 +68,8 @@ class Received:
     """It asks for a delivery receipt (XEP-0184)."""
     markable: bool = False
     """It asks for chat markers (XEP-0333)."""
+    delay: str = ""
+    """Its XEP-0203 delay stamp (when it was first said), as sent; "" without one."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,11 @@ class Signal:
     sender: str
     name: str
     id: str = ""
+
+
+def _delay_stamp(xml: Any) -> str:
+    delay = xml.find(f"{{{DELAY_NS}}}delay")
+    return "" if delay is None else str(delay.get("stamp", ""))
 
 
 class _Bodiless(MatcherBase):
@@ -157,6 +165,7 @@ class Client:
                 typing=states[0] if states else "",
                 request=f"{{{RECEIPTS_NS}}}request" in tags,
                 markable=f"{{{MARKERS_NS}}}markable" in tags,
+                delay=_delay_stamp(xml),
             )
         )
         self._arrived.set()

@@ -21,6 +21,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from component.admin import feedback_changes
 from devstack import Ejabberd, MariaDB
 from tests.integration.clients import Client
 from tests.integration.helpdesk_fixtures import Desk, desk_world
@@ -30,6 +31,7 @@ from tests.integration.test_http import url
 from tests.integration.test_visitor_api import call, events
 
 pytestmark = pytest.mark.integration
+FEEDBACK = "/api/v1/sites/acme/feedback"
 
 
 @pytest.fixture(scope="module")
@@ -238,3 +240,38 @@ async def test_run_refuses_to_start_and_check_fails_on_an_unusable_spool_directo
     good = write_config(desk, tmp_path / "good.yaml", spool_dir=tmp_path / "spool")
     checked = await asyncio.to_thread(helperchat, good, "check")
     assert f"spool: OK ({tmp_path / 'spool'})" in checked.stdout, checked.stdout
+
+
+async def test_feedback_left_while_the_database_is_down_is_spooled_and_numbered_on(
+    spool_desk: Desk,
+) -> None:
+    """Feedback numbers come from memory (a 201 at once, the database down or not); the spool
+    keeps the feedback and its mail across the stop, and the next start continues the numbers
+    after writing it back, so none is given twice."""
+    desk = spool_desk
+    await desk.admin.set_site(
+        "acme", feedback_changes(feedback=True, feedback_emails="owner@acme.example")
+    )
+    await desk.start_component()
+    await asyncio.to_thread(desk.mariadb.stop)
+    for number, text in ((1, "database down"), (2, "still down")):
+        status, body = await call(desk, "POST", FEEDBACK, body={"text": text})
+        assert (status, body) == (201, {"feedback": number})
+    await desk.stop_component()
+    assert len(spool_files(desk)) == 1
+    await asyncio.to_thread(desk.mariadb.start, desk.mariadb.base_dir, desk.mariadb.port)
+    await desk.start_component()
+    assert spool_files(desk) == []
+    status, body = await call(desk, "POST", FEEDBACK, body={"text": "back"})
+    assert (status, body) == (201, {"feedback": 3})
+    await desk.flush_archive()
+    assert await desk.rows("SELECT number, body FROM feedback ORDER BY number") == [
+        (1, "database down"),
+        (2, "still down"),
+        (3, "back"),
+    ]
+    assert await desk.rows("SELECT feedback_number FROM mail_outbox ORDER BY id") == [
+        (1,),
+        (2,),
+        (3,),
+    ]

@@ -6,7 +6,8 @@ from __future__ import annotations
 from component.archive import ArchiveWriter, OperatorUpdate
 from component.metered import MeteredArchive
 from component.metrics import Metrics
-from component.models import ChatState, Message, Sender
+from component.models import ChatState, Message, Sender, VisitorKind
+from component.records import FeedbackDone, FeedbackLeft
 from component.site_stats import SiteStats
 from tests.unit.fakes import FakeArchive
 from tests.unit.test_archive_writer import FlakyStore, chat, message
@@ -93,3 +94,15 @@ def test_http_requests_are_counted_by_route_method_and_status() -> None:
 
 def test_the_page_says_its_content_type() -> None:
     assert Metrics.content_type.startswith("text/plain; version=0.0.4")
+
+
+def test_feedback_is_counted_per_site_and_source_as_it_is_left() -> None:
+    metrics, sink = Metrics(), FakeArchive()
+    metered = MeteredArchive(sink, metrics, slug_of={1: "acme"}.get)
+    for source in (VisitorKind.WEB, VisitorKind.WEB, VisitorKind.XMPP):
+        metered.add_record(FeedbackLeft(1, 1, 0.0, source, "hi"))
+    metered.add_record(FeedbackDone(1, 1, 0.0))  # not feedback left
+    page = metrics.render().decode()
+    assert 'helperchat_feedback_left_total{site="acme",source="web"} 2.0' in page
+    assert 'helperchat_feedback_left_total{site="acme",source="xmpp"} 1.0' in page
+    assert len(sink.records) == 4

@@ -21,8 +21,19 @@
       online: "We're online",
       offline: "We're offline",
       offlineTitle: "Nobody is online right now",
-      offlineText: "Our team is away at the moment. Please come back a little later.",
+      offlineText: "Our team is away at the moment. Leave us a message and we will get back to you.",
       offlineLeave: "Leave us a message here and we will answer as soon as we can.",
+      fbTitle: "Leave us a message",
+      fbName: "Your name (optional)",
+      fbContact: "E-mail or phone (optional)",
+      fbContactHint: "So that we can answer you.",
+      fbMessage: "Message",
+      fbSend: "Send message",
+      fbSending: "Sending…",
+      fbThanks: "Thank you! Your message has been sent. We will answer as soon as we can.",
+      fbAnother: "Write another message",
+      fbNeedText: "Please write your message.",
+      fbBadContact: "Please give an e-mail address or a phone number, or leave the field empty.",
 
       messages: "Messages",
       message: "Message",
@@ -60,8 +71,19 @@
       online: "Мы на связи",
       offline: "Сейчас никого нет",
       offlineTitle: "Сейчас никого нет на связи",
-      offlineText: "Наши сотрудники сейчас не в сети. Пожалуйста, загляните чуть позже.",
+      offlineText: "Наши сотрудники сейчас не в сети. Оставьте нам сообщение — мы с вами свяжемся.",
       offlineLeave: "Оставьте нам сообщение здесь — мы ответим, как только сможем.",
+      fbTitle: "Оставьте нам сообщение",
+      fbName: "Ваше имя (необязательно)",
+      fbContact: "E-mail или телефон (необязательно)",
+      fbContactHint: "Чтобы мы могли вам ответить.",
+      fbMessage: "Сообщение",
+      fbSend: "Отправить сообщение",
+      fbSending: "Отправляется…",
+      fbThanks: "Спасибо! Ваше сообщение отправлено. Мы ответим, как только сможем.",
+      fbAnother: "Написать ещё одно сообщение",
+      fbNeedText: "Пожалуйста, напишите сообщение.",
+      fbBadContact: "Укажите адрес электронной почты или номер телефона — или оставьте поле пустым.",
       messages: "Сообщения",
       message: "Сообщение",
       placeholder: "Напишите сообщение…",
@@ -222,6 +244,14 @@
     return String(text || "").slice(0, limit || MAX_FIELD);
   }
 
+  // A contact as the server takes it (component/contacts.py): an e-mail address, or a phone
+  // number of 7 to 15 digits with the usual separators.
+  function validContact(text) {
+    if (/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(text)) return true;
+    var digits = text.replace(/[^0-9]/g, "").length;
+    return /^\+?[0-9 ().\/-]+$/.test(text) && digits >= 7 && digits <= 15;
+  }
+
   // ---- the widget ----------------------------------------------------------------------------
 
   function Widget() {
@@ -296,7 +326,7 @@
     this.offlineTitle = el("p", { class: "hc-offline-title" });
     this.offlineText = el("p", { class: "hc-offline-text" });
     this.offlineBox = el("div", { class: "hc-offline", hidden: true }, [
-      this.offlineTitle, this.offlineText, el("div", { class: "hc-feedback-slot" })
+      this.offlineTitle, this.offlineText, this.feedbackSlot = el("div", { class: "hc-feedback-slot" })
     ]);
     this.endedText = el("p");
     this.newChatButton = el("button", { class: "hc-new", type: "button" });
@@ -358,6 +388,106 @@
     this.applyLanguage();
   };
 
+  // The feedback form (SPEC §6), shown in the offline notice while nobody is online and the
+  // site's form is on: name, e-mail or phone, message; checked here and by the server. Made the
+  // first time it is needed (a site without the form never has it on the page).
+  Widget.prototype.ensureFeedback = function () {
+    if (!this.feedbackForm) {
+      this.buildFeedback().forEach(function (node) { this.feedbackSlot.appendChild(node); }, this);
+      this.feedbackTexts();
+    }
+  };
+
+  Widget.prototype.buildFeedback = function () {
+    var self = this;
+    function field(id, control, hint) {
+      var error = el("p", { class: "hc-field-error", id: id + "-error", role: "alert", hidden: true });
+      control.id = id;
+      control.setAttribute("aria-describedby", (hint ? id + "-hint " : "") + id + "-error");
+      var label = el("label", { class: "hc-fb-label", for: id });
+      var parts = [label, control, hint ? el("p", { class: "hc-fb-hint", id: id + "-hint" }) : null, error];
+      return { row: el("div", { class: "hc-fb-field" }, parts), label: label, error: error, control: control };
+    }
+    this.fbName = field("hc-fb-name", el("input", { class: "hc-input", type: "text", autocomplete: "name",
+      maxlength: "200" }));
+    this.fbContact = field("hc-fb-contact", el("input", { class: "hc-input", type: "text", autocomplete: "email",
+      maxlength: "254", spellcheck: "false" }), true);
+    this.fbText = field("hc-fb-text", el("textarea", { class: "hc-input hc-fb-text", rows: "3", maxlength: "4000",
+      "aria-required": "true" }));
+    this.fbTitle = el("h3", { class: "hc-fb-title", id: "hc-fb-title" });
+    this.fbError = el("p", { class: "hc-error hc-fb-error", role: "alert", hidden: true });
+    this.fbSend = el("button", { class: "hc-new hc-fb-send", type: "submit" });
+    this.feedbackForm = el("form", { class: "hc-feedback", novalidate: true, "aria-labelledby": "hc-fb-title",
+      hidden: true }, [this.fbTitle, this.fbName.row, this.fbContact.row, this.fbText.row, this.fbError, this.fbSend]);
+    this.fbThanksText = el("p");
+    this.fbAnother = el("button", { class: "hc-new", type: "button" });
+    this.thanks = el("div", { class: "hc-thanks", role: "status", tabindex: "-1", hidden: true },
+      [this.fbThanksText, this.fbAnother]);
+    this.feedbackForm.addEventListener("submit", function (e) {
+      e.preventDefault();
+      self.sendFeedback();
+    });
+    this.fbAnother.addEventListener("click", function () {
+      self.feedbackSent = false;
+      self.updateStatus();
+      self.fbName.control.focus();
+    });
+    return [this.feedbackForm, this.thanks];
+  };
+
+  Widget.prototype.fieldError = function (field, message) {
+    field.control.setAttribute("aria-invalid", message ? "true" : "false");
+    field.error.textContent = message;
+    field.error.hidden = !message;
+    return !message;
+  };
+
+  Widget.prototype.sendFeedback = function () {
+    var self = this;
+    if (this.fbSending) return;
+    var name = this.fbName.control.value.trim();
+    var contact = this.fbContact.control.value.trim();
+    var text = this.fbText.control.value.trim();
+    this.fbError.hidden = true;
+    var contactOk = this.fieldError(this.fbContact, contact && !validContact(contact) ? this.t("fbBadContact") : "");
+    var textOk = this.fieldError(this.fbText, text ? "" : this.t("fbNeedText"));
+    if (!contactOk || !textOk) return (contactOk ? this.fbText : this.fbContact).control.focus();
+    var body = { text: text, page: clip(location.href), lang: this.lang };
+    if (name) body.name = name;
+    if (contact) body.contact = contact;
+    this.fbSending = true;
+    this.fbSend.disabled = true;
+    this.fbSend.textContent = this.t("fbSending");
+    var done = function () {
+      self.fbSending = false;
+      self.fbSend.disabled = false;
+      self.fbSend.textContent = self.t("fbSend");
+    };
+    request("POST", "/sites/" + SITE + "/feedback", body).then(function (answer) {
+      done();
+      if (answer.status === 201) return self.feedbackDone();
+      var error = answer.body && answer.body.error;
+      self.fbError.textContent = (error && error.message) || self.t("failed");
+      self.fbError.hidden = false;
+      if (error && error.code === "invalid_contact") self.fbContact.control.focus();
+      if (error && error.code === "feedback_off") self.loadInfo(); // the chat is back instead
+    }, function () {
+      done();
+      self.fbError.textContent = self.t("failed");
+      self.fbError.hidden = false;
+    });
+  };
+
+  Widget.prototype.feedbackDone = function () {
+    [this.fbName, this.fbContact, this.fbText].forEach(function (field) {
+      field.control.value = "";
+      this.fieldError(field, "");
+    }, this);
+    this.feedbackSent = true;
+    this.updateStatus();
+    this.thanks.focus();
+  };
+
   Widget.prototype.applyLanguage = function () {
     var name = (this.info && this.info.name) || "";
     this.window.setAttribute("lang", this.lang);
@@ -378,6 +508,7 @@
     this.emailInput.placeholder = this.t("emailPlaceholder");
     this.emailInput.setAttribute("aria-label", this.t("yourEmail"));
     this.offlineTitle.textContent = this.t("offlineTitle");
+    if (this.feedbackForm) this.feedbackTexts();
     this.offlineText.textContent = this.t(this.info && this.info.feedback_form ? "offlineText" : "offlineLeave");
     this.endedText.textContent = this.t("ended");
     this.newChatButton.textContent = this.t("newChat");
@@ -385,6 +516,17 @@
     this.avatarFallback.textContent = (name.trim()[0] || "?").toUpperCase();
     this.updateLauncher();
     this.updateStatus();
+  };
+
+  Widget.prototype.feedbackTexts = function () {
+    this.fbTitle.textContent = this.t("fbTitle");
+    this.fbName.label.textContent = this.t("fbName");
+    this.fbContact.label.textContent = this.t("fbContact");
+    this.fbContact.row.querySelector(".hc-fb-hint").textContent = this.t("fbContactHint");
+    this.fbText.label.textContent = this.t("fbMessage");
+    if (!this.fbSending) this.fbSend.textContent = this.t("fbSend");
+    this.fbThanksText.textContent = this.t("fbThanks");
+    this.fbAnother.textContent = this.t("fbAnother");
   };
 
   Widget.prototype.updateLauncher = function () {
@@ -411,6 +553,11 @@
     var away = nobody && !!this.info.feedback_form;
     this.offlineText.textContent = this.t(away ? "offlineText" : "offlineLeave");
     this.offlineBox.hidden = !nobody;
+    if (away) this.ensureFeedback();
+    if (this.feedbackForm) {
+      this.feedbackForm.hidden = !away || !!this.feedbackSent;
+      this.thanks.hidden = !away || !this.feedbackSent;
+    }
     this.window.classList.toggle("hc-away", away);
     this.welcome.hidden = away;
     this.form.hidden = away || !!this.stored.closed;
@@ -484,6 +631,8 @@
 
   Widget.prototype.focusInside = function () {
     if (!this.form.hidden) this.textarea.focus();
+    else if (this.feedbackForm && !this.feedbackForm.hidden) this.fbName.control.focus();
+    else if (this.feedbackForm && !this.thanks.hidden) this.thanks.focus();
     else if (!this.endedBox.hidden) this.newChatButton.focus();
     else this.closeButton.focus();
   };
@@ -706,7 +855,13 @@
           self.info.online = false;
           self.info.feedback_form = true; // the server answers 409 only when the form is on
         }
+        self.ensureFeedback();
+        if (!self.fbText.control.value) { // what they wrote becomes the form's message
+          self.fbText.control.value = text;
+          self.textarea.value = "";
+        }
         self.updateStatus();
+        if (!self.window.hidden) self.focusInside();
         return;
       }
       if (answer.status !== 201 || !answer.body) return self.failed(node, text, answer);
