@@ -23,6 +23,7 @@ from component.errors import InvalidInput
 from component.models import Lang, Operator, Site, Strategy
 from component.site_show import site_show_lines
 from component.site_web import MAX_AVATAR_BYTES, NONE
+from component.smtp import ServerUnavailable, probe
 from component.spool import SpoolError
 from component.storage import Database, StorageError, open_database
 from component.storage.directory import (
@@ -290,7 +291,21 @@ async def _check(config: Config) -> int:
     print("xmpp: OK (handshake accepted)" if reason is None else f"xmpp: FAILED {reason}")
     failed = failed or reason is not None
     failed = _check_spool(config) or failed
+    failed = await _check_smtp(config) or failed
     return EXIT_UNAVAILABLE if _check_http(config) or failed else 0
+
+
+async def _check_smtp(config: Config) -> bool:
+    """Connect, log in and QUIT as the mail drainer would; True when that failed."""
+    if not config.smtp.configured:
+        print("smtp: not configured (no smtp section): mails stay queued in the outbox")
+        return False
+    try:
+        print(f"smtp: OK ({await probe(config.smtp)})")
+    except ServerUnavailable as exc:
+        print(f"smtp: FAILED {exc}")
+        return True
+    return False
 
 
 def _check_spool(config: Config) -> bool:

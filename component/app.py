@@ -1,10 +1,11 @@
 """Composition root: opens the database, builds the desk and the component, runs until stopped.
 
 Start order: the spool directory checked, database (retried until reachable), the spool written
-back (before chat numbers and seqs are read, so none is reused), archive writer and transcripts,
-directory and open chats, the HTTP side, XMPP. Stop order is the reverse (HTTP first, so no
-request meets a half-stopped desk); the archive is flushed before the database closes, and what
-the database does not take by then goes to the spool.
+back (before chat numbers and seqs are read, so none is reused), archive writer, the mail
+outbox's drainer (when smtp is configured) and transcripts, directory and open chats, the HTTP
+side, XMPP. Stop order is the reverse (HTTP first, so no request meets a half-stopped desk); the
+archive is flushed before the database closes, and what the database does not take by then goes
+to the spool.
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ from component.metered import MeteredArchive
 from component.metrics import Metrics
 from component.models import VisitorKind
 from component.site_stats import site_stats
+from component.smtp import MailDrainer, build_drainer, describe
 from component.spool import SpoolDirectory, SpoolError, SpoolOwner, replay_spool
 from component.storage import Database, StorageError, open_database
 from component.storage.archive import ArchiveRepository
 from component.storage.directory import DirectoryRepository
+from component.storage.mail_outbox import MailOutboxRepository
 from component.storage.schema import require_current_schema
 from component.storage.web_chats import WebChatRepository
 from component.transcripts import ArchivedTranscripts
@@ -93,6 +96,7 @@ class Application:
         self.web_visitors = WebVisitors(time.time)
         self.watches = Watches()  # who hears of operators coming online and going offline
         self.http: HttpServer | None = None
+        self.mail: MailDrainer | None = None  # None: smtp is not configured
         self.spool = spool_of(config)
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -110,6 +114,7 @@ class Application:
         self.writer = self._new_writer(db)
         self.metrics.watch_archive(self.writer)
         self.writer.start()
+        self._start_mail(self.db, self.writer)
         archive = ArchiveRepository(self.db)
         self.transcripts = ArchivedTranscripts(
             self.component.outbox,
@@ -145,6 +150,17 @@ class Application:
             write_timeout=2 * self.config.mysql.query_timeout,
             max_backlog=archive_cfg.max_backlog,
         )
+
+    def _start_mail(self, db: Database, writer: ArchiveWriter) -> None:
+        """The outbox's drainer, woken by stored mails; without smtp the mails stay queued."""
+        smtp = self.config.smtp
+        if not smtp.configured:
+            log.warning("mail is not configured (no smtp section): mails stay in the outbox")
+            return
+        self.mail = build_drainer(smtp, MailOutboxRepository(db), self.metrics)
+        writer.on_stored(self.mail.on_stored)
+        self.mail.start()
+        log.info("mail: sending through %s", describe(smtp))
 
     def _build_desk(self, archive: ArchiveSink) -> HelpDesk:
         out = self.component.outbox
@@ -234,6 +250,8 @@ class Application:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self.mail is not None:
+            await self.mail.stop()
         if self.transcripts is not None:
             await self.transcripts.close()
         await self.component.stop()

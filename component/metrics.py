@@ -67,6 +67,19 @@ class Metrics:
             "limit",
         )
         self._rate_limited_counters: dict[str, Any] = {}
+        self._mail_backlog = Gauge(
+            "helperchat_mail_backlog",
+            "Mails in the outbox neither sent nor failed (as the drainer last read it).",
+            registry=self.registry,
+        )
+        self._mail_sent = self._counter("mail_sent", "Mails the SMTP server accepted.")
+        self._mail_failed = self._counter(
+            "mail_failed", "Mails refused for good (a permanent 5xx answer): never retried."
+        )
+        self._mail_retries = self._counter(
+            "mail_retries",
+            "Mail attempts that failed for now (connection, timeout, 4xx) and wait for a retry.",
+        )
 
     def _counter(self, name: str, documentation: str, *labels: str) -> Counter:
         return Counter(f"helperchat_{name}", documentation, labels, registry=self.registry)
@@ -107,6 +120,18 @@ class Metrics:
         if child is None:
             child = self._rate_limited_counters[limit] = self._rate_limited.labels(limit)
         child.inc()
+
+    def count_mail_sent(self) -> None:
+        self._mail_sent.inc()
+
+    def count_mail_failed(self) -> None:
+        self._mail_failed.inc()
+
+    def count_mail_retry(self) -> None:
+        self._mail_retries.inc()
+
+    def set_mail_backlog(self, queued: int) -> None:
+        self._mail_backlog.set(queued)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
