@@ -130,11 +130,14 @@ class SmtpClient:
 
     async def _bounded(self, step: Awaitable[_T]) -> _T:
         limit = self._config.timeout * MAIL_TIMEOUT_FACTOR
+        bound = asyncio.timeout(limit)
         try:
-            async with asyncio.timeout(limit):
+            async with bound:
                 return await step
         except TimeoutError as exc:
-            raise ServerUnavailable(f"no answer within {limit:g} s") from exc
+            if not bound.expired():  # aiosmtplib's own timeouts are TimeoutErrors too
+                raise
+            raise ServerUnavailable(f"no answer within {limit:g} s in all") from exc
 
     def _drop(self, smtp: aiosmtplib.SMTP) -> None:
         """Close a connection whose state is unknown; the next mail opens a new one."""
