@@ -243,7 +243,7 @@ class HttpConfig:
 
 
 def _mailbox(value: str) -> str | None:
-    if mailbox_of(value) is None:
+    if value and mailbox_of(value) is None:  # "" is for SmtpConfig.problems() to judge
         return "must be one e-mail address, optionally with a name: Name <desk@example.com>"
     return None
 

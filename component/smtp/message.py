@@ -17,7 +17,7 @@ from email.utils import format_datetime
 
 from component.mail import Mailbox, OutboxMail, address_of, addresses_of, one_line
 
-_MESSAGE_ID = re.compile(r"<[!-;=?-~]+@[!-;=?-~]+>")  # printable ASCII, no space, <, > or a 2nd @
+_MESSAGE_ID = re.compile(r"<[!-;=?A-~]+@[!-;=?A-~]+>")  # printable ASCII, no space, <, > or a 2nd @
 MAX_SUBJECT_CHARS = 500
 
 

@@ -93,3 +93,18 @@ def test_http_requests_are_counted_by_route_method_and_status() -> None:
 
 def test_the_page_says_its_content_type() -> None:
     assert Metrics.content_type.startswith("text/plain; version=0.0.4")
+
+
+def test_the_mail_outbox_figures_are_exported() -> None:
+    metrics = Metrics()
+    metrics.set_mail_backlog(7)
+    for count in (metrics.count_mail_sent, metrics.count_mail_sent, metrics.count_mail_retry):
+        count()
+    metrics.count_mail_failed()
+    for line in (
+        "helperchat_mail_backlog 7.0",
+        "helperchat_mail_sent_total 2.0",
+        "helperchat_mail_retries_total 1.0",
+        "helperchat_mail_failed_total 1.0",
+    ):
+        assert sample(metrics, line), line
