@@ -67,11 +67,7 @@ class Metrics:
             "limit",
         )
         self._rate_limited_counters: dict[str, Any] = {}
-        self._mail_backlog = Gauge(
-            "helperchat_mail_backlog",
-            "Mails in the outbox neither sent nor failed (as the drainer last read it).",
-            registry=self.registry,
-        )
+        self._mail_backlog: Gauge | None = None  # only where a drainer reads the outbox
         self._mail_sent = self._counter("mail_sent", "Mails the SMTP server accepted.")
         self._mail_failed = self._counter(
             "mail_failed", "Mails refused for good (a permanent 5xx answer): never retried."
@@ -131,6 +127,14 @@ class Metrics:
         self._mail_retries.inc()
 
     def set_mail_backlog(self, queued: int) -> None:
+        """Mails waiting, as the drainer last read the outbox; absent without a drainer (mail not
+        configured), where a 0 would hide a growing outbox."""
+        if self._mail_backlog is None:
+            self._mail_backlog = Gauge(
+                "helperchat_mail_backlog",
+                "Mails in the outbox neither sent nor failed (as the mail drainer last read it).",
+                registry=self.registry,
+            )
         self._mail_backlog.set(queued)
 
     def render(self) -> bytes:
