@@ -15,6 +15,7 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +24,20 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 HOST = "127.0.0.1"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Received:
-    """One message the server accepted: the envelope's addresses and the parsed message."""
+    """One message the server accepted: the envelope's addresses and the bytes of the message,
+    parsed when first asked for (parsing costs more than receiving: benchmarks never ask)."""
 
     sender: str
     recipients: tuple[str, ...]
-    message: EmailMessage
     raw: bytes
+
+    @cached_property
+    def message(self) -> EmailMessage:
+        message = email.message_from_bytes(self.raw, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        return message
 
 
 @dataclass
@@ -51,10 +58,7 @@ class MailSink:
         if self.answers:
             self.answers.pop(0)
         raw = bytes(envelope.original_content or b"")
-        message = email.message_from_bytes(raw, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        sender, recipients = str(envelope.mail_from), tuple(envelope.rcpt_tos)
-        received = Received(sender, recipients, message, raw)
+        received = Received(str(envelope.mail_from), tuple(envelope.rcpt_tos), raw)
         self.received.append(received)
         self.arrived.set()
         if self.on_accepted is not None:
