@@ -114,15 +114,19 @@ class MailServer:
         self.port = int(self._server.sockets[0].getsockname()[1])
         return self
 
+    def drop_connections(self) -> None:
+        """Close every open connection (a server that hangs up), still listening."""
+        for connection in self._connections:
+            transport = getattr(connection, "transport", None)
+            if transport is not None:
+                transport.close()
+        self._connections = []
+
     async def stop(self) -> None:
         server, self._server = self._server, None
         if server is not None:
             server.close()
-            for connection in self._connections:  # asyncio.Server.close_clients() from 3.13 on
-                transport = getattr(connection, "transport", None)
-                if transport is not None:
-                    transport.close()
-            self._connections = []
+            self.drop_connections()  # asyncio.Server.close_clients() from 3.13 on
             await server.wait_closed()
 
     @property

@@ -7,11 +7,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 
 from component.records import MailQueued
-from devstack.smtp import Received
+from devstack.smtp import Credentials, MailServer, Received
+from devstack.tls import self_signed
 from tests.integration.mail_fixtures import Outbox
 
 pytestmark = pytest.mark.integration
@@ -187,3 +189,38 @@ async def test_several_mails_to_a_server_that_always_hangs_wait_for_its_back_off
     assert outbox.server.hung == 1
     attempts = await outbox.db.fetch_all("SELECT attempts FROM mail_outbox ORDER BY id")
     assert [row[0] for row in attempts] == [1, 0, 0, 0, 0]
+
+
+async def test_a_server_that_hangs_up_after_each_mail_gets_every_mail_in_one_pass(
+    outbox: Outbox,
+) -> None:
+    mails = [outbox.queue(created_at=1e9 + n) for n in range(3)]
+    await outbox.writer.flush()
+    outbox.server.sink.on_accepted = lambda _: outbox.server.drop_connections()
+    drainer = outbox.drainer()
+    assert await drainer.drain_once() == 3  # a new connection for each, no retry
+    assert [got.message["Message-ID"] for got in outbox.server.received] == [
+        mail.message_id for mail in mails
+    ]
+    assert outbox.metric("helperchat_mail_retries_total") == 0
+
+
+async def test_mail_goes_through_starttls_with_a_login(outbox: Outbox, tmp_path: Path) -> None:
+    cert, key = await asyncio.to_thread(self_signed, tmp_path / "tls")
+    login = Credentials("desk@helpdesk.test", "smtp-secret")
+    server = await MailServer(tls_files=(cert, key), login=login).start()
+    try:
+        tls = {"host": "localhost", "port": server.port, "starttls": True, "ca_file": str(cert)}
+        drainer = outbox.drainer(**tls, username=login.username, password=login.password)
+        mail = outbox.queue()
+        await outbox.writer.flush()
+        assert await drainer.drain_once() == 1
+        (got,) = server.received
+        assert got.message["Message-ID"] == mail.message_id
+        wrong = outbox.drainer(**tls, username=login.username, password="wrong")
+        outbox.queue()
+        await outbox.writer.flush()
+        assert await wrong.drain_once() == 0  # a refused login backs off the server, no mail fails
+        assert outbox.metric("helperchat_mail_failed_total") == 0
+    finally:
+        await server.stop()
