@@ -73,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the component until SIGTERM/SIGINT")
     commands.add_parser(
-        "check", help="check the configuration, the database, the handshake and the HTTP port"
+        "check",
+        help="check the configuration, the database, the handshake, the spool, the SMTP server"
+        " and the HTTP port",
     )
     db = commands.add_parser("db", help="database schema").add_subparsers(
         dest="action", required=True
