@@ -36,6 +36,7 @@ from component.locales import shipped_catalogue
 from component.models import Operator, Site, Strategy
 from component.site_show import site_show_lines
 from component.site_web import MAX_AVATAR_BYTES, NONE
+from component.smtp import ServerUnavailable, probe
 from component.spool import SpoolError
 from component.storage import Database, StorageError, open_database
 from component.storage.directory import (
@@ -87,7 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the component until SIGTERM/SIGINT")
     commands.add_parser(
-        "check", help="check the configuration, the database, the handshake and the HTTP port"
+        "check",
+        help="check the configuration, the database, the handshake, the spool, the SMTP server"
+        " and the HTTP port",
     )
     db = commands.add_parser("db", help="database schema").add_subparsers(
         dest="action", required=True
@@ -352,6 +355,7 @@ async def _check(config: Config) -> int:
     failed = failed or reason is not None
     failed = _check_spool(config) or failed
     failed = _check_catalogue() or failed
+    failed = await _check_smtp(config) or failed
     return EXIT_UNAVAILABLE if _check_http(config) or failed else 0
 
 
@@ -363,6 +367,19 @@ def _check_catalogue() -> bool:
         print(f"visitor texts: FAILED {exc}")
         return True
     print(f"visitor texts: OK ({languages})")
+    return False
+
+
+async def _check_smtp(config: Config) -> bool:
+    """Connect, log in and QUIT as the mail drainer would; True when that failed."""
+    if not config.smtp.configured:
+        print("smtp: not configured (no smtp section): mails stay queued in the outbox")
+        return False
+    try:
+        print(f"smtp: OK ({await probe(config.smtp)})")
+    except ServerUnavailable as exc:
+        print(f"smtp: FAILED {exc}")
+        return True
     return False
 
 

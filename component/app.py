@@ -1,10 +1,11 @@
 """Composition root: opens the database, builds the desk and the component, runs until stopped.
 
 Start order: the spool directory checked, database (retried until reachable), the spool written
-back (before chat numbers and seqs are read, so none is reused), archive writer and transcripts,
-directory and open chats, the HTTP side, XMPP. Stop order is the reverse (HTTP first, so no
-request meets a half-stopped desk); the archive is flushed before the database closes, and what
-the database does not take by then goes to the spool.
+back (before chat numbers and seqs are read, so none is reused), archive writer, the mail
+outbox's drainer (when smtp is configured) and transcripts, directory and open chats, the HTTP
+side, XMPP. Stop order is the reverse (HTTP first, so no request meets a half-stopped desk); the
+archive is flushed before the database closes, and what the database does not take by then goes
+to the spool.
 """
 
 from __future__ import annotations
@@ -30,11 +31,13 @@ from component.metrics import Metrics
 from component.models import Site, VisitorKind
 from component.reminders import FeedbackReminders
 from component.site_stats import site_stats
+from component.smtp import MailDrainer, build_drainer, describe
 from component.spool import SpoolDirectory, SpoolError, SpoolOwner, replay_spool
 from component.storage import Database, StorageError, open_database
 from component.storage.archive import ArchiveRepository
 from component.storage.directory import DirectoryRepository
 from component.storage.feedback import FeedbackRepository
+from component.storage.mail_outbox import MailOutboxRepository
 from component.storage.notify_requests import NotifyRequestRepository
 from component.storage.schema import require_current_schema
 from component.storage.web_chats import WebChatRepository
@@ -99,6 +102,7 @@ class Application:
         self.watches = Watches()  # who hears of operators coming online and going offline
         self.reminders: FeedbackReminders | None = None
         self.http: HttpServer | None = None
+        self.mail: MailDrainer | None = None  # None: smtp is not configured
         self.spool = spool_of(config)
         self.catalogue = shipped_catalogue()  # CatalogueError before anything starts
         self._tasks: list[asyncio.Task[None]] = []
@@ -117,6 +121,7 @@ class Application:
         self.writer = self._new_writer(db)
         self.metrics.watch_archive(self.writer)
         self.writer.start()
+        self._start_mail(self.db, self.writer)
         archive = ArchiveRepository(self.db)
         self.transcripts = ArchivedTranscripts(
             self.component.outbox,
@@ -153,6 +158,17 @@ class Application:
             write_timeout=2 * self.config.mysql.query_timeout,
             max_backlog=archive_cfg.max_backlog,
         )
+
+    def _start_mail(self, db: Database, writer: ArchiveWriter) -> None:
+        """The outbox's drainer, woken by stored mails; without smtp the mails stay queued."""
+        smtp = self.config.smtp
+        if not smtp.configured:
+            log.warning("mail is not configured (no smtp section): mails stay in the outbox")
+            return
+        self.mail = build_drainer(smtp, MailOutboxRepository(db), self.metrics)
+        writer.on_stored(self.mail.on_stored)
+        self.mail.start()
+        log.info("mail: sending through %s", describe(smtp))
 
     def _build_desk(self, archive: ArchiveSink) -> HelpDesk:
         out = self.component.outbox
@@ -265,6 +281,8 @@ class Application:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self.mail is not None:
+            await self.mail.stop()
         if self.transcripts is not None:
             await self.transcripts.close()
         if self.reminders is not None:

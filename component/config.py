@@ -1,8 +1,10 @@
 """Read the YAML configuration file into frozen dataclasses; every problem names its key path.
 
 The only module that imports yaml; of the component it imports only component.xmpp.jids (the
-component's domain takes XMPP's normal form). Validation is generic over the dataclass fields,
-plus per-field semantic checks and normalisations declared in the field metadata.
+component's domain takes XMPP's normal form) and the pure component.mail (addresses). Validation
+is generic over the dataclass fields, plus per-field semantic checks and normalisations declared in
+the field metadata, and a section's own `problems()` across its fields. A field named after a
+Python keyword takes a trailing underscore (`from_` is the key `from`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from component.mail import mailbox_of
 from component.xmpp.jids import normalize_domain
 
 _T = TypeVar("_T")
@@ -250,6 +253,67 @@ class HttpConfig:
     max_held_connections: int | None = field(default=None, metadata=_meta(_positive))
 
 
+def _mailbox(value: str) -> str | None:
+    if value and mailbox_of(value) is None:  # "" is for SmtpConfig.problems() to judge
+        return "must be one e-mail address, optionally with a name: Name <desk@example.com>"
+    return None
+
+
+_LOOPBACK_NAMES = ("localhost", "localhost.")
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host.lower() in _LOOPBACK_NAMES
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmtpConfig:
+    """Where mail goes (the outbox drainer); `host` None: mail is not configured."""
+
+    host: str | None = field(default=None, metadata=_meta(_non_empty))
+    port: int | None = field(default=None, metadata=_meta(_port))
+    from_: str = field(default="", metadata=_meta(_mailbox))
+    username: str = ""
+    password: str = field(default="", repr=False)
+    starttls: bool = False
+    tls: bool = False
+    ca_file: str | None = field(default=None, metadata=_meta(_non_empty, _absolute_path))
+    timeout: float = field(default=30.0, metadata=_meta(_positive))
+    batch_size: int = field(default=100, metadata=_meta(_positive))
+    poll_interval: float = field(default=60.0, metadata=_meta(_positive))
+    retry_min_delay: float = field(default=10.0, metadata=_meta(_positive))
+    retry_max_delay: float = field(default=900.0, metadata=_meta(_positive))
+
+    @property
+    def configured(self) -> bool:
+        return self.host is not None
+
+    @property
+    def effective_port(self) -> int:
+        """`port`, else the usual one: 465 for implicit TLS, 587 for STARTTLS, else 25."""
+        if self.port is not None:
+            return self.port
+        return 465 if self.tls else 587 if self.starttls else 25
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(key, problem) for what is wrong across fields."""
+        if self.host is None:
+            return [] if self == SmtpConfig() else [("host", "required to send mail")]
+        found = [("from", "required with smtp.host")] if not self.from_ else []
+        if self.starttls and self.tls:
+            found.append(("tls", "starttls and tls exclude each other (465: tls, 587: starttls)"))
+        if bool(self.username) != bool(self.password):
+            found.append(("password" if self.username else "username", "set both or neither"))
+        elif self.password and not (self.starttls or self.tls or _is_loopback(self.host)):
+            found.append(("password", "would cross the network unencrypted: set starttls or tls"))
+        if self.retry_min_delay > self.retry_max_delay:
+            found.append(("retry_min_delay", "must not be more than smtp.retry_max_delay"))
+        return found
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LogConfig:
     level: str = field(default="INFO", metadata=_meta(_log_level))
@@ -264,6 +328,7 @@ class Config:
     component: ComponentConfig = field(default_factory=ComponentConfig)
     log: LogConfig = field(default_factory=LogConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
 
 
 # --- public entry points --------------------------------------------------------------------------
@@ -357,7 +422,17 @@ def _build(
     before = len(problems)
     values = _field_values(cls, raw, path, env, problems)
     problems.extend(f"{_join(path, key)}: unknown key" for key in _unknown_keys(cls, raw))
-    return cls(**values) if len(problems) == before else None
+    if len(problems) != before:
+        return None
+    section = cls(**values)
+    across: Callable[[], list[tuple[str, str]]] | None = getattr(section, "problems", None)
+    problems.extend(f"{_join(path, key)}: {problem}" for key, problem in (across or list)())
+    return section if len(problems) == before else None
+
+
+def yaml_key(f: Field[Any]) -> str:
+    """The key a field is read from: its name, less a trailing underscore (`from_`: `from`)."""
+    return f.name.removesuffix("_")
 
 
 def _field_values(
@@ -370,9 +445,9 @@ def _field_values(
     hints = get_type_hints(cls)
     values: dict[str, object] = {}
     for f in fields(cls):
-        key = _join(path, f.name)
-        if f.name in raw:
-            value = _convert(hints[f.name], raw[f.name], key, env, problems)
+        key = _join(path, yaml_key(f))
+        if yaml_key(f) in raw:
+            value = _convert(hints[f.name], raw[yaml_key(f)], key, env, problems)
             if value is not _INVALID:
                 value = _checked(f, value, key, problems)
             if value is not _INVALID:
@@ -383,7 +458,7 @@ def _field_values(
 
 
 def _unknown_keys(cls: type[Any], raw: Mapping[Any, object]) -> list[object]:
-    names = {f.name for f in fields(cls)}
+    names = {yaml_key(f) for f in fields(cls)}
     return [key for key in raw if key not in names]
 
 

@@ -73,6 +73,15 @@ class Metrics:
             "site",
             "source",
         )
+        self._mail_backlog: Gauge | None = None  # only where a drainer reads the outbox
+        self._mail_sent = self._counter("mail_sent", "Mails the SMTP server accepted.")
+        self._mail_failed = self._counter(
+            "mail_failed", "Mails refused for good (a permanent 5xx answer): never retried."
+        )
+        self._mail_retries = self._counter(
+            "mail_retries",
+            "Mail attempts that failed for now (connection, timeout, 4xx) and wait for a retry.",
+        )
 
     def _counter(self, name: str, documentation: str, *labels: str) -> Counter:
         return Counter(f"helperchat_{name}", documentation, labels, registry=self.registry)
@@ -116,6 +125,26 @@ class Metrics:
 
     def count_feedback(self, site: str, source: str) -> None:
         self._feedback.labels(site, source).inc()
+
+    def count_mail_sent(self) -> None:
+        self._mail_sent.inc()
+
+    def count_mail_failed(self) -> None:
+        self._mail_failed.inc()
+
+    def count_mail_retry(self) -> None:
+        self._mail_retries.inc()
+
+    def set_mail_backlog(self, queued: int) -> None:
+        """Mails waiting, as the drainer last read the outbox; absent without a drainer (mail not
+        configured), where a 0 would hide a growing outbox."""
+        if self._mail_backlog is None:
+            self._mail_backlog = Gauge(
+                "helperchat_mail_backlog",
+                "Mails in the outbox neither sent nor failed (as the mail drainer last read it).",
+                registry=self.registry,
+            )
+        self._mail_backlog.set(queued)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

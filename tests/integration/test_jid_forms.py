@@ -13,6 +13,7 @@ async def test_component_jid_with_capitals_in_the_config_still_relays_chats(desk
     domain = desk.ejabberd.component_domain
     data = dataclasses.asdict(desk.config, dict_factory=dict)
     data["http"]["trusted_proxies"] = list(data["http"]["trusted_proxies"])  # as YAML gives it
+    data["smtp"]["from"] = data["smtp"].pop("from_")  # the YAML key of a field named `from_`
     data["xmpp"]["component_jid"] = domain.title()  # Helpdesk.Localhost
     desk.config = parse_config(data, {})
     alice_jid = desk.user("alice")

@@ -436,7 +436,7 @@ def _fields_of(cls: type[Any], prefix: Key) -> dict[Key, bool]:
     found: dict[Key, bool] = {}
     hints = get_type_hints(cls)
     for f in dataclasses.fields(cls):
-        key, hint = (*prefix, f.name), hints[f.name]
+        key, hint = (*prefix, config_module.yaml_key(f)), hints[f.name]
         nested = isinstance(hint, type) and dataclasses.is_dataclass(hint)
         found[key] = not nested
         if nested:
@@ -463,6 +463,7 @@ def test_walk_finds_every_section() -> None:
         "component",
         "log",
         "http",
+        "smtp",
     }
     assert ("http", "rate_limits", "chats_per_ip", "count") in _dataclass_keys()
 

@@ -106,3 +106,18 @@ def test_feedback_is_counted_per_site_and_source_as_it_is_left() -> None:
     assert 'helperchat_feedback_left_total{site="acme",source="web"} 2.0' in page
     assert 'helperchat_feedback_left_total{site="acme",source="xmpp"} 1.0' in page
     assert len(sink.records) == 4
+
+
+def test_the_mail_outbox_figures_are_exported() -> None:
+    metrics = Metrics()
+    metrics.set_mail_backlog(7)
+    for count in (metrics.count_mail_sent, metrics.count_mail_sent, metrics.count_mail_retry):
+        count()
+    metrics.count_mail_failed()
+    for line in (
+        "helperchat_mail_backlog 7.0",
+        "helperchat_mail_sent_total 2.0",
+        "helperchat_mail_retries_total 1.0",
+        "helperchat_mail_failed_total 1.0",
+    ):
+        assert sample(metrics, line), line
