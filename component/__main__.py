@@ -39,6 +39,7 @@ from component.storage.schema import (
 )
 from component.version import helperchat_version
 from component.web.server import HttpStartError, address, port_problem
+from component.webhook_admin import add_webhook_commands, run_webhook_command
 from component.xmpp.handshake import check_handshake
 from component.xmpp.jids import normalize_bare_jid
 
@@ -81,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser("migrate", help="apply the schema migrations the database lacks, in order")
     _site_commands(commands)
     _operator_commands(commands)
+    add_webhook_commands(commands)
     return parser
 
 
@@ -331,6 +333,7 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         config = _for_migrating(config)
     handlers = {"db": lambda db: _db(args, db), "site": lambda db: _site(args, db, config)}
     handlers["operator"] = lambda db: _operator(args, db)
+    handlers["webhook"] = lambda db: run_webhook_command(args, db, config)
     asyncio.run(_with_db(config, handlers[args.command]))
     return 0
 

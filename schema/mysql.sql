@@ -176,6 +176,7 @@ CREATE TABLE webhook_deliveries (
     created_at DATETIME(6) NOT NULL,
     attempts INT UNSIGNED NOT NULL DEFAULT 0,
     next_attempt_at DATETIME(6) NOT NULL,
+    last_attempt_at DATETIME(6) NULL,
     delivered_at DATETIME(6) NULL,
     failed_at DATETIME(6) NULL,
     last_status VARCHAR(200) NOT NULL DEFAULT '',

@@ -1,7 +1,7 @@
 -- Version 11: outgoing webhooks (SPEC §6, mod_eventful's role). A site's webhooks, numbered per
 -- site, with their signing secret and the events they take; and each delivery, stored before it
--- is attempted, with the id its receiver sees (X-HelperChat-Delivery) and its retry state. A
--- removed webhook takes its pending deliveries with it.
+-- is attempted, with the id its receiver sees (X-HelperChat-Delivery) and its retry state (when it
+-- was last tried and what came of it). A removed webhook takes its pending deliveries with it.
 CREATE TABLE webhooks (
     site_id INT UNSIGNED NOT NULL,
     number INT UNSIGNED NOT NULL,
@@ -23,6 +23,7 @@ CREATE TABLE webhook_deliveries (
     created_at DATETIME(6) NOT NULL,
     attempts INT UNSIGNED NOT NULL DEFAULT 0,
     next_attempt_at DATETIME(6) NOT NULL,
+    last_attempt_at DATETIME(6) NULL,
     delivered_at DATETIME(6) NULL,
     failed_at DATETIME(6) NULL,
     last_status VARCHAR(200) NOT NULL DEFAULT '',

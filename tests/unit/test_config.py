@@ -463,6 +463,7 @@ def test_walk_finds_every_section() -> None:
         "component",
         "log",
         "http",
+        "webhooks",
     }
     assert ("http", "rate_limits", "chats_per_ip", "count") in _dataclass_keys()
 
