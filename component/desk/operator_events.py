@@ -65,11 +65,12 @@ class OperatorEvents:
         if state.connected and state.settle_until is None:
             self._notice_silent_losses(state, now)
         for key, track in list(self._tracks.items()):
-            changed = track.online is not None and track.online != track.sent
+            told_online = bool(track.sent)  # never told: as good as offline
+            changed = track.online is not None and track.online != told_online
             if changed and now - track.since >= self._debounce:
                 self._send(state, key, track)
-            if track.online is False and track.sent is not True:
-                del self._tracks[key]  # nothing to remember: offline is what nobody is told
+            if track.online is False and not track.sent:
+                del self._tracks[key]  # offline, and told so (or never told otherwise)
 
     def _note(self, site_id: int, operator: Operator, online: bool, now: float) -> None:
         key = (site_id, operator.id)

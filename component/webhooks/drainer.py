@@ -179,7 +179,8 @@ class DeliveryDrainer:
         if release is not None:
             timeout = min(timeout, max(release - now, 0.0) + 0.001)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout)
+            async with asyncio.timeout(timeout):  # not wait_for: 3.11's can swallow a cancel
+                await self._wake.wait()
         self._wake.clear()
 
     # -- storing and fetching ------------------------------------------------------------------
