@@ -162,6 +162,7 @@ CREATE TABLE webhooks (
     secret VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     events VARCHAR(500) CHARACTER SET ascii NOT NULL,
     created_at DATETIME(6) NOT NULL,
+    removed_at DATETIME(6) NULL,
     PRIMARY KEY (site_id, number),
     CONSTRAINT webhooks_site FOREIGN KEY (site_id) REFERENCES sites (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci

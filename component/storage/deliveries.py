@@ -21,7 +21,7 @@ _DUE = (
     "SELECT d.id, d.delivery_id, d.site_id, d.webhook_number, d.event, d.body, d.created_at,"
     " d.attempts, w.url, w.secret FROM webhook_deliveries d"
     " JOIN webhooks w ON w.site_id = d.site_id AND w.number = d.webhook_number"
-    f" WHERE {_PENDING} AND d.next_attempt_at <= %s"
+    f" AND w.removed_at IS NULL WHERE {_PENDING} AND d.next_attempt_at <= %s"
 )
 _DELIVERED = (
     "UPDATE webhook_deliveries SET delivered_at = %s, last_attempt_at = %s, last_status = %s,"
@@ -34,6 +34,10 @@ _RETRY = (
 _FAILED = (
     "UPDATE webhook_deliveries SET attempts = %s, failed_at = %s, last_attempt_at = %s,"
     " last_status = %s WHERE id = %s AND delivered_at IS NULL AND failed_at IS NULL"
+)
+_OF_REMOVED = (
+    "DELETE d FROM webhook_deliveries d JOIN webhooks w"
+    " ON w.site_id = d.site_id AND w.number = d.webhook_number WHERE w.removed_at IS NOT NULL"
 )
 _LAST_OPERATOR_EVENTS = (
     "SELECT d.site_id, JSON_EXTRACT(d.body, '$.data.operator.id'), d.event"
@@ -108,10 +112,14 @@ class DeliveryRepository:
             args += list(busy)
         return await self._db.execute(sql, args)
 
-    async def purge(self, before: float) -> int:
-        """Delete up to PURGE_BATCH deliveries delivered or failed before `before`; how many."""
+    async def purge(self, before: float | None) -> int:
+        """Delete the deliveries of removed webhooks (made while they were being removed), and
+        up to PURGE_BATCH delivered or failed before `before` (None: keep those); how many."""
+        removed = await self._db.execute(_OF_REMOVED)
+        if before is None:
+            return removed
         at = to_db_time(before)
-        return await self._db.execute(
+        return removed + await self._db.execute(
             "DELETE FROM webhook_deliveries WHERE delivered_at < %s OR failed_at < %s LIMIT %s",
             (at, at, PURGE_BATCH),
         )

@@ -1,5 +1,9 @@
 """Webhooks (table `webhooks`): added, listed with their deliveries' state, removed, and read for
-the running component. Every statement names the site: one site never sees another's webhooks."""
+the running component. Every statement names the site: one site never sees another's webhooks.
+
+A removed webhook stays as a row without its secret (`removed_at` set): its number is never given
+again, and a delivery the running component made before it heard of the removal still has its
+parent (it is not sent, and deleted, by the drainer)."""
 
 from __future__ import annotations
 
@@ -22,12 +26,16 @@ _LIST = (
     "  AND d.webhook_number = w.number AND d.delivered_at IS NULL AND d.failed_at IS NULL),"
     " (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.site_id = w.site_id"
     "  AND d.webhook_number = w.number AND d.failed_at IS NOT NULL)"
-    " FROM webhooks w WHERE w.site_id = %s ORDER BY w.number"
+    " FROM webhooks w WHERE w.site_id = %s AND w.removed_at IS NULL ORDER BY w.number"
 )
 _LAST_ERROR = (
     "SELECT last_status, last_attempt_at FROM webhook_deliveries"
     " WHERE site_id = %s AND webhook_number = %s AND delivered_at IS NULL"
     " AND last_attempt_at IS NOT NULL ORDER BY last_attempt_at DESC LIMIT 1"
+)
+_REMOVE = (
+    "UPDATE webhooks SET removed_at = %s, secret = ''"
+    " WHERE site_id = %s AND number = %s AND removed_at IS NULL"
 )
 _PENDING = (
     "SELECT COUNT(*) FROM webhook_deliveries WHERE site_id = %s AND webhook_number = %s"
@@ -93,19 +101,23 @@ class WebhookRepository:
         )
 
     async def remove_webhook(self, site_id: int, number: int) -> int:
-        """Remove the site's webhook `number` with its deliveries; how many were still pending.
-        NotFoundError when the site has no such webhook."""
+        """Remove the site's webhook `number` (its secret forgotten) with its deliveries; how
+        many were still pending. NotFoundError when the site has no such webhook."""
         async with self._db.transaction() as cursor:
+            removed = await cursor.execute(_REMOVE, (to_db_time(time.time()), site_id, number))
+            if not removed:
+                raise NotFoundError(f"no webhook {number} at this site")
             await cursor.execute(_PENDING, (site_id, number))
             (pending,) = await cursor.fetchone()
-            removed = await cursor.execute(
-                "DELETE FROM webhooks WHERE site_id = %s AND number = %s", (site_id, number)
+            await cursor.execute(
+                "DELETE FROM webhook_deliveries WHERE site_id = %s AND webhook_number = %s",
+                (site_id, number),
             )
-        if not removed:
-            raise NotFoundError(f"no webhook {number} at this site")
         return int(pending)
 
     async def all_targets(self) -> list[WebhookTarget]:
         """Every webhook of every site with its events, for the running component."""
-        rows = await self._db.fetch_all("SELECT site_id, number, events FROM webhooks")
+        rows = await self._db.fetch_all(
+            "SELECT site_id, number, events FROM webhooks WHERE removed_at IS NULL"
+        )
         return [WebhookTarget(int(s), int(n), events_of(str(e))) for s, n, e in rows]

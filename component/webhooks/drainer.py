@@ -2,8 +2,9 @@
 came of each attempt. It wakes when the archive writer stored new deliveries and polls slowly as
 a backstop.
 
-Each receiver (origin) has its own small queue, in-flight limit and hold (gate.py), so a slow or
-dead one never delays another; a global limit bounds what is in flight. A 2xx marks a delivery
+Each receiver (one site's deliveries to one origin: sites never share a limit or a hold) has its
+own small queue, in-flight limit and hold (gate.py), so a slow or dead one never delays another;
+a global limit bounds what is in flight. A 2xx marks a delivery
 delivered; anything else retries it with back-off until its window is over, then it fails for
 good (logged, counted). Results are stored in batches before the next fetch, so a delivery is
 never in hand twice; one sent whose result was not stored (a crash, a stop) goes again later with
@@ -36,6 +37,11 @@ FETCH_ROUNDS = 4  # fetches per round at most (more come due meanwhile: the next
 STOP_SECONDS = 2.0  # a stop waits this long to store the last results
 
 
+def receiver_of(delivery: DueDelivery) -> str:
+    """Whose limit and hold a delivery counts against: its URL's origin, for its site."""
+    return f"{origin_of(delivery.url)} of site {delivery.site_id}"
+
+
 class DeliveryStore(Protocol):
     async def due(
         self, now: float, limit: int, busy: Collection[int], blocked: Collection[Webhook]
@@ -47,7 +53,7 @@ class DeliveryStore(Protocol):
 
     async def expire(self, made_before: float, now: float, busy: Collection[int]) -> int: ...
 
-    async def purge(self, before: float) -> int: ...
+    async def purge(self, before: float | None) -> int: ...
 
 
 class Poster(Protocol):
@@ -206,7 +212,7 @@ class DeliveryDrainer:
             now = self._clock()
             due = await self._store.due(now, limit, self._busy, self._gate.blocked(now))
             for delivery in due:
-                origin = origin_of(delivery.url)
+                origin = receiver_of(delivery)
                 if self._gate.offer(origin, delivery, now):
                     self._busy.add(delivery.row_id)
                     self._pump(origin, now)
@@ -234,8 +240,8 @@ class DeliveryDrainer:
                 expired,
             )
             self._counters.count_webhook_failed(expired)
-        if self._settings.keep_seconds:
-            await self._store.purge(now - self._settings.keep_seconds)
+        keep = self._settings.keep_seconds
+        await self._store.purge(now - keep if keep else None)
 
     # -- sending -------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
-"""Per receiver (a URL's origin) bookkeeping, so one slow or dead receiver never delays another:
-at most `per_receiver` deliveries in flight and `queue` taken in hand; after a failed attempt the
-receiver is held (nothing sent to it) for a back-off that grows with the failures in a row, and a
-success ends the hold. The map of receivers forgets idle ones, so it stays bounded.
+"""Per receiver (a URL's origin, for one site) bookkeeping, so one slow or dead receiver never
+delays another: at most `per_receiver` deliveries in flight and `queue` taken in hand; after a
+failed attempt the receiver is held (nothing sent to it) for a back-off that grows with the
+failures in a row, and a success ends the hold. The map of receivers forgets idle ones, so it
+stays bounded.
 
 Plain bookkeeping over `now` parameters: no I/O, no asyncio.
 """

@@ -103,7 +103,7 @@ class MemoryStore:
             row.failed_at = now
         return len(expired)
 
-    async def purge(self, before: float) -> int:
+    async def purge(self, before: float | None) -> int:
         return 0
 
 
