@@ -7,6 +7,7 @@ the use cases or an adapter.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from urllib.parse import urlsplit
@@ -50,6 +51,7 @@ def checked_webhook_url(text: str) -> str:
     return f"{scheme}://{netloc}{parts.path or '/'}{query}"
 
 
+@functools.lru_cache(maxsize=4096)
 def origin_of(url: str) -> str:
     """`scheme://host:port` of a checked URL: one receiver, for concurrency limits and holds."""
     parts = urlsplit(url)

@@ -5,7 +5,7 @@ themselves are written by the archive writer (storage/records.py), before any at
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from itertools import groupby
 from typing import Any
 
@@ -17,12 +17,11 @@ from component.webhook_events import OPERATOR_OFFLINE, OPERATOR_ONLINE
 STATUS_CHARS = 200  # webhook_deliveries.last_status
 PURGE_BATCH = 5000
 _PENDING = "d.delivered_at IS NULL AND d.failed_at IS NULL"
-_DUE = (
+_DUE = (  # alone, not joined with webhooks: then it reads the due index in order (no filesort)
     "SELECT d.id, d.delivery_id, d.site_id, d.webhook_number, d.event, d.body, d.created_at,"
-    " d.attempts, w.url, w.secret FROM webhook_deliveries d"
-    " JOIN webhooks w ON w.site_id = d.site_id AND w.number = d.webhook_number"
-    f" AND w.removed_at IS NULL WHERE {_PENDING} AND d.next_attempt_at <= %s"
+    f" d.attempts FROM webhook_deliveries d WHERE {_PENDING} AND d.next_attempt_at <= %s"
 )
+_WEBHOOKS = "SELECT site_id, number, url, secret FROM webhooks WHERE removed_at IS NULL AND"
 _DELIVERED = (
     "UPDATE webhook_deliveries SET delivered_at = %s, last_attempt_at = %s, last_status = %s,"
     " attempts = attempts + 1 WHERE delivered_at IS NULL AND failed_at IS NULL AND id IN "
@@ -60,20 +59,21 @@ class DeliveryRepository:
     ) -> list[DueDelivery]:
         """Deliveries due by `now`, oldest due first, but for the rows in `busy` (in the
         drainer's hands) and the webhooks in `blocked` ((site id, number): their receiver
-        waits or is full)."""
+        waits or is full); those of removed webhooks are left out (the purge deletes them)."""
         sql = _DUE
-        args: list[Any] = [to_db_time(now)]
         if busy:
-            sql += f" AND d.id NOT IN ({', '.join(['%s'] * len(busy))})"
-            args += list(busy)
+            sql += f" AND d.id NOT IN ({_numbers(busy)})"
         if blocked:
-            pairs = ", ".join(["(%s, %s)"] * len(blocked))
+            pairs = ", ".join(f"({_numbers(pair)})" for pair in blocked)
             sql += f" AND (d.site_id, d.webhook_number) NOT IN ({pairs})"
-            args += [value for pair in blocked for value in pair]
-        rows = await self._db.fetch_all(
-            f"{sql} ORDER BY d.next_attempt_at, d.id LIMIT %s", [*args, limit]
-        )
-        return [_due(row) for row in rows]
+        async with self._db.transaction() as cursor:
+            sql += " ORDER BY d.next_attempt_at, d.id LIMIT %s"
+            await cursor.execute(sql, (to_db_time(now), limit))
+            rows = list(await cursor.fetchall())
+            webhooks = {(int(r[2]), int(r[3])) for r in rows}
+            targets = await _targets(cursor, webhooks) if webhooks else {}
+        found = ((row, targets.get((int(row[2]), int(row[3])))) for row in rows)
+        return [_due(row, *target) for row, target in found if target is not None]
 
     async def save(self, results: Sequence[AttemptResult]) -> None:
         """Store what came of these attempts, in one transaction (a row removed meanwhile, with
@@ -83,10 +83,8 @@ class DeliveryRepository:
             for status, group in groupby(delivered, key=_status):
                 taken = list(group)
                 at = to_db_time(max(r.at for r in taken))
-                marks = ", ".join(["%s"] * len(taken))
-                await cursor.execute(
-                    f"{_DELIVERED}({marks})", (at, at, status, *(r.row_id for r in taken))
-                )
+                ids = _numbers(r.row_id for r in taken)
+                await cursor.execute(f"{_DELIVERED}({ids})", (at, at, status))
             for outcome, sql in ((Outcome.RETRY, _RETRY), (Outcome.FAILED, _FAILED)):
                 rows = [_attempt_row(r) for r in results if r.outcome is outcome]
                 if rows:
@@ -108,8 +106,7 @@ class DeliveryRepository:
         )
         args: list[Any] = [to_db_time(now), to_db_time(made_before)]
         if busy:
-            sql += f" AND d.id NOT IN ({', '.join(['%s'] * len(busy))})"
-            args += list(busy)
+            sql += f" AND d.id NOT IN ({_numbers(busy)})"
         return await self._db.execute(sql, args)
 
     async def purge(self, before: float | None) -> int:
@@ -137,8 +134,25 @@ class DeliveryRepository:
         return last
 
 
-def _due(row: Row) -> DueDelivery:
-    row_id, delivery_id, site_id, number, event, body, created, attempts, url, secret = row
+async def _targets(cursor: Any, webhooks: set[tuple[int, int]]) -> dict[tuple[int, int], Row]:
+    """URL and secret of each of these webhooks that is not removed."""
+    pairs = ", ".join(["(%s, %s)"] * len(webhooks))
+    await cursor.execute(
+        f"{_WEBHOOKS} (site_id, number) IN ({pairs})", [v for pair in webhooks for v in pair]
+    )
+    return {
+        (int(s), int(n)): (str(url), str(secret)) for s, n, url, secret in await cursor.fetchall()
+    }
+
+
+def _numbers(values: Iterable[int]) -> str:
+    """Integers as SQL text (int() makes sure nothing else gets in): long id lists cost the
+    driver's escaping more than the query."""
+    return ", ".join(str(int(value)) for value in values)
+
+
+def _due(row: Row, url: str, secret: str) -> DueDelivery:
+    row_id, delivery_id, site_id, number, event, body, created, attempts = row
     return DueDelivery(
         int(row_id),
         str(delivery_id),

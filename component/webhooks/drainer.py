@@ -31,6 +31,7 @@ from component.webhooks.gate import ReceiverGate, Webhook
 log = logging.getLogger(__name__)
 
 ROUND_SECONDS = 0.01  # at most one fetch-and-store round this often while busy
+REFILL_SECONDS = 0.05  # a receiver with little room waits for more, but at most this long
 BACKLOG_SECONDS = 5.0  # how often the backlog gauge is counted
 SWEEP_SECONDS = 60.0  # how often expired deliveries are failed and old ones purged
 FETCH_ROUNDS = 4  # fetches per round at most (more come due meanwhile: the next round)
@@ -75,9 +76,9 @@ class DrainerSettings:
     poll_interval: float
     max_in_flight: int
     per_receiver: int
-    queue_per_receiver: int = 64
+    queue_per_receiver: int = 256
     max_in_hand: int = 2000
-    fetch_limit: int = 200
+    fetch_limit: int = 256
     keep_seconds: float = 0.0  # delivered and failed ones are purged after this; 0: kept
 
 
@@ -115,16 +116,19 @@ class DeliveryDrainer:
         self._due_backlog = 0.0  # when the backlog is counted next
         self._due_sweep = 0.0
         self._store_failures = 0
+        self._fresh = True  # new deliveries were stored: fetch whatever the room
+        self._fetched_at = 0.0  # loop time of the last fetch
         self.backlog = 0
         """Deliveries neither delivered nor failed, as last counted (every BACKLOG_SECONDS)."""
 
     def wake(self) -> None:
+        self._fresh = True
         self._wake.set()
 
     def on_stored(self, batch: ArchiveBatch) -> None:
         """The archive writer stored a batch: wake if it held deliveries."""
         if any(isinstance(record, DeliveryQueued) for record in batch.records):
-            self._wake.set()
+            self.wake()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="webhook-drainer")
@@ -204,12 +208,23 @@ class DeliveryDrainer:
         self._busy.difference_update(r.row_id for r in results)
 
     async def _refill(self) -> None:
-        """Take in hand what is due, for the receivers that have room; start what may go."""
-        limit = self._settings.fetch_limit
+        """Take in hand what is due, for the receivers that have room; start what may go.
+
+        A fetch reads at most what one receiver has room for; while the busiest has less
+        than half its queue free it waits (for REFILL_SECONDS at most, or new deliveries):
+        many small fetches would cost more than the deliveries they bring."""
+        loop = asyncio.get_running_loop()
+        half = self._settings.queue_per_receiver // 2
+        little_room = self._gate.room(self._clock()) < half
+        if not self._fresh and little_room and loop.time() < self._fetched_at + REFILL_SECONDS:
+            return
+        self._fresh, self._fetched_at = False, loop.time()
         for _ in range(FETCH_ROUNDS):
-            if len(self._busy) >= self._settings.max_in_hand:
-                return
             now = self._clock()
+            room = self._settings.max_in_hand - len(self._busy)
+            limit = min(self._settings.fetch_limit, room, self._gate.room(now))
+            if limit <= 0:
+                return
             due = await self._store.due(now, limit, self._busy, self._gate.blocked(now))
             for delivery in due:
                 origin = receiver_of(delivery)
@@ -246,10 +261,17 @@ class DeliveryDrainer:
     # -- sending -------------------------------------------------------------------------------
 
     def _pump(self, origin: str, now: float) -> None:
+        """A sender for each delivery the receiver may have in flight now."""
         while (delivery := self._gate.next_to_send(origin, now)) is not None:
-            task = asyncio.create_task(self._deliver(origin, delivery))
+            task = asyncio.create_task(self._send_while_any(origin, delivery))
             self._sending.add(task)
             task.add_done_callback(self._sending.discard)
+
+    async def _send_while_any(self, origin: str, delivery: DueDelivery | None) -> None:
+        """Deliver, then the receiver's next one while it may have one (one task, many POSTs)."""
+        while delivery is not None:
+            await self._deliver(origin, delivery)
+            delivery = self._gate.next_to_send(origin, self._clock())
 
     async def _deliver(self, origin: str, delivery: DueDelivery) -> None:
         async with self._slots:
@@ -267,7 +289,6 @@ class DeliveryDrainer:
                 attempt.status,
                 hold,
             )
-        self._pump(origin, now)
         self._wake.set()
 
     async def _attempt(self, delivery: DueDelivery) -> Attempt:

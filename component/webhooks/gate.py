@@ -57,7 +57,7 @@ class ReceiverGate:
             self._make_room()
             receiver = self._receivers[origin] = _Receiver()
         receiver.webhooks.add(delivery.webhook)
-        if now < receiver.held_until or receiver.running + len(receiver.waiting) >= self._queue:
+        if now < receiver.held_until or self._room_of(receiver) <= 0:
             return False
         receiver.waiting.append(delivery)
         return True
@@ -97,18 +97,27 @@ class ReceiverGate:
         """The webhooks whose receiver is held or has enough in hand: not worth fetching."""
         blocked: set[Webhook] = set()
         for receiver in self._receivers.values():
-            full = receiver.running + len(receiver.waiting) >= self._queue
+            full = self._room_of(receiver) <= 0
             if full or now < receiver.held_until:
                 blocked |= receiver.webhooks
         return blocked
+
+    def room(self, now: float) -> int:
+        """The most one receiver can take in hand now: a new receiver's whole queue, or that of
+        the known one with most room (a fetch bigger than this would read rows for nothing)."""
+        rooms = [self._room_of(r) for r in self._receivers.values() if now >= r.held_until]
+        return max((room for room in rooms if room > 0), default=self._queue)
 
     def next_release(self, now: float) -> float | None:
         """When the next hold ends (None: no receiver is held)."""
         ends = [r.held_until for r in self._receivers.values() if r.held_until > now]
         return min(ends, default=None)
 
-    def origins(self) -> list[str]:
-        return list(self._receivers)
+    def _room_of(self, receiver: _Receiver) -> int:
+        """What more it may take in hand: a whole queue, or, failing, only a probe (what it may
+        have in flight): the rest would be given back at its next failure anyway."""
+        queue = self._per_receiver if receiver.failures else self._queue
+        return queue - receiver.running - len(receiver.waiting)
 
     def _make_room(self) -> None:
         """Past max_receivers, forget the idle receiver whose hold ends first."""

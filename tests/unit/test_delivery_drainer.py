@@ -180,7 +180,9 @@ class Bench:
 async def bench() -> object:
     clock = Clock()
     store, receivers, counted = MemoryStore(clock), Receivers(), Counted()
-    settings = DrainerSettings(poll_interval=1000.0, max_in_flight=8, per_receiver=2)
+    settings = DrainerSettings(
+        poll_interval=1000.0, max_in_flight=8, per_receiver=2, queue_per_receiver=64
+    )
     drainer = DeliveryDrainer(
         store, receivers, POLICY, settings, counted, clock=clock, rng=random.Random(5)
     )
