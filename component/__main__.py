@@ -54,6 +54,7 @@ from component.storage.schema import (
 )
 from component.version import helperchat_version
 from component.web.server import HttpStartError, address, port_problem
+from component.webhook_admin import add_webhook_commands, run_webhook_command
 from component.xmpp.handshake import check_handshake
 from component.xmpp.jids import normalize_bare_jid
 
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     _site_commands(commands)
     _operator_commands(commands)
     _feedback_commands(commands)
+    add_webhook_commands(commands)
     return parser
 
 
@@ -422,6 +424,7 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
     handlers = {"db": lambda db: _db(args, db), "site": lambda db: _site(args, db, config)}
     handlers["operator"] = lambda db: _operator(args, db)
     handlers["feedback"] = lambda db: _feedback(args, db)
+    handlers["webhook"] = lambda db: run_webhook_command(args, db, config)
     asyncio.run(_with_db(config, handlers[args.command]))
     return 0
 

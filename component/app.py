@@ -50,6 +50,7 @@ from component.web.notify_api import NotifyApi
 from component.web.server import HttpServer
 from component.web.visitor_api import VisitorApi
 from component.web.visitors import WebVisitors
+from component.webhook_runtime import WebhookRuntime
 from component.xmpp.component import HelperChatComponent
 from component.xmpp.jids import normalize_bare_jid
 from component.xmpp.visitors import XmppVisitors
@@ -101,6 +102,7 @@ class Application:
         self.web_visitors = WebVisitors(time.time)
         self.watches = Watches()  # who hears of operators coming online and going offline
         self.reminders: FeedbackReminders | None = None
+        self.webhooks = WebhookRuntime(config.webhooks, self.metrics)
         self.http: HttpServer | None = None
         self.mail: MailDrainer | None = None  # None: smtp is not configured
         self.spool = spool_of(config)
@@ -129,7 +131,10 @@ class Application:
             archive.messages_between,
             timeout=2 * self.config.mysql.query_timeout,
         )
-        self.desk = self._build_desk(MeteredArchive(self.writer, self.metrics, self._slug_of))
+        metered = MeteredArchive(self.writer, self.metrics, self._slug_of)
+        self.desk = self._build_desk(self.webhooks.tap(metered))  # webhook events seen on the way
+        assert self.webhooks.operator_events is not None
+        self.watches.add(self.webhooks.operator_events)
         open_chats = await archive.open_chats()
         cards = await WebChatRepository(self.db).open_cards()
         for entry in open_chats:  # web visitors' details come back with their chats
@@ -138,6 +143,8 @@ class Application:
         await self._start_feedback(self.db, self.desk, self.writer)
         directory_repo = DirectoryRepository(self.db)
         self.desk.apply_directory(await load_directory(directory_repo))
+        reload_interval = self.config.component.reload_interval
+        await self.webhooks.start(self.db, self.writer, self.desk.state, reload_interval)
         self.component.attach(self.desk)
         await self._start_http(self.db, self.desk)  # HttpStartError: `helperchat run` exits 1
         self.component.connect()
@@ -283,6 +290,7 @@ class Application:
                 await task
         if self.mail is not None:
             await self.mail.stop()
+        await self.webhooks.stop()  # what is in flight goes again after the next start
         if self.transcripts is not None:
             await self.transcripts.close()
         if self.reminders is not None:

@@ -320,6 +320,22 @@ class LogConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class WebhooksConfig:
+    """Delivering webhooks (SPEC §6): timeouts, limits per receiver, retries, debouncing."""
+
+    timeout: float = field(default=10.0, metadata=_meta(_positive))
+    max_in_flight_per_receiver: int = field(default=2, metadata=_meta(_positive))
+    max_in_flight: int = field(default=32, metadata=_meta(_positive))
+    first_retry_delay: float = field(default=10.0, metadata=_meta(_positive))
+    max_retry_delay: float = field(default=600.0, metadata=_meta(_positive))
+    retry_for: float = field(default=259_200.0, metadata=_meta(_positive))
+    poll_interval: float = field(default=30.0, metadata=_meta(_positive))
+    operator_debounce: float = field(default=15.0, metadata=_meta(_not_negative))
+    keep_days: float = field(default=7.0, metadata=_meta(_not_negative))
+    allow_private_addresses: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     xmpp: XmppConfig
     mysql: MysqlConfig
@@ -329,6 +345,7 @@ class Config:
     log: LogConfig = field(default_factory=LogConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
 
 
 # --- public entry points --------------------------------------------------------------------------

@@ -82,6 +82,26 @@ class Metrics:
             "mail_retries",
             "Mail attempts that failed for now (connection, timeout, 4xx) and wait for a retry.",
         )
+        self._webhook_backlog = Gauge(
+            "helperchat_webhook_backlog_deliveries",
+            "Webhook deliveries stored and neither delivered nor failed for good yet.",
+            registry=self.registry,
+        )
+        self._webhook_delivered = self._counter(
+            "webhook_delivered", "Webhook deliveries a receiver took (a 2xx answer)."
+        )
+        self._webhook_errors = self._counter(
+            "webhook_errors",
+            "Webhook attempts that failed, by kind: timeout, connection, status (not 2xx),"
+            " blocked_address (not public, and private addresses are not allowed).",
+            "kind",
+        )
+        self._webhook_retries = self._counter(
+            "webhook_retries", "Webhook deliveries that failed an attempt and will be tried again."
+        )
+        self._webhook_failed = self._counter(
+            "webhook_failed", "Webhook deliveries given up at the end of their retry window."
+        )
 
     def _counter(self, name: str, documentation: str, *labels: str) -> Counter:
         return Counter(f"helperchat_{name}", documentation, labels, registry=self.registry)
@@ -145,6 +165,22 @@ class Metrics:
                 registry=self.registry,
             )
         self._mail_backlog.set(queued)
+
+    def watch_webhook_backlog(self, read: Callable[[], int]) -> None:
+        """Report `read()` (the drainer's last count) as helperchat_webhook_backlog_deliveries."""
+        self._webhook_backlog.set_function(read)
+
+    def count_webhook_delivered(self) -> None:
+        self._webhook_delivered.inc()
+
+    def count_webhook_error(self, kind: str) -> None:
+        self._webhook_errors.labels(kind).inc()
+
+    def count_webhook_retry(self) -> None:
+        self._webhook_retries.inc()
+
+    def count_webhook_failed(self, count: int = 1) -> None:
+        self._webhook_failed.inc(count)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

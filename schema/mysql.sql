@@ -162,6 +162,7 @@ CREATE TABLE webhooks (
     secret VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     events VARCHAR(500) CHARACTER SET ascii NOT NULL,
     created_at DATETIME(6) NOT NULL,
+    removed_at DATETIME(6) NULL,
     PRIMARY KEY (site_id, number),
     CONSTRAINT webhooks_site FOREIGN KEY (site_id) REFERENCES sites (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
@@ -176,6 +177,7 @@ CREATE TABLE webhook_deliveries (
     created_at DATETIME(6) NOT NULL,
     attempts INT UNSIGNED NOT NULL DEFAULT 0,
     next_attempt_at DATETIME(6) NOT NULL,
+    last_attempt_at DATETIME(6) NULL,
     delivered_at DATETIME(6) NULL,
     failed_at DATETIME(6) NULL,
     last_status VARCHAR(200) NOT NULL DEFAULT '',

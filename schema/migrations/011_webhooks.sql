@@ -1,7 +1,9 @@
 -- Version 11: outgoing webhooks (SPEC §6, mod_eventful's role). A site's webhooks, numbered per
 -- site, with their signing secret and the events they take; and each delivery, stored before it
--- is attempted, with the id its receiver sees (X-HelperChat-Delivery) and its retry state. A
--- removed webhook takes its pending deliveries with it.
+-- is attempted, with the id its receiver sees (X-HelperChat-Delivery) and its retry state (when it
+-- was last tried and what came of it). A removed webhook stays, without its secret, so that its
+-- number is never given again and a delivery made while it was being removed has a parent (and
+-- is deleted, not sent); its deliveries are deleted with it.
 CREATE TABLE webhooks (
     site_id INT UNSIGNED NOT NULL,
     number INT UNSIGNED NOT NULL,
@@ -9,6 +11,7 @@ CREATE TABLE webhooks (
     secret VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     events VARCHAR(500) CHARACTER SET ascii NOT NULL,
     created_at DATETIME(6) NOT NULL,
+    removed_at DATETIME(6) NULL,
     PRIMARY KEY (site_id, number),
     CONSTRAINT webhooks_site FOREIGN KEY (site_id) REFERENCES sites (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
@@ -23,6 +26,7 @@ CREATE TABLE webhook_deliveries (
     created_at DATETIME(6) NOT NULL,
     attempts INT UNSIGNED NOT NULL DEFAULT 0,
     next_attempt_at DATETIME(6) NOT NULL,
+    last_attempt_at DATETIME(6) NULL,
     delivered_at DATETIME(6) NULL,
     failed_at DATETIME(6) NULL,
     last_status VARCHAR(200) NOT NULL DEFAULT '',

@@ -11,7 +11,14 @@ from component.addresses import Addresses
 from component.archive import ArchiveBatch, OperatorUpdate, RejectedError
 from component.chat_tail import DEFAULT_LIMITS, TailLimits
 from component.desk.helpdesk import HelpDesk
-from component.desk.ports import PresenceType, TranscriptOrder, Transcripts
+from component.desk.ports import (
+    ArchiveSink,
+    OperatorWatch,
+    PresenceType,
+    TranscriptOrder,
+    Transcripts,
+    Watches,
+)
 from component.desk.state import PRESENCE_SETTLE_SECONDS, DeskState
 from component.directory import Directory
 from component.holds import Gate, Holds
@@ -241,6 +248,13 @@ class FakeWatch:
         self.told.append((site.slug, operator.jid, "offline"))
 
 
+def _both(first: OperatorWatch, second: OperatorWatch) -> Watches:
+    watches = Watches()
+    watches.add(first)
+    watches.add(second)
+    return watches
+
+
 class Clock:
     def __init__(self, start: float = 1_800_000_000.0) -> None:
         self.now = start
@@ -293,9 +307,12 @@ def make_world(
     max_body: int = 100,
     tail: TailLimits = DEFAULT_LIMITS,
     transcripts: Callable[[FakeOut, FakeArchive], Transcripts] | None = None,
+    wrap_archive: Callable[[FakeArchive], ArchiveSink] | None = None,
+    also_watch: OperatorWatch | None = None,
 ) -> World:
     """A connected desk whose presence settled; `transcripts` builds its Transcripts port from
-    the fakes (else a FakeTranscripts records the orders)."""
+    the fakes (else a FakeTranscripts records the orders); `wrap_archive` puts a port in front
+    of the FakeArchive; `also_watch` hears what the FakeWatch hears."""
     out, archive, clock, web = FakeOut(), FakeArchive(), Clock(), FakeWebVisitors()
     recorded, watch = FakeTranscripts(), FakeWatch()
     addresses = Addresses(DOMAIN)
@@ -303,7 +320,7 @@ def make_world(
         DeskState(
             catalogue=shipped_catalogue(),
             addresses=addresses,
-            archive=archive,
+            archive=archive if wrap_archive is None else wrap_archive(archive),
             out=out,
             transcripts=recorded if transcripts is None else transcripts(out, archive),
             visitors={VisitorKind.XMPP: XmppVisitors(out, addresses), VisitorKind.WEB: web},
@@ -312,7 +329,7 @@ def make_world(
             max_body_chars=max_body,
             jid_form=normalize_bare_jid,
             tail_limits=tail,
-            watch=watch,
+            watch=watch if also_watch is None else _both(watch, also_watch),
         )
     )
     desk.apply_directory(Directory([ACME, GLOBEX], operators))

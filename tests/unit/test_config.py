@@ -464,6 +464,7 @@ def test_walk_finds_every_section() -> None:
         "log",
         "http",
         "smtp",
+        "webhooks",
     }
     assert ("http", "rate_limits", "chats_per_ip", "count") in _dataclass_keys()
 
