@@ -8,7 +8,12 @@ mail (connect, EHLO, MAIL, RCPT, DATA, QUIT; no database). Rounds alternate; the
 Both build their messages with the same code and talk to the same aiosmtpd in this process.
 Goal: the outbox costs at most 20 % (ratio outbox / direct >= 0.8).
 
-    python bench/outbox.py [--quick] [--mails 1000] [--rounds 5]
+Webhooks: bench/outbox_webhooks.py's two figures (deliveries per second through the stored
+outbox against direct POSTs; the chat relay with 1,000 deliveries due to a dead receiver against
+none), run after the mail half.
+
+    python bench/outbox.py [--quick] [--mails 1000] [--deliveries 3000] [--messages 3000]
+                           [--rounds N] [--only mail|webhooks]
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiosmtplib
 
+from bench import outbox_webhooks
 from component.admin import Admin
 from component.archive import ArchiveWriter
 from component.config import MysqlConfig, SmtpConfig
@@ -199,10 +205,23 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="small sizes, for the smoke test")
     parser.add_argument("--mails", type=int)
+    parser.add_argument("--deliveries", type=int)
+    parser.add_argument("--messages", type=int, help="chat messages per relay round")
     parser.add_argument("--rounds", type=int)
+    parser.add_argument("--only", choices=("mail", "webhooks"), help="run one half")
     args = parser.parse_args()
     mails, rounds = (50, 1) if args.quick else (1000, 5)
-    asyncio.run(bench(args.mails or mails, args.rounds or rounds))
+    if args.only != "webhooks":
+        asyncio.run(bench(args.mails or mails, args.rounds or rounds))
+    if args.only != "mail":
+        deliveries, messages, hook_rounds = (300, 300, 1) if args.quick else (3000, 3000, 3)
+        asyncio.run(
+            outbox_webhooks.bench(
+                args.deliveries or deliveries,
+                args.messages or messages,
+                args.rounds or hook_rounds,
+            )
+        )
 
 
 if __name__ == "__main__":
