@@ -1,7 +1,7 @@
 """The widget's feedback form (SPEC §6, §7.2) in Chromium over the real stack: nobody online and
 the site's form on, the visitor gets the form instead of the composer, checked in the browser,
-sent, thanked; the feedback and its mail are in the database; in Russian too, with the server's
-refusal shown in Russian. Screenshots go to test-artifacts/widget/."""
+sent, thanked; the feedback and its mail are in the database and the mail reaches a real SMTP
+server; in Russian too, with the server's refusal shown in Russian. Screenshots go to test-artifacts/widget/."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ import pytest
 
 from component.admin import feedback_changes, web_changes
 from component.config import RateConfig
+from devstack.smtp import MailServer
 from tests.integration.helpdesk_fixtures import Desk
+from tests.integration.test_mail_run import with_smtp
 from tests.integration.test_widget import Browser, PageServer, Shop, no_errors, shop_page
 
 pytestmark = pytest.mark.integration
@@ -48,9 +50,22 @@ async def form_on(shop: Shop) -> None:
     await desk.add_operator("acme", desk.user("alice"), "Alice")
 
 
-async def test_nobody_online_the_form_is_checked_sent_and_thanked(shop: Shop) -> None:
+@pytest.fixture
+async def mail_server() -> AsyncIterator[MailServer]:
+    """A real SMTP server (aiosmtpd) the feedback's mail goes to."""
+    server = await MailServer().start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+async def test_nobody_online_the_form_is_checked_sent_and_thanked(
+    shop: Shop, mail_server: MailServer
+) -> None:
     await form_on(shop)
     desk = shop.desk
+    with_smtp(desk, mail_server.port)
     await desk.start_component()
     shop.server.pages["shop"] = shop_page(shop.api)
     visit = await shop.open()
@@ -101,6 +116,11 @@ async def test_nobody_online_the_form_is_checked_sent_and_thanked(shop: Shop) ->
     )
     assert message_id.startswith("<feedback.acme.1.") and message_id.endswith(f"@{desk.domain}>")
     assert "Do you ship to Mars?" in text
+    (mail,) = await mail_server.wait_for(1)  # and it reaches the owner's mailbox
+    assert mail.recipients == ("owner@acme.example",)
+    headers = mail.message
+    assert (headers["Subject"], headers["Reply-To"]) == ("[Acme Inc.] Feedback from Ann", reply_to)
+    assert headers["Message-ID"] == message_id
 
     await visit.w(".hc-thanks button").click()  # another one: the form again, empty
     await form.wait_for()
