@@ -1,7 +1,8 @@
 """The widget's feedback form (SPEC §6, §7.2) in Chromium over the real stack: nobody online and
 the site's form on, the visitor gets the form instead of the composer, checked in the browser,
 sent, thanked; the feedback and its mail are in the database and the mail reaches a real SMTP
-server; in Russian too, with the server's refusal shown in Russian. Screenshots go to test-artifacts/widget/."""
+server; in Russian too, with the server's refusal shown in Russian. Screenshots go to
+test-artifacts/widget/."""
 
 from __future__ import annotations
 
