@@ -4,7 +4,7 @@ an operator coming online is sent, in which order, how many, and that nothing is
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 
@@ -170,3 +170,34 @@ async def test_close_stops_the_tasks_and_none_starts_after() -> None:
     r.reminders.came_online(ACME, ALICE, 0.0)
     await asyncio.wait_for(r.reminders.wait_idle(), 1)
     assert r.out.take() == [] and r.store.calls == []
+
+
+@pytest.mark.xfail(strict=True, reason="reminders go to whoever came online, enabled or not")
+async def test_a_disabled_operator_coming_online_is_sent_nothing() -> None:
+    r = reminding()
+    r.store.feedback = [left(1)]
+    r.online[ACME.id] = [ALICE.jid]  # the enabled operators online at the desk: not Bob
+    r.reminders.came_online(ACME, replace(BOB, enabled=False), 0.0)
+    await r.settled()
+    assert r.out.take() == []
+    assert (ACME.id, 1, BOB.jid) not in r.store.claimed  # kept for when he is enabled again
+
+
+@pytest.mark.xfail(strict=True, reason="reminders go out after the operator was removed")
+async def test_an_operator_removed_while_the_archive_flushes_is_sent_nothing() -> None:
+    r = reminding()
+    r.store.feedback = [left(1)]
+    r.online[ACME.id] = [ALICE.jid]
+    flushing, flushed = asyncio.Event(), asyncio.Event()
+
+    async def slow_flush() -> None:
+        flushing.set()
+        await flushed.wait()
+
+    r.reminders._flush = slow_flush
+    r.reminders.came_online(ACME, ALICE, 0.0)
+    await flushing.wait()
+    r.online[ACME.id] = []  # `operator remove acme alice@…` applied meanwhile
+    flushed.set()
+    await r.settled()
+    assert r.out.take() == []
