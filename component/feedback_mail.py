@@ -40,7 +40,7 @@ def feedback_mail(
         site_id=feedback.site_id,
         mail_key=mail_key(feedback.site_id, feedback.number),
         message_id=f"<feedback.{slug}.{feedback.number}.{nonce}@{domain}>",
-        recipients=", ".join(recipients),
+        recipients=",".join(recipients),  # as long as the site's setting: the column holds it
         subject=one_line(f"[{site_name}] Feedback from {who}", SUBJECT_CHARS),
         text=_text(feedback, site_name, slug),
         html=_html(feedback, site_name, slug),

@@ -135,6 +135,8 @@ class FeedbackReminders:
 
     async def _remind(self, site: Site, jid: str) -> None:
         await self._flush()
+        if not self._still_online(site, jid):  # disabled, removed or gone while flushing
+            return
         claimed, remaining = await self._store.claim_reminders(
             site.id, jid, self._per_login, self._clock()
         )
@@ -146,3 +148,8 @@ class FeedbackReminders:
             self._out.send_message(desk, jid, texts.feedback_more(site, remaining))
         if claimed:
             log.info("%d feedback reminders of %s sent to %s", len(claimed), site.slug, jid)
+
+    def _still_online(self, site: Site, jid: str) -> bool:
+        """Whether `jid` is an enabled operator of the site online at its desk now: nothing is
+        claimed for anyone else (they get it when they next come online as one)."""
+        return any(there.id == site.id and who == jid for there, who in self._online_at(site.id))

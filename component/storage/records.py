@@ -48,6 +48,7 @@ _INSERT_SITE_EVENT = (
     " delivered_to) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE id = id"
 )
 KEY_CHARS = 100  # mail_outbox.mail_key, site_events.event_key
+RECIPIENTS_CHARS = 2000  # mail_outbox.recipients
 DELIVERY_ID_CHARS = 36
 
 
@@ -85,7 +86,7 @@ def _mail(row: MailQueued) -> tuple[Any, ...]:
         row.site_id,
         _key(row.mail_key, KEY_CHARS, row),
         _key(row.message_id, 255, row),
-        fit_chars(row.recipients, 2000),
+        _recipients(row.recipients),
         fit_chars(row.subject, 500),
         fit_chars(row.reply_to, 254),
         fit_bytes(row.text, columns.MEDIUMTEXT_BYTES),
@@ -94,6 +95,15 @@ def _mail(row: MailQueued) -> tuple[Any, ...]:
         at,
         at,
     )
+
+
+def _recipients(value: str) -> str:
+    """The comma-separated recipients, those that do not fit the column left out whole: a cut
+    address could be another one, perhaps at another domain."""
+    fitted = fit_chars(value, RECIPIENTS_CHARS)
+    if len(value) <= RECIPIENTS_CHARS or value[len(fitted)] == ",":
+        return fitted
+    return fitted.rpartition(",")[0]
 
 
 def _delivery(row: DeliveryQueued) -> tuple[Any, ...]:

@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from component.records import MailQueued
+from component.contacts import FEEDBACK_EMAILS_CHARS, checked_feedback_emails
+from component.feedback_mail import feedback_mail
+from component.models import VisitorKind
+from component.records import FeedbackLeft, MailQueued
 from devstack.smtp import Credentials, MailServer, Received
 from devstack.tls import self_signed
 from tests.integration.mail_fixtures import Outbox
@@ -224,3 +227,25 @@ async def test_mail_goes_through_starttls_with_a_login(outbox: Outbox, tmp_path:
         assert outbox.metric("helperchat_mail_failed_total") == 0
     finally:
         await server.stop()
+
+
+def longest_site_addresses() -> tuple[str, ...]:
+    """Ten addresses of 199 characters: as many and as long as `site set --feedback-email`
+    takes (2,000 characters one a line)."""
+    labels = "b" * 60 + "." + "c" * 58
+    return checked_feedback_emails(
+        ",".join(f"{'a' * 64}@{labels}.x{n}.example.com" for n in range(10))
+    )
+
+
+async def test_a_sites_longest_addresses_all_get_the_mail_and_no_other(outbox: Outbox) -> None:
+    addresses = longest_site_addresses()
+    assert len("\n".join(addresses)) <= FEEDBACK_EMAILS_CHARS  # the site's setting takes them
+    feedback = FeedbackLeft(outbox.site_id, 1, 1_767_225_600.0, VisitorKind.WEB, "hello")
+    mail = feedback_mail(
+        feedback, site_name="Acme", slug="acme", recipients=addresses, domain="hd", nonce="n1"
+    )
+    outbox.drainer().start()
+    outbox.writer.add_record(mail)
+    (got,) = await outbox.server.wait_for(1)
+    assert got.recipients == addresses  # none cut into another domain's address

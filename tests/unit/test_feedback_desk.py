@@ -160,7 +160,7 @@ def test_a_site_with_addresses_gets_the_mail_in_the_outbox() -> None:
     world.desk.feedback.leave("acme", form)
     (mail,) = mails(world)
     assert (mail.mail_key, mail.feedback_number, mail.reply_to) == ("feedback:1:1", 1, "ann@x.test")
-    assert mail.recipients == "owner@acme.test, sales@acme.test"
+    assert mail.recipients == "owner@acme.test,sales@acme.test"
     assert mail.subject == "[Acme Inc.] Feedback from Ann"
     assert mail.message_id.startswith("<feedback.acme.1.") and mail.message_id.endswith(
         "@help.test>"

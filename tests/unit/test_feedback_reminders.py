@@ -4,7 +4,7 @@ an operator coming online is sent, in which order, how many, and that nothing is
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 
@@ -69,7 +69,7 @@ class Reminding:
 
 def reminding(per_login: int = 20) -> Reminding:
     out, store = FakeOut(), FakeStore()
-    online: dict[int, list[str]] = {}
+    online: dict[int, list[str]] = {ACME.id: [ALICE.jid, BOB.jid]}  # came online at the desk
     sites = {ACME.id: ACME, GLOBEX.id: GLOBEX}
 
     async def flush() -> None:
@@ -170,3 +170,32 @@ async def test_close_stops_the_tasks_and_none_starts_after() -> None:
     r.reminders.came_online(ACME, ALICE, 0.0)
     await asyncio.wait_for(r.reminders.wait_idle(), 1)
     assert r.out.take() == [] and r.store.calls == []
+
+
+async def test_a_disabled_operator_coming_online_is_sent_nothing() -> None:
+    r = reminding()
+    r.store.feedback = [left(1)]
+    r.online[ACME.id] = [ALICE.jid]  # the enabled operators online at the desk: not Bob
+    r.reminders.came_online(ACME, replace(BOB, enabled=False), 0.0)
+    await r.settled()
+    assert r.out.take() == []
+    assert (ACME.id, 1, BOB.jid) not in r.store.claimed  # kept for when he is enabled again
+
+
+async def test_an_operator_removed_while_the_archive_flushes_is_sent_nothing() -> None:
+    r = reminding()
+    r.store.feedback = [left(1)]
+    r.online[ACME.id] = [ALICE.jid]
+    flushing, flushed = asyncio.Event(), asyncio.Event()
+
+    async def slow_flush() -> None:
+        flushing.set()
+        await flushed.wait()
+
+    r.reminders._flush = slow_flush
+    r.reminders.came_online(ACME, ALICE, 0.0)
+    await flushing.wait()
+    r.online[ACME.id] = []  # `operator remove acme alice@…` applied meanwhile
+    flushed.set()
+    await r.settled()
+    assert r.out.take() == []

@@ -145,7 +145,7 @@ def test_the_mail_has_the_sites_name_a_reply_to_and_a_stable_message_id() -> Non
         nonce="0123abcd",
     )
     assert mail.subject == "[Acme Inc.] Feedback from Ann"
-    assert (mail.reply_to, mail.recipients) == ("ann@x.test", "o@acme.test, s@acme.test")
+    assert (mail.reply_to, mail.recipients) == ("ann@x.test", "o@acme.test,s@acme.test")
     assert mail.message_id == "<feedback.acme.17.0123abcd@help.test>"
     assert (mail.mail_key, mail.feedback_number, mail.created_at) == ("feedback:3:17", 17, LEFT_AT)
     assert "Hello <b>there</b> & 'bye'" in mail.text and "Page: https://shop/p" in mail.text

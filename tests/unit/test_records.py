@@ -21,6 +21,7 @@ from component.records import (
     SiteEventRecorded,
 )
 from component.spool.lines import decode_row, decode_spool, encode_row, encode_spool
+from component.storage import records as records_sql
 from tests.unit.fakes import DownStore, FlakyStore
 from tests.unit.test_spool_lines import OWNER
 
@@ -124,3 +125,17 @@ async def test_a_failing_callback_is_logged_and_the_writer_goes_on(
 def test_no_record_has_a_field_the_spool_uses_for_the_kind() -> None:
     for cls in RECORD_KINDS.values():
         assert "kind" not in {f.name for f in fields(cls)}, cls
+
+
+@pytest.mark.parametrize(
+    ("recipients", "stored"),
+    [
+        ("a@x.test,b@y.test", "a@x.test,b@y.test"),
+        ("a" * 1990 + "@x.test,b@y.test", "a" * 1990 + "@x.test"),  # ends at the column's edge
+        ("a" * 1995 + "@x.test,b@y.test", ""),  # the only one that would fit is cut: none
+        ("a@x.test," + "b" * 1980 + "@example.com", "a@x.test"),  # not `bbb…@exam`
+    ],
+)
+def test_a_mail_stores_whole_recipients_only(recipients: str, stored: str) -> None:
+    mail = MailQueued(1, "feedback:1:1", "<m@h>", recipients, "s", "t", "", AT)
+    assert records_sql._mail(mail)[3] == stored
