@@ -102,7 +102,6 @@ class WebhookRuntime:
             timeout=self.config.timeout,
             allow_private=self.config.allow_private_addresses,
             max_connections=self.config.max_in_flight,
-            per_receiver=self.config.max_in_flight_per_receiver,
         )
 
     def _warn_about_settings(self) -> None:
