@@ -142,6 +142,24 @@ def test_which_addresses_are_public(address: str, public: bool) -> None:
     assert is_public_address(address) is public
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        "64:ff9b::a00:5",  # NAT64 (RFC 6052) of 10.0.0.5: a NAT64 gateway reaches it
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254 (cloud metadata)
+        "64:ff9b:1::a00:5",  # local-use NAT64 (RFC 8215)
+        "2002:a00:5::1",  # 6to4 of 10.0.0.5
+        "::a00:5",  # IPv4-compatible (deprecated) 10.0.0.5
+        "::ffff:0:a00:5",  # IPv4-translated (SIIT) 10.0.0.5
+        "fec0::1",  # site-local (deprecated, still private in use)
+    ],
+)
+@pytest.mark.xfail(strict=True, reason="IPv6 forms of private IPv4 addresses count as public")
+def test_an_ipv6_address_carrying_a_private_ipv4_one_is_not_public(address: str) -> None:
+    assert not is_public_address(address)
+
+
 # --- signatures ---------------------------------------------------------------------------------
 
 
