@@ -135,6 +135,8 @@ def test_a_receiver_is_a_urls_scheme_host_and_port() -> None:
         ("fc00::1", False),
         ("::ffff:127.0.0.1", False),  # IPv4-mapped
         ("::ffff:93.184.215.14", True),
+        ("64:ff9b::5db8:d70e", True),  # NAT64 of a public IPv4 address
+        ("2002:5db8:d70e::1", True),  # 6to4 of one
         ("not an address", False),
     ],
 )
@@ -155,7 +157,6 @@ def test_which_addresses_are_public(address: str, public: bool) -> None:
         "fec0::1",  # site-local (deprecated, still private in use)
     ],
 )
-@pytest.mark.xfail(strict=True, reason="IPv6 forms of private IPv4 addresses count as public")
 def test_an_ipv6_address_carrying_a_private_ipv4_one_is_not_public(address: str) -> None:
     assert not is_public_address(address)
 
