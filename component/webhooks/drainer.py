@@ -123,6 +123,11 @@ class DeliveryDrainer:
         self.backlog = 0
         """Deliveries neither delivered nor failed, as last counted (every BACKLOG_SECONDS)."""
 
+    @property
+    def in_hand(self) -> int:
+        """Deliveries taken from the database and not stored back yet."""
+        return len(self._busy)
+
     def wake(self) -> None:
         self._fresh = True
         self._wake.set()
