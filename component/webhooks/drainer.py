@@ -128,6 +128,14 @@ class DeliveryDrainer:
         """Deliveries taken from the database and not stored back yet."""
         return len(self._busy)
 
+    def keep_only(self, webhooks: Collection[Webhook]) -> None:
+        """The webhooks there are now: what waits in hand for any other (removed, its rows
+        deleted) is not sent; what is in flight ends as it will."""
+        dropped = self._gate.drop_all_but(webhooks)
+        self._busy.difference_update(d.row_id for d in dropped)
+        if dropped:
+            log.info("webhooks: %d deliveries of removed webhooks not sent", len(dropped))
+
     def wake(self) -> None:
         self._fresh = True
         self._wake.set()
