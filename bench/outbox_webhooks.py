@@ -193,7 +193,6 @@ async def outbox_against_direct(
         timeout=CONFIG.timeout,
         allow_private=True,
         max_connections=CONFIG.max_in_flight,
-        per_receiver=CONFIG.max_in_flight_per_receiver,
     )
     await client.start()
     drainer = DeliveryDrainer(

@@ -102,7 +102,6 @@ class WebhookRuntime:
             timeout=self.config.timeout,
             allow_private=self.config.allow_private_addresses,
             max_connections=self.config.max_in_flight,
-            per_receiver=self.config.max_in_flight_per_receiver,
         )
 
     def _warn_about_settings(self) -> None:
@@ -127,13 +126,17 @@ class WebhookRuntime:
             await self._client.close()
 
     async def _reload_loop(self, repo: WebhookRepository, interval: float) -> None:
-        """Re-read the webhooks so `webhook add` and `remove` apply without a restart."""
+        """Re-read the webhooks so `webhook add` and `remove` apply without a restart (what the
+        drainer holds for a removed one is dropped)."""
         while True:
             await asyncio.sleep(interval)
             try:
                 self.book.replace(await repo.all_targets())
             except StorageError as exc:
                 log.warning("webhooks reload failed: %s", exc)
+                continue
+            if self.drainer is not None:
+                self.drainer.keep_only(self.book.webhooks())
 
     async def _tick_loop(self, events: OperatorEvents) -> None:
         while True:

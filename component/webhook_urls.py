@@ -72,15 +72,41 @@ def literal_address(url: str) -> str | None:
 
 def is_public_address(address: str) -> bool:
     """Whether a webhook may connect to this IP address when private ones are not allowed:
-    global unicast only (no loopback, private, link-local, shared, reserved, multicast or
-    unspecified address; an IPv4-mapped IPv6 address counts as its IPv4 address)."""
+    global unicast only (no loopback, private, link-local, site-local, shared, reserved,
+    multicast or unspecified address). An IPv6 address that carries an IPv4 one (IPv4-mapped,
+    -compatible or -translated, NAT64, 6to4) counts as that IPv4 address: a NAT64 gateway or a
+    6to4 relay connects to it."""
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _SITE_LOCAL:
+            return False
+        ip = _carried_ipv4(ip) or ip
     return ip.is_global and not ip.is_multicast
+
+
+_SITE_LOCAL = ipaddress.IPv6Network("fec0::/10")
+_CARRYING_IPV4_IN_LAST_32_BITS = tuple(
+    ipaddress.IPv6Network(prefix)
+    for prefix in (
+        "::/96",  # IPv4-compatible (deprecated; :: and ::1 are not public anyway)
+        "::ffff:0:0/96",  # IPv4-mapped
+        "::ffff:0:0:0/96",  # IPv4-translated (SIIT)
+        "64:ff9b::/96",  # NAT64, well-known prefix (RFC 6052)
+        "64:ff9b:1::/48",  # NAT64, local use (RFC 8215)
+    )
+)
+
+
+def _carried_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one stands for, if any."""
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if any(ip in network for network in _CARRYING_IPV4_IN_LAST_32_BITS):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
 
 
 def _ascii_host_form(url: str) -> str:

@@ -44,6 +44,10 @@ class WebhookBook:
     def targets(self, site_id: int, event: str) -> tuple[WebhookTarget, ...]:
         return tuple(t for t in self._by_site.get(site_id, ()) if event in t.events)
 
+    def webhooks(self) -> frozenset[tuple[int, int]]:
+        """Every webhook as (site id, number)."""
+        return frozenset((t.site_id, t.number) for found in self._by_site.values() for t in found)
+
     def __len__(self) -> int:
         return sum(len(found) for found in self._by_site.values())
 

@@ -15,7 +15,6 @@ from component.storage.database import Database, Row, from_db_time, to_db_time
 from component.webhook_events import OPERATOR_OFFLINE, OPERATOR_ONLINE
 
 STATUS_CHARS = 200  # webhook_deliveries.last_status
-PURGE_BATCH = 5000
 _PENDING = "d.delivered_at IS NULL AND d.failed_at IS NULL"
 _DUE = (  # alone, not joined with webhooks: then it reads the due index in order (no filesort)
     "SELECT d.id, d.delivery_id, d.site_id, d.webhook_number, d.event, d.body, d.created_at,"
@@ -109,16 +108,16 @@ class DeliveryRepository:
             sql += f" AND d.id NOT IN ({_numbers(busy)})"
         return await self._db.execute(sql, args)
 
-    async def purge(self, before: float | None) -> int:
+    async def purge(self, before: float | None, limit: int) -> int:
         """Delete the deliveries of removed webhooks (made while they were being removed), and
-        up to PURGE_BATCH delivered or failed before `before` (None: keep those); how many."""
+        up to `limit` delivered or failed before `before` (None: keep those); how many."""
         removed = await self._db.execute(_OF_REMOVED)
         if before is None:
             return removed
         at = to_db_time(before)
         return removed + await self._db.execute(
             "DELETE FROM webhook_deliveries WHERE delivered_at < %s OR failed_at < %s LIMIT %s",
-            (at, at, PURGE_BATCH),
+            (at, at, limit),
         )
 
     async def last_operator_events(self) -> dict[tuple[int, int], bool]:

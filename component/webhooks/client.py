@@ -1,5 +1,7 @@
 """The HTTP client of webhooks (aiohttp): one signed POST per attempt, with a total timeout, no
-redirects followed, no proxy from the environment, and, unless private addresses are allowed,
+redirects followed, no proxy from the environment, no limit per host (a receiver's limit is the
+drainer's, per site: a host shared by two sites' webhooks must not make one wait for the other's
+slow answers), and, unless private addresses are allowed,
 a refusal to connect to any address that is not public, checked on the address actually
 connected to (so a name that resolves to 127.0.0.1 or 10.0.0.5 is refused too).
 
@@ -39,20 +41,17 @@ def public_only_socket(addr_info: tuple[Any, ...]) -> socket.socket:
 class WebhookClient:
     """POSTs deliveries; `start()` opens the session (in the running loop), `close()` ends it."""
 
-    def __init__(
-        self, *, timeout: float, allow_private: bool, max_connections: int, per_receiver: int
-    ) -> None:
+    def __init__(self, *, timeout: float, allow_private: bool, max_connections: int) -> None:
         self._timeout = timeout
         self._allow_private = allow_private
-        self._limits = (max_connections, per_receiver)
+        self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
         self._agent = f"HelperChat/{helperchat_version()} (webhooks)"
 
     async def start(self) -> None:
-        limit, per_host = self._limits
         connector = aiohttp.TCPConnector(
-            limit=limit,
-            limit_per_host=per_host,
+            limit=self._max_connections,
+            limit_per_host=0,  # the drainer limits each site's receiver (gate.py)
             socket_factory=None if self._allow_private else public_only_socket,
         )
         self._session = aiohttp.ClientSession(

@@ -54,7 +54,7 @@ class DeliveryStore(Protocol):
 
     async def expire(self, made_before: float, now: float, busy: Collection[int]) -> int: ...
 
-    async def purge(self, before: float | None) -> int: ...
+    async def purge(self, before: float | None, limit: int) -> int: ...
 
 
 class Poster(Protocol):
@@ -80,6 +80,7 @@ class DrainerSettings:
     max_in_hand: int = 2000
     fetch_limit: int = 256
     keep_seconds: float = 0.0  # delivered and failed ones are purged after this; 0: kept
+    purge_batch: int = 5000  # deleted at most at once: a sweep goes on a batch a round
 
 
 class DeliveryDrainer:
@@ -115,11 +116,25 @@ class DeliveryDrainer:
         self._slots = asyncio.Semaphore(settings.max_in_flight)
         self._due_backlog = 0.0  # when the backlog is counted next
         self._due_sweep = 0.0
+        self._purging = False  # the last purge deleted a whole batch: more are old
         self._store_failures = 0
         self._fresh = True  # new deliveries were stored: fetch whatever the room
         self._fetched_at = 0.0  # loop time of the last fetch
         self.backlog = 0
         """Deliveries neither delivered nor failed, as last counted (every BACKLOG_SECONDS)."""
+
+    @property
+    def in_hand(self) -> int:
+        """Deliveries taken from the database and not stored back yet."""
+        return len(self._busy)
+
+    def keep_only(self, webhooks: Collection[Webhook]) -> None:
+        """The webhooks there are now: what waits in hand for any other (removed, its rows
+        deleted) is not sent; what is in flight ends as it will."""
+        dropped = self._gate.drop_all_but(webhooks)
+        self._busy.difference_update(d.row_id for d in dropped)
+        if dropped:
+            log.info("webhooks: %d deliveries of removed webhooks not sent", len(dropped))
 
     def wake(self) -> None:
         self._fresh = True
@@ -184,7 +199,7 @@ class DeliveryDrainer:
 
     async def _wait(self) -> None:
         now = self._clock()
-        timeout = self._settings.poll_interval
+        timeout = 0.0 if self._purging else self._settings.poll_interval
         release = self._gate.next_release(now)
         if release is not None:
             timeout = min(timeout, max(release - now, 0.0) + 0.001)
@@ -241,10 +256,13 @@ class DeliveryDrainer:
             self._due_backlog = now + BACKLOG_SECONDS
         if now >= self._due_sweep:
             self._due_sweep = now + SWEEP_SECONDS
-            await self._sweep(now)
+            await self._expire(now)
+            self._purging = True
+        if self._purging:
+            self._purging = await self._purge(now)
 
-    async def _sweep(self, now: float) -> None:
-        """Fail what waited past its window (a receiver held all along); purge old ones."""
+    async def _expire(self, now: float) -> None:
+        """Fail what waited past its window (a receiver held all along)."""
         grace = SWEEP_SECONDS + self._settings.poll_interval
         made_before = now - self._retries.retry_for - grace
         expired = await self._store.expire(made_before, now, self._busy)
@@ -255,8 +273,12 @@ class DeliveryDrainer:
                 expired,
             )
             self._counters.count_webhook_failed(expired)
-        keep = self._settings.keep_seconds
-        await self._store.purge(now - keep if keep else None)
+
+    async def _purge(self, now: float) -> bool:
+        """Delete a batch of old deliveries; whether it was whole (then the next round goes on,
+        so a busy site's deliveries never pile up faster than a batch a sweep)."""
+        keep, batch = self._settings.keep_seconds, self._settings.purge_batch
+        return await self._store.purge(now - keep if keep else None, batch) >= batch
 
     # -- sending -------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from collections import deque
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from component.deliveries import DueDelivery
@@ -88,6 +89,16 @@ class ReceiverGate:
         if receiver.idle() and not receiver.failures:
             del self._receivers[origin]
         return released
+
+    def drop_all_but(self, webhooks: Collection[Webhook]) -> list[DueDelivery]:
+        """Forget what waits for any webhook but these (removed ones); what was forgotten."""
+        dropped: list[DueDelivery] = []
+        for receiver in self._receivers.values():
+            kept = deque(d for d in receiver.waiting if d.webhook in webhooks)
+            dropped += (d for d in receiver.waiting if d.webhook not in webhooks)
+            receiver.waiting = kept
+            receiver.webhooks &= set(webhooks)
+        return dropped
 
     def held_until(self, origin: str) -> float:
         receiver = self._receivers.get(origin)

@@ -150,3 +150,26 @@ async def test_a_private_address_is_refused_unless_allowed(desk: Desk) -> None:
         assert receiver.got == []
     finally:
         await receiver.stop()
+
+
+async def test_a_removed_webhook_gets_nothing_more_than_what_was_in_flight(desk: Desk) -> None:
+    quick_webhooks(desk, timeout=60.0)  # what hangs stays in flight until released
+    receiver = await Receiver().start()
+    try:
+        number = await add_webhook(desk, receiver, "gone", ("chat.message",), answer="hang")
+        _, alice, visitor = await desk.open_chat()
+        for i in range(10):
+            visitor.send(desk.desk_jid(), f"words {i}")
+            await alice.expect_from(desk.chat_jid(1), f"words {i}")
+        assert desk.app is not None and desk.app.webhooks.drainer is not None
+        drainer = desk.app.webhooks.drainer
+        await desk.wait_for(lambda: drainer.in_hand == 11)  # 2 in flight, 9 waiting in hand
+        assert receiver.hanging == 2
+        await WebhookRepository(desk.db).remove_webhook(await acme_id(desk), number)
+        await desk.wait_for(lambda: desk.app is not None and len(desk.app.webhooks.book) == 0)
+        receiver.release.set()  # the two in flight end
+        await desk.wait_for(lambda: drainer.in_hand == 0)
+        assert len(receiver.of("gone")) == 2
+        assert await deliveries(desk) == []
+    finally:
+        await receiver.stop()

@@ -120,8 +120,8 @@ async def test_expired_ones_fail_and_old_ones_and_removed_webhooks_ones_go(desk:
     assert await repo.remove_webhook(site, 2) == 0
     await store(desk, delivery(3, site, webhook=2))  # made before the removal was heard of
     assert [d.delivery_id[-1] for d in await deliveries.due(AT + 300, 10)] == ["2"]
-    assert await deliveries.purge(None) == 1  # the removed webhook's
-    assert await deliveries.purge(AT + 301) == 1  # the failed one
+    assert await deliveries.purge(None, 10) == 1  # the removed webhook's
+    assert await deliveries.purge(AT + 301, 10) == 1  # the failed one
     assert await desk.rows("SELECT COUNT(*) FROM webhook_deliveries") == [(1,)]
 
 

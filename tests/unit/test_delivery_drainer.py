@@ -22,6 +22,7 @@ from tests.unit.fakes import Clock
 FAST = "https://fast.test/in"
 SLOW = "https://slow.test/in"
 DEAD = "https://dead.test/in"
+PURGE_BATCH = 5
 POLICY = RetryPolicy(first_delay=10.0, max_delay=100.0, retry_for=1000.0)
 
 
@@ -103,8 +104,17 @@ class MemoryStore:
             row.failed_at = now
         return len(expired)
 
-    async def purge(self, before: float | None) -> int:
-        return 0
+    async def purge(self, before: float | None, limit: int) -> int:
+        """Like the real one: at most `limit` rows done before `before` at a time."""
+        self._check()
+        done = [
+            row_id
+            for row_id, r in self.rows.items()
+            if before is not None and min(r.delivered_at or before, r.failed_at or before) < before
+        ]
+        for row_id in done[:limit]:
+            del self.rows[row_id]
+        return len(done[:limit])
 
 
 class Receivers:
@@ -299,3 +309,30 @@ async def test_deliveries_past_their_window_fail_even_when_never_tried(bench: Be
     await bench.until(lambda: sum(1 for r in rows if r.failed_at is not None) == 6)
     assert all(not r.statuses for r in rows if r.failed_at is not None)  # never tried
     assert bench.counted.counts["failed"] == 6
+
+
+async def test_old_deliveries_are_purged_faster_than_one_batch_a_sweep() -> None:
+    clock = Clock()
+    store, receivers = MemoryStore(clock), Receivers()
+    settings = DrainerSettings(
+        poll_interval=1000.0,
+        max_in_flight=8,
+        per_receiver=2,
+        keep_seconds=100.0,
+        purge_batch=PURGE_BATCH,
+    )
+    drainer = DeliveryDrainer(
+        store, receivers, POLICY, settings, Counted(), clock=clock, rng=random.Random(5)
+    )
+    store.add(FAST, 3 * PURGE_BATCH + 2)
+    drainer.start()
+    bench = Bench(store, receivers, drainer, clock, Counted())
+    try:
+        await bench.until(lambda: not store.pending())
+        clock.advance(settings.keep_seconds + 1)  # all old now; one sweep comes due, one batch
+        drainer.wake()
+        async with asyncio.timeout(5):
+            while store.rows:  # noqa: ASYNC110 - nothing wakes it: it goes on by itself
+                await asyncio.sleep(0.005)
+    finally:
+        await drainer.stop()

@@ -135,11 +135,30 @@ def test_a_receiver_is_a_urls_scheme_host_and_port() -> None:
         ("fc00::1", False),
         ("::ffff:127.0.0.1", False),  # IPv4-mapped
         ("::ffff:93.184.215.14", True),
+        ("64:ff9b::5db8:d70e", True),  # NAT64 of a public IPv4 address
+        ("2002:5db8:d70e::1", True),  # 6to4 of one
         ("not an address", False),
     ],
 )
 def test_which_addresses_are_public(address: str, public: bool) -> None:
     assert is_public_address(address) is public
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "64:ff9b::a00:5",  # NAT64 (RFC 6052) of 10.0.0.5: a NAT64 gateway reaches it
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254 (cloud metadata)
+        "64:ff9b:1::a00:5",  # local-use NAT64 (RFC 8215)
+        "2002:a00:5::1",  # 6to4 of 10.0.0.5
+        "::a00:5",  # IPv4-compatible (deprecated) 10.0.0.5
+        "::ffff:0:a00:5",  # IPv4-translated (SIIT) 10.0.0.5
+        "fec0::1",  # site-local (deprecated, still private in use)
+    ],
+)
+def test_an_ipv6_address_carrying_a_private_ipv4_one_is_not_public(address: str) -> None:
+    assert not is_public_address(address)
 
 
 # --- signatures ---------------------------------------------------------------------------------
