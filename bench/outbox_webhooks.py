@@ -5,7 +5,10 @@ and what deliveries waiting for a dead receiver cost the chat relay.
    outbox as HelperChat runs it (records appended to the archive writer, stored in MariaDB, read
    by the drainer, POSTed signed by the webhook client, results stored), against a direct send:
    the same client POSTing each item, with the same limit of deliveries in flight to one
-   receiver, nothing stored. Alternating rounds, same run.
+   receiver, nothing stored. Alternating rounds, same run. Twice: against a receiver that
+   answers at once (the outbox's own CPU cost shows: a few database round trips and rows per
+   delivery), and against one that takes RECEIVER_MS to answer, as a fast real receiver does
+   (then what the receiver takes decides, as in production).
 2. Chat relay throughput (`helperchat run` over ejabberd, as bench/relay.py measures it) with
    1,000 deliveries due to a dead receiver (a closed port) at the start of each round, against
    none. Alternating rounds, same run.
@@ -57,6 +60,8 @@ from tests.integration.clients import Client
 
 CONFIG = WebhooksConfig(allow_private_addresses=True)  # the defaults; the receiver is local
 PENDING = 1000
+RECEIVER_MS = 5  # the slower receiver's answer time (real ones on the internet: 20-300 ms)
+SLOW_DELIVERIES = 1000  # at most, against the slower receiver (2 at once: ~400/s)
 SAMPLE_DATA = {
     "chat": {
         "id": "acme.7",
@@ -72,9 +77,11 @@ SAMPLE_DATA = {
 # --- the receiver, in a process of its own --------------------------------------------------------
 
 
-def serve_receiver(port: int) -> None:
+def serve_receiver(port: int, answer_ms: int) -> None:
     async def take(request: web.Request) -> web.Response:
         await request.read()
+        if answer_ms:
+            await asyncio.sleep(answer_ms / 1000)
         return web.Response(status=204)
 
     app = web.Application()
@@ -82,9 +89,10 @@ def serve_receiver(port: int) -> None:
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 
-def start_receiver() -> tuple[subprocess.Popen[bytes], str]:
+def start_receiver(answer_ms: int = 0) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    process = subprocess.Popen([sys.executable, __file__, "--serve-receiver", str(port)])
+    command = [sys.executable, __file__, "--serve-receiver", str(port), str(answer_ms)]
+    process = subprocess.Popen(command)
     deadline = time.monotonic() + 15
     while not _accepts(port):
         if time.monotonic() > deadline:
@@ -179,12 +187,15 @@ class Cpu:
 
 
 async def outbox_against_direct(
-    mysql: MysqlConfig, url: str, count: int, rounds: int, db_pid: int
+    mysql: MysqlConfig, url: str, count: int, rounds: int, db_pid: int, answer_ms: int = 0
 ) -> list[str]:
     db = await open_database(mysql)
     await init_schema(db)
     site = (await db.fetch_all("SELECT id FROM sites WHERE slug = 'acme'"))[0][0]
-    await WebhookRepository(db).add_webhook(site, url, "secret", EVENTS)
+    if await db.fetch_all("SELECT 1 FROM webhooks WHERE site_id = %s", (site,)):
+        await db.execute("UPDATE webhooks SET url = %s WHERE site_id = %s", (url, site))
+    else:
+        await WebhookRepository(db).add_webhook(site, url, "secret", EVENTS)
     writer = ArchiveWriter(
         ArchiveRepository(db), flush_interval=0.05, batch_size=500, retry_max_delay=5.0
     )
@@ -218,8 +229,10 @@ async def outbox_against_direct(
         await db.close()
     direct_rate, outbox_rate = statistics.median(direct_rates), statistics.median(outbox_rates)
     per = CONFIG.max_in_flight_per_receiver
+    answers = f"answering in {answer_ms} ms" if answer_ms else "answering at once"
     return [
-        f"webhook deliveries per round: {count}, rounds: {rounds} (median shown)",
+        f"webhook deliveries per round: {count}, rounds: {rounds} (median shown), receiver"
+        f" {answers}",
         f"direct send (one POST each, {per} at once):  {direct_rate:8.0f} /s  {fmt(direct_rates)}",
         f"through the stored outbox:             {outbox_rate:8.0f} /s  {fmt(outbox_rates)}",
         f"ratio outbox / direct:                 {outbox_rate / direct_rate:8.2f}",
@@ -340,6 +353,12 @@ async def bench(deliveries: int, messages: int, rounds: int) -> None:
         db_pid = int((base / "mariadb" / "mariadbd.pid").read_text())
         for line in await outbox_against_direct(mysql, url, deliveries, rounds, db_pid):
             print(line, flush=True)
+        receiver.terminate()
+        receiver.wait()
+        receiver, url = start_receiver(RECEIVER_MS)
+        slow = min(deliveries, SLOW_DELIVERIES)
+        for line in await outbox_against_direct(mysql, url, slow, rounds, db_pid, RECEIVER_MS):
+            print(line, flush=True)
     finally:
         receiver.terminate()
         receiver.wait()
@@ -355,7 +374,7 @@ def fmt(rates: list[float]) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     arguments = sys.argv[1:] if argv is None else list(argv)
     if arguments[:1] == ["--serve-receiver"]:
-        serve_receiver(int(arguments[1]))
+        serve_receiver(int(arguments[1]), int(arguments[2]))
         return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--deliveries", type=int, default=3000)
