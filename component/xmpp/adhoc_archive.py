@@ -306,7 +306,8 @@ def _recent_form(scope: Scope, step: RecentStep, rows: list[ChatSummary]) -> Any
     form.add_field(var="operator", ftype="text-single", label="Operator", value=step.operator)
     chats = [{"label": f"{r.number}: {r.visitor_name}", "value": str(r.number)} for r in rows]
     form.add_field(var="chat", ftype="list-single", label="Open chat", options=chats or None)
-    form.set_reported({var: {"label": label} for var, label in texts.RECENT_COLUMNS})
+    for var, label in texts.RECENT_COLUMNS:
+        form.add_reported(var, ftype="text-single", label=label)
     for row in rows:
         form.add_item(
             {
