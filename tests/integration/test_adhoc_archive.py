@@ -8,6 +8,7 @@ from typing import Any
 
 from tests.integration.clients import Client
 from tests.integration.helpdesk_fixtures import Desk
+from tests.integration.test_visitor_api import call
 
 FORMS = "{jabber:x:data}"
 
@@ -162,3 +163,13 @@ async def test_an_open_xmpp_chat_reads_to_its_latest_message(desk: Desk) -> None
     await alice.expect_from(desk.chat_jid(1), "second words")
     text = transcript(await alice.run_command(desk.desk_jid(), "transcript", values={"chat": "1"}))
     assert "hello" in text and "second words" in text
+
+
+async def test_a_web_chat_transcript_shows_its_visitors_page(desk: Desk) -> None:
+    alice, *_ = await staff(desk)
+    body = {"text": "hello from the web", "page": "https://shop.test/cart"}
+    status, _ = await call(desk, "POST", "/api/v1/sites/acme/chats", body=body)
+    assert status in (200, 201)
+    await alice.expect_from(desk.chat_jid(1), "hello from the web")
+    text = transcript(await alice.run_command(desk.desk_jid(), "transcript", values={"chat": "1"}))
+    assert "Page: https://shop.test/cart" in text and "Visitor: hello from the web" in text
