@@ -26,6 +26,7 @@ from component.errors import HelpDeskError, InvalidInput, UnknownChat
 from component.models import Chat, ChatState, Message, VisitorCard
 from component.transcript_pages import PAGE_BYTES, Pager
 from component.xmpp.adhoc_sessions import ForeignSession, Sessions, UnknownSession
+from component.xmpp.jids import normalize_bare_jid
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +160,11 @@ class ArchiveCommands:
             return
         state = values.get("state", step.state).strip()
         operator = values.get("operator", step.operator).strip()
+        if operator:
+            try:
+                operator = normalize_bare_jid(operator)
+            except ValueError:
+                raise InvalidInput(f"not an operator's JID: {operator!r}") from None
         if state and state not in archive_view.STATES:
             raise InvalidInput(f"no chat state {state!r}")
         if (state, operator) != (step.state, step.operator):

@@ -90,7 +90,7 @@ async def test_recent_pages_filters_and_opens_a_transcript(desk: Desk) -> None:
         "recent",
         action="next",
         sessionid=sessionid,
-        values={"operator": desk.user("bob"), "state": "closed"},
+        values={"operator": desk.user("bob").upper(), "state": "closed"},
     )
     assert numbers(bobs) == list(range(24, 0, -2))
     opened = await alice.run_command(
