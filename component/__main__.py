@@ -73,7 +73,13 @@ SITE_ROUTING_OPTIONS = (
     "max_chats",
 )
 SITE_WEB_OPTIONS = ("origins", "lang", "visitor_choice", "welcome", "avatar")
-SITE_SET_OPTIONS = (*SITE_ROUTING_OPTIONS, *SITE_WEB_OPTIONS, "feedback", "feedback_email")
+SITE_SET_OPTIONS = (
+    *SITE_ROUTING_OPTIONS,
+    *SITE_WEB_OPTIONS,
+    "feedback",
+    "feedback_email",
+    "operators_see_all",
+)
 OPERATOR_SET_OPTIONS = ("name", "priority", "max_chats", "enabled")
 
 
@@ -150,6 +156,11 @@ def _site_web_options(change: argparse.ArgumentParser) -> None:
     )
     change.add_argument(
         "--feedback-email", metavar="ADDRESS,...", help="where feedback is mailed; none: no mail"
+    )
+    change.add_argument(
+        "--operators-see-all",
+        choices=("on", "off"),
+        help="every operator reads every chat of the archive, not only their own",
     )
 
 
@@ -252,6 +263,8 @@ async def _site(args: argparse.Namespace, db: Database, config: Config) -> None:
         changes.update(_web_changes(args))
         feedback = None if args.feedback is None else args.feedback == "on"
         changes.update(feedback_changes(feedback=feedback, feedback_emails=args.feedback_email))
+        if args.operators_see_all is not None:
+            changes["operators_see_all"] = args.operators_see_all == "on"
         print(_site_line(await admin.set_site(args.slug, changes)))
     elif args.action == "show":
         print("\n".join(site_show_lines(await admin.show_site(args.slug), config.http.public_url)))

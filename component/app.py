@@ -35,6 +35,7 @@ from component.smtp import MailDrainer, build_drainer, describe
 from component.spool import SpoolDirectory, SpoolError, SpoolOwner, replay_spool
 from component.storage import Database, StorageError, open_database
 from component.storage.archive import ArchiveRepository
+from component.storage.archive_browsing import ArchiveBrowsing
 from component.storage.directory import DirectoryRepository
 from component.storage.feedback import FeedbackRepository
 from component.storage.mail_outbox import MailOutboxRepository
@@ -146,6 +147,13 @@ class Application:
         reload_interval = self.config.component.reload_interval
         await self.webhooks.start(self.db, self.writer, self.desk.state, reload_interval)
         self.component.attach(self.desk)
+        browse_timeout = 2 * self.config.mysql.query_timeout
+        writer = self.writer
+
+        async def flush_for_browsing() -> None:
+            await writer.flush_within(browse_timeout)
+
+        self.component.adhoc.attach_archive(ArchiveBrowsing(self.db, flush_for_browsing))
         await self._start_http(self.db, self.desk)  # HttpStartError: `helperchat run` exits 1
         self.component.connect()
         self._tasks = [

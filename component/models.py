@@ -91,6 +91,7 @@ class SiteSettings:
     api_key: str | None = field(default=None, repr=False)  # signs identities, authorizes notify
     feedback_form: bool = False  # nobody online: the visitor leaves feedback instead (SPEC §6)
     feedback_emails: tuple[str, ...] = ()  # where feedback is mailed; () for no mail
+    operators_see_all: bool = False  # every operator reads every chat of the archive, not own
 
 
 @dataclass(frozen=True, slots=True)

@@ -257,3 +257,44 @@ def feedback_more(site: Site, remaining: int) -> str:
         " you get the next ones when you come online again;"
         f" `helperchat feedback list {site.slug} --open` lists them all."
     )
+
+
+ARCHIVE_COMMAND_NAMES = {
+    "recent": "Recent chats of this site",
+    "transcript": "One chat's transcript",
+}
+COMMAND_NAMES.update(ARCHIVE_COMMAND_NAMES)
+RECENT_INSTRUCTIONS = (
+    "The site's latest chats, newest first. Filter by state or operator, or give a chat number "
+    "to read its transcript."
+)
+TRANSCRIPT_INSTRUCTIONS = "The number of the chat to read."
+RECENT_COLUMNS = (
+    ("number", "Number"),
+    ("started", "Started"),
+    ("visitor", "Visitor"),
+    ("operator", "Operator"),
+    ("state", "State"),
+    ("messages", "Messages"),
+    ("first_words", "First words"),
+)
+
+
+def recent_title(site: Site, page: int) -> str:
+    return f"Recent chats of {site.name} — page {page}"
+
+
+def archive_header(site: Site, chat: Chat, card: VisitorCard) -> str:
+    """A transcript's head as `transcript` shows it: the visitor, the page, the routing."""
+    about = "".join(f"{line}\n" for line in visitor_lines(chat, card))
+    closed = f" | closed {stamp(chat.closed_at)}" if chat.closed_at is not None else ""
+    routing = f"Routing: {chat.route_reason}\n" if chat.route_reason else ""
+    return (
+        f"Chat {site.slug}.{chat.number} with {chat.visitor_name} ({chat.visitor})\n"
+        f"Site: {site.name} ({site.slug}) | {chat.state} | started {stamp(chat.opened_at)}"
+        f"{closed}\nOperator: {chat.operator or 'none'}\n{about}{routing}--- transcript ---"
+    )
+
+
+def transcript_title(site: Site, number: int, part: int, parts: int) -> str:
+    return f"Chat {site.slug}.{number} — page {part} of {parts}"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from component import texts
 from component.chats import OpenChat
 from component.desk import commands
+from component.desk.archive_view import ARCHIVE_COMMANDS
 from component.desk.commands import Reply
 from component.desk.helpdesk import HelpDesk
 from component.errors import ChatClosed, InvalidInput, NotYourChat, UnknownCommand
@@ -53,7 +54,7 @@ class Question:
 def desk_commands(desk: HelpDesk, requester: str, slug: str) -> tuple[str, ...]:
     """The commands `requester` may run at the desk of `slug` (none for strangers)."""
     site = desk.state.site(slug)
-    return DESK_COMMANDS if desk.state.is_member(site, requester) else ()
+    return (*DESK_COMMANDS, *ARCHIVE_COMMANDS) if desk.state.is_member(site, requester) else ()
 
 
 def chat_commands(desk: HelpDesk, requester: str, slug: str, number: int) -> tuple[str, ...]:

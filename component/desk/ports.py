@@ -11,7 +11,16 @@ from enum import StrEnum
 from typing import Protocol
 
 from component.archive import OperatorUpdate
-from component.models import NO_RECEIPTS, Chat, Message, Operator, Receipt, Site, Typing
+from component.models import (
+    NO_RECEIPTS,
+    Chat,
+    ChatState,
+    Message,
+    Operator,
+    Receipt,
+    Site,
+    Typing,
+)
 from component.records import Record
 
 
@@ -170,3 +179,17 @@ class Transcripts(Protocol):
         archive cannot be read, the recipient is told so from `sender`. Either way what waited
         then goes, in order."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSummary:
+    """One row of `recent`: a chat, how many messages it has, its visitor's first words."""
+
+    number: int
+    opened_at: float
+    visitor_name: str
+    visitor: str
+    operator: str | None
+    state: ChatState
+    messages: int
+    first_words: str

@@ -15,7 +15,7 @@ from component.storage.database import Database, Row, StorageError, from_db_time
 _SITE_COLUMNS = (
     "id, slug, name, strategy, answer_timeout, default_operator, target_operator, max_chats,"
     " origins, lang, visitor_choice, welcome, avatar_type, avatar_etag, api_key, feedback_form,"
-    " feedback_emails"
+    " feedback_emails, operators_see_all"
 )
 _OPERATOR_COLUMNS = (
     "site_id, jid, name, priority, max_chats, is_admin, enabled, paused, subscribed_at,"
@@ -41,6 +41,7 @@ class SiteChanges(TypedDict, total=False):
     avatar_etag: str | None
     feedback_form: bool
     feedback_emails: tuple[str, ...]
+    operators_see_all: bool
 
 
 class OperatorChanges(TypedDict, total=False):
@@ -69,6 +70,7 @@ _SITE_SETTABLE = {
     "avatar_etag": "avatar_etag",
     "feedback_form": "feedback_form",
     "feedback_emails": "feedback_emails",
+    "operators_see_all": "operators_see_all",
 }
 _OPERATOR_SETTABLE = {
     "name": "name",
@@ -242,6 +244,7 @@ def _site(row: Row) -> Site:
         api_key=row[14],
         feedback_form=bool(row[15]),
         feedback_emails=tuple(row[16].split("\n")) if row[16] else (),
+        operators_see_all=bool(row[17]),
     )
     return Site(id=int(row[0]), slug=row[1], name=row[2], settings=settings)
 

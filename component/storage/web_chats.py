@@ -59,6 +59,16 @@ class WebChatRepository:
         )
         return {(int(row[0]), int(row[1])): _card(row) for row in rows}
 
+    async def card(self, site_id: int, number: int) -> VisitorCard | None:
+        """One web chat's card, open or closed (a transcript's header); None for other chats."""
+        rows = await self._db.fetch_all(
+            "SELECT w.site_id, w.chat_number, w.email, w.page, w.referrer, w.lang, w.verified,"
+            " w.target, w.customer_id, w.chosen_operator, w.page_title"
+            " FROM web_chats w WHERE w.site_id = %s AND w.chat_number = %s",
+            (site_id, number),
+        )
+        return _card(rows[0]) if rows else None
+
     async def token_hash_of(self, site_id: int, number: int) -> str | None:
         rows = await self._db.fetch_all(
             "SELECT token_hash FROM web_chats WHERE site_id = %s AND chat_number = %s",

@@ -27,9 +27,11 @@ from slixmpp.xmlstream.matcher import StanzaPath
 from component import texts
 from component.addresses import Address, Addresses, AddressKind
 from component.desk import console
+from component.desk.archive_view import ARCHIVE_COMMANDS
 from component.desk.commands import Reply
 from component.desk.helpdesk import HelpDesk
 from component.errors import HelpDeskError
+from component.xmpp.adhoc_archive import ArchiveCommands, Browsing
 from component.xmpp.adhoc_sessions import ForeignSession, Sessions, UnknownSession
 from component.xmpp.jids import Jid, parse_jid
 
@@ -69,12 +71,17 @@ class AdHoc:
         self._addresses = addresses
         self._desk = desk
         self.sessions = sessions or Sessions()
+        self.archive: ArchiveCommands | None = None  # `recent`, `transcript` once the db is up
         register_stanza_plugin(FormField, FieldOption, iterable=True)
         register_stanza_plugin(Form, FormField, iterable=True)
         register_stanza_plugin(Iq, Command)
         register_stanza_plugin(Command, Form)
         matcher = StanzaPath("iq@type=set/command")
         stream.register_handler(Callback("HelperChat ad-hoc", matcher, self.on_command))
+
+    def attach_archive(self, browsing: Browsing) -> None:
+        """The archive's reads for `recent` and `transcript` (without: item-not-found)."""
+        self.archive = ArchiveCommands(self._desk, self.sessions, browsing)
 
     # -- service discovery -------------------------------------------------------------------
 
@@ -145,7 +152,11 @@ class AdHoc:
 
     def _start(self, iq: Any, address: Address, requester: Jid, target: str, node: str) -> None:
         desk, who = self._desk(), requester.bare
-        if address.kind is AddressKind.DESK:
+        if address.kind is AddressKind.DESK and node in ARCHIVE_COMMANDS:
+            if self.archive is None:
+                raise XMPPError("item-not-found", "the archive is not available")
+            self.archive.start(iq, _full(requester), target, address.slug, node)
+        elif address.kind is AddressKind.DESK:
             self._complete(iq, console.run_at_desk(desk, who, address.slug, node))
         elif address.kind is AddressKind.CHAT and node in CHAT_STEPS:
             asked = CHAT_STEPS[node][0](desk, who, address.slug, address.number)
@@ -164,6 +175,11 @@ class AdHoc:
         self, iq: Any, address: Address, requester: Jid, target: str, sessionid: str
     ) -> None:
         command = iq["command"]
+        if address.kind is AddressKind.DESK and command["node"] in ARCHIVE_COMMANDS:
+            if self.archive is None:
+                raise _command_error("bad-sessionid", "no such session here")
+            self.archive.resume(iq, _full(requester), target, address.slug, sessionid)
+            return
         try:
             session = self.sessions.find(sessionid, _full(requester), target, command["node"])
         except ForeignSession:

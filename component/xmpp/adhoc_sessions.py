@@ -79,6 +79,10 @@ class Sessions:
             raise UnknownSession(session_id)
         return session
 
+    def get(self, session_id: str) -> Session | None:
+        """The session by its id (already checked by `find`), or None once it ended."""
+        return self._by_id.get(session_id)
+
     def end(self, session_id: str) -> None:
         session = self._by_id.pop(session_id, None)
         if session is not None:

@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from component.desk import console
+from component.desk.archive_view import ARCHIVE_COMMANDS
 from component.desk.commands import Reply, operator_wrote_chat, operator_wrote_desk
 from component.directory import Directory
 from component.errors import (
@@ -51,11 +52,15 @@ def slash_reply(world: World, jid: str, body: str, *, desk: bool = False) -> str
 def test_desk_commands_are_listed_for_the_sites_operators_only() -> None:
     world = chat_world()
     for jid in (ALICE.jid, BOB.jid):
-        assert console.desk_commands(world.desk, jid, "acme") == console.DESK_COMMANDS
+        assert console.desk_commands(world.desk, jid, "acme") == (
+            *console.DESK_COMMANDS,
+            *ARCHIVE_COMMANDS,
+        )
     assert console.DESK_COMMANDS == ("status", "pause", "resume", "queue")
     assert console.desk_commands(world.desk, MALLORY.jid, "acme") == ()
     assert console.desk_commands(world.desk, STRANGER, "acme") == ()
-    assert console.desk_commands(world.desk, MALLORY.jid, "globex") == console.DESK_COMMANDS
+    globex = console.desk_commands(world.desk, MALLORY.jid, "globex")
+    assert globex == (*console.DESK_COMMANDS, *ARCHIVE_COMMANDS)
     with pytest.raises(UnknownSite):
         console.desk_commands(world.desk, ALICE.jid, "nosuch")
 

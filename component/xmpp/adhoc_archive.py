@@ -1,0 +1,337 @@
+"""The archive's ad-hoc commands at a desk (`recent`, `transcript`): XEP-0004 forms over async
+archive reads, paged with XEP-0050's next/prev in sessions bound to their owner.
+
+Who may see what is archive_view.py's (pure); the reads are the Browsing port's (the archive's
+writer flushed first, so an open chat's latest messages are there). A command runs as a task: the
+reply, or the error, is sent when the reads are done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from slixmpp.exceptions import XMPPError
+from slixmpp.plugins.xep_0004.stanza import Form
+
+from component import texts
+from component.desk import archive_view
+from component.desk.archive_view import RECENT_PAGE, Scope
+from component.desk.helpdesk import HelpDesk
+from component.desk.ports import ChatSummary
+from component.errors import HelpDeskError, InvalidInput, UnknownChat
+from component.models import Chat, ChatState, Message, VisitorCard
+from component.transcript_pages import PAGE_BYTES, Pager
+from component.xmpp.adhoc_sessions import ForeignSession, Sessions, UnknownSession
+from component.xmpp.jids import normalize_bare_jid
+
+log = logging.getLogger(__name__)
+
+FORMS_NS = "jabber:x:data"
+COMMANDS_NS = "http://jabber.org/protocol/commands"
+TRANSCRIPT_PAGE_BYTES = PAGE_BYTES - 4096
+"""A transcript page's text at most: its form, with title and fields, stays well under 16 KB."""
+ROWS_PER_READ = 200
+LAST_SEQ = 2**31
+
+
+class Browsing(Protocol):
+    """The archive reads the commands need (storage adapters implement them)."""
+
+    async def flush(self) -> None: ...
+
+    async def recent(
+        self,
+        site_id: int,
+        offset: int,
+        limit: int,
+        *,
+        operator: str | None = None,
+        state: ChatState | None = None,
+    ) -> list[ChatSummary]: ...
+
+    async def chat(self, site_id: int, number: int) -> Chat | None: ...
+
+    async def card(self, site_id: int, number: int) -> VisitorCard | None: ...
+
+    async def messages_between(
+        self, site_id: int, number: int, after: int, through: int, limit: int
+    ) -> list[Message]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RecentStep:
+    offset: int = 0
+    state: str = ""
+    operator: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptStep:
+    number: int | None = None
+    part: int = 1
+
+
+class ArchiveCommands:
+    def __init__(
+        self, desk: Callable[[], HelpDesk], sessions: Sessions, browsing: Browsing
+    ) -> None:
+        self._desk = desk
+        self._sessions = sessions
+        self._browsing = browsing
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start(self, iq: Any, owner: str, target: str, slug: str, node: str) -> None:
+        scope = archive_view.scope_of(self._desk(), owner.partition("/")[0], slug)
+        step: RecentStep | TranscriptStep = RecentStep() if node == "recent" else TranscriptStep()
+        values = _values(iq)
+        session = self._sessions.start(owner, target, node, step)
+        self._spawn(self._step(iq, session.id, scope, step, "execute", values))
+
+    def resume(self, iq: Any, owner: str, target: str, slug: str, sessionid: str) -> None:
+        command = iq["command"]
+        try:
+            session = self._sessions.find(sessionid, owner, target, command["node"])
+        except ForeignSession:
+            log.warning("%s tried a session of someone else at %s", owner, target)
+            raise XMPPError("forbidden", "this session belongs to someone else") from None
+        except UnknownSession:
+            raise XMPPError("bad-request", "no such session here (ended or expired)") from None
+        scope = archive_view.scope_of(self._desk(), owner.partition("/")[0], slug)
+        action = command["action"] or "execute"
+        if action == "cancel":
+            self._sessions.end(session.id)
+            _reply(iq, session.id, "canceled").send()
+            return
+        step = session.context
+        assert isinstance(step, RecentStep | TranscriptStep)
+        self._spawn(self._step(iq, session.id, scope, step, action, _values(iq)))
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _step(
+        self,
+        iq: Any,
+        sessionid: str,
+        scope: Scope,
+        step: RecentStep | TranscriptStep,
+        action: str,
+        values: Mapping[str, str],
+    ) -> None:
+        try:
+            await self._browsing.flush()
+            if isinstance(step, RecentStep):
+                await self._recent(iq, sessionid, scope, step, action, values)
+            else:
+                await self._transcript(iq, sessionid, scope, step, action, values)
+        except HelpDeskError as error:
+            self._sessions.end(sessionid)
+            iq.exception(XMPPError(error.condition, error.text))  # type: ignore[arg-type]
+        except XMPPError as error:
+            self._sessions.end(sessionid)
+            iq.exception(error)
+        except Exception:
+            log.exception("ad-hoc command %r failed", iq["command"]["node"])
+            self._sessions.end(sessionid)
+            iq.exception(XMPPError("internal-server-error", "the command failed"))
+
+    async def _recent(
+        self,
+        iq: Any,
+        sessionid: str,
+        scope: Scope,
+        step: RecentStep,
+        action: str,
+        values: Mapping[str, str],
+    ) -> None:
+        chosen = values.get("chat", "").strip()
+        if chosen and action in ("execute", "complete", "next"):
+            await self._transcript(iq, sessionid, scope, TranscriptStep(), "execute", values)
+            return
+        if action == "complete":
+            self._sessions.end(sessionid)
+            _reply(iq, sessionid, "completed").send()
+            return
+        state = values.get("state", step.state).strip()
+        operator = values.get("operator", step.operator).strip()
+        if operator:
+            try:
+                operator = normalize_bare_jid(operator)
+            except ValueError:
+                raise InvalidInput(f"not an operator's JID: {operator!r}") from None
+        if state and state not in archive_view.STATES:
+            raise InvalidInput(f"no chat state {state!r}")
+        if (state, operator) != (step.state, step.operator):
+            step = RecentStep(0, state, operator)
+        rows, has_next = await self._page(scope, step)
+        offset = archive_view.turn(step.offset, action, has_next)
+        if offset != step.offset:
+            step = replace(step, offset=offset)
+            rows, has_next = await self._page(scope, step)
+        self._keep(sessionid, step)
+        reply = _reply(iq, sessionid, "executing")
+        _actions(reply, prev=step.offset > 0, next_=has_next)
+        reply["command"].append(_recent_form(scope, step, rows))
+        reply.send()
+
+    async def _page(self, scope: Scope, step: RecentStep) -> tuple[list[ChatSummary], bool]:
+        operator = scope.only_operator
+        if step.operator:
+            if operator is not None and step.operator != operator:
+                return [], False  # others' chats are not in this view at all
+            operator = step.operator
+        rows = await self._browsing.recent(
+            scope.site.id,
+            step.offset,
+            RECENT_PAGE + 1,
+            operator=operator,
+            state=ChatState(step.state) if step.state else None,
+        )
+        return rows[:RECENT_PAGE], len(rows) > RECENT_PAGE
+
+    async def _transcript(
+        self,
+        iq: Any,
+        sessionid: str,
+        scope: Scope,
+        step: TranscriptStep,
+        action: str,
+        values: Mapping[str, str],
+    ) -> None:
+        typed = values.get("chat", "").strip()
+        if typed:
+            number = archive_view.parse_number(typed)
+            if number is None:
+                raise UnknownChat(f"there is no chat {typed!r}")
+            step = TranscriptStep(number, 1)
+        elif step.number is not None and action == "complete":
+            self._sessions.end(sessionid)
+            _reply(iq, sessionid, "completed").send()
+            return
+        if step.number is None:
+            self._keep(sessionid, step)
+            _ask_number(iq, sessionid)
+            return
+        chat = archive_view.visible(
+            scope, await self._browsing.chat(scope.site.id, step.number), step.number
+        )
+        card = await self._browsing.card(chat.site_id, chat.number) or VisitorCard()
+        pages = await self._pages(scope, chat, card)
+        part = step.part
+        if action == "next":
+            part = min(part + 1, len(pages))
+        elif action == "prev":
+            part = max(part - 1, 1)
+        step = TranscriptStep(step.number, part)
+        self._keep(sessionid, step)
+        reply = _reply(iq, sessionid, "executing")
+        _actions(reply, prev=part > 1, next_=part < len(pages))
+        reply["command"].append(_transcript_form(scope, chat, pages[part - 1], part, len(pages)))
+        reply.send()
+
+    async def _pages(self, scope: Scope, chat: Chat, card: VisitorCard) -> list[str]:
+        names = {op.jid: op.name for op in self._desk().directory.operators(scope.site.id)}
+        pager = Pager(TRANSCRIPT_PAGE_BYTES)
+        pages = pager.add(texts.archive_header(scope.site, chat, card))
+        after = 0
+        while True:
+            batch = await self._browsing.messages_between(
+                chat.site_id, chat.number, after, LAST_SEQ, ROWS_PER_READ
+            )
+            for message in batch:
+                pages += pager.add(texts.transcript_line(message, names))
+            if len(batch) < ROWS_PER_READ:
+                break
+            after = batch[-1].seq
+        return pages + pager.finish()
+
+    def _keep(self, sessionid: str, step: RecentStep | TranscriptStep) -> None:
+        session = self._sessions.get(sessionid)
+        if session is not None:
+            session.context = step
+
+
+def _values(iq: Any) -> dict[str, str]:
+    command = iq["command"]
+    if command.xml.find(f"{{{FORMS_NS}}}x") is None:
+        return {}
+    found: dict[str, str] = {}
+    for var, value in command["form"]["values"].items():
+        text = "\n".join(map(str, value)) if isinstance(value, list) else str(value or "")
+        if len(text) > 1000:
+            raise XMPPError("not-acceptable", "an answer is longer than 1000 characters")
+        found[var] = text
+    return found
+
+
+def _reply(iq: Any, sessionid: str, status: str) -> Any:
+    reply = iq.reply()
+    reply["command"]["node"] = iq["command"]["node"]
+    reply["command"]["sessionid"] = sessionid
+    reply["command"]["status"] = status
+    return reply
+
+
+def _actions(reply: Any, *, prev: bool, next_: bool) -> None:
+    chosen = [name for name, on in (("prev", prev), ("next", next_)) if on] + ["complete"]
+    reply["command"]["actions"] = chosen
+    reply["command"].xml.find(f"{{{COMMANDS_NS}}}actions").set(
+        "execute", "next" if next_ else "complete"
+    )
+
+
+def _ask_number(iq: Any, sessionid: str) -> None:
+    reply = _reply(iq, sessionid, "executing")
+    _actions(reply, prev=False, next_=False)
+    form = Form()
+    form["type"] = "form"
+    form["title"] = texts.ARCHIVE_COMMAND_NAMES["transcript"]
+    form["instructions"] = texts.TRANSCRIPT_INSTRUCTIONS
+    form.add_field(var="chat", ftype="text-single", label="Chat number", required=True)
+    reply["command"].append(form)
+    reply.send()
+
+
+def _recent_form(scope: Scope, step: RecentStep, rows: list[ChatSummary]) -> Any:
+    form = Form()
+    form["type"] = "form"
+    form["title"] = texts.recent_title(scope.site, step.offset // RECENT_PAGE + 1)
+    form["instructions"] = texts.RECENT_INSTRUCTIONS
+    states = [{"label": "any", "value": ""}] + [
+        {"label": s, "value": s} for s in archive_view.STATES
+    ]
+    form.add_field(
+        var="state", ftype="list-single", label="State", value=step.state, options=states
+    )
+    form.add_field(var="operator", ftype="text-single", label="Operator", value=step.operator)
+    chats = [{"label": f"{r.number}: {r.visitor_name}", "value": str(r.number)} for r in rows]
+    form.add_field(var="chat", ftype="list-single", label="Open chat", options=chats or None)
+    for var, label in texts.RECENT_COLUMNS:
+        form.add_reported(var, ftype="text-single", label=label)
+    for row in rows:
+        form.add_item(
+            {
+                "number": str(row.number),
+                "started": texts.stamp(row.opened_at),
+                "visitor": f"{row.visitor_name} ({row.visitor})",
+                "operator": row.operator or "",
+                "state": str(row.state),
+                "messages": str(row.messages),
+                "first_words": row.first_words,
+            }
+        )
+    return form
+
+
+def _transcript_form(scope: Scope, chat: Chat, page: str, part: int, parts: int) -> Any:
+    form = Form()
+    form["type"] = "form"
+    form["title"] = texts.transcript_title(scope.site, chat.number, part, parts)
+    form.add_field(var="transcript", ftype="text-multi", label="Transcript", value=page)
+    return form
