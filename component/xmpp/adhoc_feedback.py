@@ -154,8 +154,8 @@ class FeedbackCommands:
             return
         state = values.get("state", step.state).strip() or "open"
         only_open = feedback_view.only_open(state)
-        if state != step.state:
-            step = ListStep(0, state)
+        if state != step.state:  # another filter: its first page, whatever the action
+            step, action = ListStep(0, state), "execute"
         rows, has_next = await self._page(reader, step, only_open)
         offset = turn(step.offset, action, has_next, FEEDBACK_PAGE)
         if offset != step.offset:
