@@ -1,6 +1,7 @@
 """The `feedback` ad-hoc command at a desk: the site's feedback as an XEP-0004 table (open, or
-all), 20 a page with XEP-0050's next/prev; one picked by its number shown whole, with a field to
-mark it done. Sessions are bound to their owner (adhoc_sessions.py).
+all), 20 a page with XEP-0050's next/prev; one picked by its number shown whole (a very long
+text in pages), with a field to mark it done; `prev` on its first page goes back to the list.
+Sessions are bound to their owner (adhoc_sessions.py).
 
 Who may read what is feedback_view.py's (pure); the reads and the marking are the FeedbackInbox
 port's (the archive's writer flushed first, so feedback just left is there), and marking is the
@@ -62,6 +63,7 @@ class ListStep:
 class OneStep:
     number: int
     part: int = 1
+    back: ListStep | None = None  # the list page it was picked from: `prev` on its first page
 
 
 class FeedbackCommands:
@@ -146,7 +148,7 @@ class FeedbackCommands:
         picked = values.get("feedback", "").strip()
         if picked and action in ("execute", "complete", "next"):
             number = feedback_view.parse_number(picked)
-            await self._one(iq, sessionid, reader, OneStep(number), "execute", values)
+            await self._one(iq, sessionid, reader, OneStep(number, back=step), "execute", values)
             return
         if action == "complete":
             self._sessions.end(sessionid)
@@ -193,6 +195,9 @@ class FeedbackCommands:
             self._sessions.end(sessionid)
             _reply(iq, sessionid, "completed").send()
             return
+        if action == "prev" and step.part == 1 and step.back is not None:
+            await self._list(iq, sessionid, reader, step.back, "execute", {})
+            return
         details = feedback_view.details(entry, site.slug)
         pages = feedback_view.text_pages(entry.feedback.text, (v for _, _, v in details))
         part = step.part
@@ -201,9 +206,9 @@ class FeedbackCommands:
         elif action == "prev":
             part = max(part - 1, 1)
         part = min(part, len(pages))
-        self._keep(sessionid, OneStep(number, part))
+        self._keep(sessionid, replace(step, part=part))
         reply = _reply(iq, sessionid, "executing")
-        _actions(reply, prev=part > 1, next_=part < len(pages))
+        _actions(reply, prev=part > 1 or step.back is not None, next_=part < len(pages))
         form = _one_form(reader, entry, details, pages[part - 1], part, len(pages))
         reply["command"].append(form)
         reply.send()

@@ -113,20 +113,18 @@ async def test_open_feedback_pages_newest_first_and_all_on_request(desk: Desk) -
     assert ids(await run(alice, desk, action="next", sessionid=sessionid)) == [5, 4, 3, 2, 1]
     # a plain operator reads the same: feedback is the site's, not one operator's
     assert ids(await run(bob, desk)) == list(range(25, 5, -1))
-    # picking one by its id from the list shows it whole
+    # picking one by its id from the list shows it whole; `prev` goes back to that page
     started = await run(bob, desk)
-    one = await run(
-        bob,
-        desk,
-        action="complete",
-        sessionid=started["command"]["sessionid"],
-        values={"feedback": "7"},
-    )
-    assert field(one, "text") == "words of feedback 7"
-    assert field(one, "name") == "Visitor 7" and field(one, "contact") == "v7@example.org"
-    assert field(one, "page") == "https://shop.example/item/7"
-    assert field(one, "received") == "2027-01-15 08:00:07 UTC via the web form"
+    bobs = started["command"]["sessionid"]
+    assert ids(await run(bob, desk, action="next", sessionid=bobs)) == [5, 2, 1]
+    one = await run(bob, desk, action="complete", sessionid=bobs, values={"feedback": "5"})
+    assert field(one, "text") == "words of feedback 5"
+    assert field(one, "name") == "Visitor 5" and field(one, "contact") == "v5@example.org"
+    assert field(one, "page") == "https://shop.example/item/5"
+    assert field(one, "received") == "2027-01-15 08:00:05 UTC via the web form"
     assert field(one, "state") == "open" and "done" in vars_of(one)
+    assert set(one["command"]["actions"]) == {"prev", "complete"}
+    assert ids(await run(bob, desk, action="prev", sessionid=bobs)) == [5, 2, 1]
     done_one = await run(bob, desk, values={"feedback": "3"})  # or its number, straight away
     assert field(done_one, "state").startswith("done 20") and "done" not in vars_of(done_one)
     sessionid = done_one["command"]["sessionid"]  # (it replaced Bob's earlier session here)
@@ -259,6 +257,5 @@ async def test_someone_elses_feedback_session_is_forbidden(desk: Desk) -> None:
             )
             assert condition(stolen) == "forbidden"
     assert await desk.rows("SELECT COUNT(*) FROM feedback WHERE done_at IS NOT NULL") == [(0,)]
-    # the owner's session goes on
-    again = await run(alice, desk, action="prev", sessionid=sessionid)
-    assert field(again, "text") == "words of feedback 2"
+    # the owner's session goes on: back to the list
+    assert ids(await run(alice, desk, action="prev", sessionid=sessionid)) == [2, 1]
