@@ -30,7 +30,7 @@ from component.admin import (
 from component.catalogue import CatalogueError
 from component.config import Config, ConfigError, load_config
 from component.errors import InvalidInput
-from component.feedback import DoneOutcome
+from component.feedback import DoneOutcome, done_text
 from component.feedback_list import feedback_line
 from component.locales import shipped_catalogue
 from component.models import Operator, Site, Strategy
@@ -307,8 +307,7 @@ async def _feedback(args: argparse.Namespace, db: Database) -> None:
     outcome = await feedback.mark_done(site.id, args.number, time.time())
     if outcome is DoneOutcome.UNKNOWN:
         raise UnknownFeedback(f"{site.slug} has no feedback {args.number}")
-    said = "marked done" if outcome is DoneOutcome.MARKED else "was done already"
-    print(f"feedback {args.number} of {site.slug} {said}")
+    print(done_text(site.slug, args.number, outcome))
 
 
 def _web_changes(args: argparse.Namespace) -> SiteChanges:

@@ -38,6 +38,7 @@ from component.storage.archive import ArchiveRepository
 from component.storage.archive_browsing import ArchiveBrowsing
 from component.storage.directory import DirectoryRepository
 from component.storage.feedback import FeedbackRepository
+from component.storage.feedback_inbox import FeedbackInbox
 from component.storage.mail_outbox import MailOutboxRepository
 from component.storage.notify_requests import NotifyRequestRepository
 from component.storage.schema import require_current_schema
@@ -154,6 +155,7 @@ class Application:
             await writer.flush_within(browse_timeout)
 
         self.component.adhoc.attach_archive(ArchiveBrowsing(self.db, flush_for_browsing))
+        self.component.adhoc.attach_feedback(FeedbackInbox(self.db, flush_for_browsing))
         await self._start_http(self.db, self.desk)  # HttpStartError: `helperchat run` exits 1
         self.component.connect()
         self._tasks = [

@@ -22,6 +22,12 @@ class UnknownChat(HelpDeskError):
     condition = "item-not-found"
 
 
+class UnknownFeedback(HelpDeskError):
+    """No such feedback at the site (one of another site is told exactly the same)."""
+
+    condition = "item-not-found"
+
+
 class NotAllowed(HelpDeskError):
     condition = "forbidden"
 

@@ -121,3 +121,10 @@ class DoneOutcome(StrEnum):
     MARKED = "marked"
     ALREADY = "already"
     UNKNOWN = "unknown"
+
+
+def done_text(slug: str, number: int, outcome: DoneOutcome) -> str:
+    """What marking feedback done says, from the command line and the `feedback` command alike
+    (UNKNOWN never gets here: each refuses it its own way)."""
+    said = "marked done" if outcome is DoneOutcome.MARKED else "was done already"
+    return f"feedback {number} of {slug} {said}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from component.feedback import FeedbackEntry, MailState
 from component.names import one_line
-from component.texts import stamp
+from component.texts import feedback_state, stamp
 
 FIRST_WORDS_CHARS = 60
 
@@ -35,10 +35,7 @@ def first_words(text: str) -> str:
 
 
 def _state(entry: FeedbackEntry) -> str:
-    if entry.done_at is None:
-        return "open"
-    by = f" by {entry.done_by}" if entry.done_by else ""
-    return f"done {stamp(entry.done_at)}{by}"
+    return feedback_state(entry.done_at, entry.done_by)
 
 
 def _mail(entry: FeedbackEntry) -> str:

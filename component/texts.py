@@ -298,3 +298,37 @@ def archive_header(site: Site, chat: Chat, card: VisitorCard) -> str:
 
 def transcript_title(site: Site, number: int, part: int, parts: int) -> str:
     return f"Chat {site.slug}.{number} — page {part} of {parts}"
+
+
+FEEDBACK_COMMAND_NAMES = {"feedback": "Feedback visitors left: read it, mark it done"}
+COMMAND_NAMES.update(FEEDBACK_COMMAND_NAMES)
+FEEDBACK_INSTRUCTIONS = (
+    "The site's feedback, newest first: the open ones, or all. Pick one (or give its number) to "
+    "read it whole and mark it done."
+)
+FEEDBACK_COLUMNS = (
+    ("id", "Id"),
+    ("received", "Received"),
+    ("name", "Name"),
+    ("contact", "Contact"),
+    ("page", "Page"),
+    ("first_words", "First words"),
+)
+FEEDBACK_ONE_INSTRUCTIONS = "Check “Mark done” and complete to mark this feedback done."
+
+
+def feedback_list_title(site: Site, only_open: bool, page: int) -> str:
+    which = "Open feedback" if only_open else "All feedback"
+    return f"{which} of {site.name} — page {page}"
+
+
+def feedback_title(site: Site, number: int, part: int, parts: int) -> str:
+    pages = f" — page {part} of {parts}" if parts > 1 else ""
+    return f"Feedback {number} of {site.name} ({site.slug}){pages}"
+
+
+def feedback_state(done_at: float | None, done_by: str) -> str:
+    """Open, or when it was marked done and by whom (the command line marks it by nobody)."""
+    if done_at is None:
+        return "open"
+    return f"done {stamp(done_at)}" + (f" by {done_by}" if done_by else "")

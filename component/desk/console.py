@@ -14,6 +14,7 @@ from component.chats import OpenChat
 from component.desk import commands
 from component.desk.archive_view import ARCHIVE_COMMANDS
 from component.desk.commands import Reply
+from component.desk.feedback_view import FEEDBACK_COMMANDS
 from component.desk.helpdesk import HelpDesk
 from component.errors import ChatClosed, InvalidInput, NotYourChat, UnknownCommand
 from component.models import Operator, Site
@@ -54,7 +55,9 @@ class Question:
 def desk_commands(desk: HelpDesk, requester: str, slug: str) -> tuple[str, ...]:
     """The commands `requester` may run at the desk of `slug` (none for strangers)."""
     site = desk.state.site(slug)
-    return (*DESK_COMMANDS, *ARCHIVE_COMMANDS) if desk.state.is_member(site, requester) else ()
+    if not desk.state.is_member(site, requester):
+        return ()
+    return (*DESK_COMMANDS, *ARCHIVE_COMMANDS, *FEEDBACK_COMMANDS)
 
 
 def chat_commands(desk: HelpDesk, requester: str, slug: str, number: int) -> tuple[str, ...]:

@@ -1,6 +1,7 @@
 """Feedback as stored (tables feedback, feedback_reminders, and mail_outbox's state of each one's
-mail): the highest numbers at start-up, the `feedback` command's list and done, and the claims
-of IM reminders. Every query names its site: one site never reads another's feedback."""
+mail): the highest numbers at start-up, the list (whole, or a page newest first), one by its
+number, marking done, and the claims of IM reminders. Every query names its site: one site never
+reads another's feedback."""
 
 from __future__ import annotations
 
@@ -15,12 +16,16 @@ _COLUMNS = (
     "f.site_id, f.number, f.left_at, f.source, f.body, f.name, f.contact, f.email, f.page,"
     " f.lang, f.visitor, f.chat_number"
 )
-_LIST = (
+_SELECT = (
     f"SELECT {_COLUMNS}, f.done_at, f.done_by, m.sent_at, m.failed_at, m.last_error, m.id"
     " FROM feedback f LEFT JOIN mail_outbox m"
     " ON m.site_id = f.site_id AND m.feedback_number = f.number"
-    " WHERE f.site_id = %s{open} ORDER BY f.number"
+    " WHERE f.site_id = %s"
 )
+_LIST = _SELECT + "{open} ORDER BY f.number"
+_PAGE = _SELECT + "{open} ORDER BY f.number DESC LIMIT %s OFFSET %s"
+_ONE = _SELECT + " AND f.number = %s"
+_OPEN = " AND f.done_at IS NULL"
 _UNREMINDED = (
     " FROM feedback f WHERE f.site_id = %s AND f.done_at IS NULL AND NOT EXISTS"
     " (SELECT 1 FROM feedback_reminders r WHERE r.site_id = f.site_id"
@@ -40,8 +45,21 @@ class FeedbackRepository:
 
     async def list_feedback(self, site_id: int, *, only_open: bool = False) -> list[FeedbackEntry]:
         """The site's feedback by number, each with its state and its mail's."""
-        sql = _LIST.format(open=" AND f.done_at IS NULL" if only_open else "")
+        sql = _LIST.format(open=_OPEN if only_open else "")
         return [_entry(row) for row in await self._db.fetch_all(sql, (site_id,))]
+
+    async def page(
+        self, site_id: int, offset: int, limit: int, *, only_open: bool = True
+    ) -> list[FeedbackEntry]:
+        """At most `limit` of the site's feedback, newest first, from the `offset`-th on."""
+        sql = _PAGE.format(open=_OPEN if only_open else "")
+        rows = await self._db.fetch_all(sql, (site_id, limit, offset))
+        return [_entry(row) for row in rows]
+
+    async def entry(self, site_id: int, number: int) -> FeedbackEntry | None:
+        """Feedback `number` of the site, or None when the site has none by that number."""
+        rows = await self._db.fetch_all(_ONE, (site_id, number))
+        return _entry(rows[0]) if rows else None
 
     async def mark_done(self, site_id: int, number: int, at: float, by: str = "") -> DoneOutcome:
         """Mark feedback `number` of the site done; marking it again changes nothing."""

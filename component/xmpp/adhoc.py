@@ -29,9 +29,11 @@ from component.addresses import Address, Addresses, AddressKind
 from component.desk import console
 from component.desk.archive_view import ARCHIVE_COMMANDS
 from component.desk.commands import Reply
+from component.desk.feedback_view import FEEDBACK_COMMANDS
 from component.desk.helpdesk import HelpDesk
 from component.errors import HelpDeskError
 from component.xmpp.adhoc_archive import ArchiveCommands, Browsing
+from component.xmpp.adhoc_feedback import FeedbackCommands, FeedbackInbox
 from component.xmpp.adhoc_sessions import ForeignSession, Sessions, UnknownSession
 from component.xmpp.jids import Jid, parse_jid
 
@@ -72,6 +74,7 @@ class AdHoc:
         self._desk = desk
         self.sessions = sessions or Sessions()
         self.archive: ArchiveCommands | None = None  # `recent`, `transcript` once the db is up
+        self.feedback: FeedbackCommands | None = None  # `feedback` once the db is up
         register_stanza_plugin(FormField, FieldOption, iterable=True)
         register_stanza_plugin(Form, FormField, iterable=True)
         register_stanza_plugin(Iq, Command)
@@ -82,6 +85,10 @@ class AdHoc:
     def attach_archive(self, browsing: Browsing) -> None:
         """The archive's reads for `recent` and `transcript` (without: item-not-found)."""
         self.archive = ArchiveCommands(self._desk, self.sessions, browsing)
+
+    def attach_feedback(self, inbox: FeedbackInbox) -> None:
+        """The feedback's reads and marking for `feedback` (without: item-not-found)."""
+        self.feedback = FeedbackCommands(self._desk, self.sessions, inbox)
 
     # -- service discovery -------------------------------------------------------------------
 
@@ -156,6 +163,10 @@ class AdHoc:
             if self.archive is None:
                 raise XMPPError("item-not-found", "the archive is not available")
             self.archive.start(iq, _full(requester), target, address.slug, node)
+        elif address.kind is AddressKind.DESK and node in FEEDBACK_COMMANDS:
+            if self.feedback is None:
+                raise XMPPError("item-not-found", "feedback is not available")
+            self.feedback.start(iq, _full(requester), target, address.slug)
         elif address.kind is AddressKind.DESK:
             self._complete(iq, console.run_at_desk(desk, who, address.slug, node))
         elif address.kind is AddressKind.CHAT and node in CHAT_STEPS:
@@ -179,6 +190,11 @@ class AdHoc:
             if self.archive is None:
                 raise _command_error("bad-sessionid", "no such session here")
             self.archive.resume(iq, _full(requester), target, address.slug, sessionid)
+            return
+        if address.kind is AddressKind.DESK and command["node"] in FEEDBACK_COMMANDS:
+            if self.feedback is None:
+                raise _command_error("bad-sessionid", "no such session here")
+            self.feedback.resume(iq, _full(requester), target, address.slug, sessionid)
             return
         try:
             session = self.sessions.find(sessionid, _full(requester), target, command["node"])

@@ -55,12 +55,13 @@ def test_desk_commands_are_listed_for_the_sites_operators_only() -> None:
         assert console.desk_commands(world.desk, jid, "acme") == (
             *console.DESK_COMMANDS,
             *ARCHIVE_COMMANDS,
+            "feedback",
         )
     assert console.DESK_COMMANDS == ("status", "pause", "resume", "queue")
     assert console.desk_commands(world.desk, MALLORY.jid, "acme") == ()
     assert console.desk_commands(world.desk, STRANGER, "acme") == ()
     globex = console.desk_commands(world.desk, MALLORY.jid, "globex")
-    assert globex == (*console.DESK_COMMANDS, *ARCHIVE_COMMANDS)
+    assert globex == (*console.DESK_COMMANDS, *ARCHIVE_COMMANDS, "feedback")
     with pytest.raises(UnknownSite):
         console.desk_commands(world.desk, ALICE.jid, "nosuch")
 
