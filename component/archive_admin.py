@@ -8,6 +8,7 @@ anything is written or deleted.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 import time
 
@@ -65,6 +66,8 @@ async def _export(args: argparse.Namespace, db: Database) -> None:
     since = 0.0 if args.since is None else parse_since(args.since)
     site = await DirectoryRepository(db).get_site(checked_slug(args.slug))
     out = sys.stdout
+    if isinstance(out, io.TextIOWrapper):  # UTF-8 whatever the locale; CSV's CRLF kept as is
+        out.reconfigure(encoding="utf-8", newline="")
     first = True
     async for page in ArchiveExport(db).pages(site.id, since):
         if args.format == "csv":
