@@ -27,10 +27,6 @@ _NEXT_BATCH = (
     " AND (c.opened_at > %s OR (c.opened_at = %s AND c.number > %s))"
     " ORDER BY c.opened_at, c.number LIMIT %s"
 )
-_COUNT = (
-    "SELECT COUNT(*), COALESCE(SUM((SELECT COUNT(*) FROM messages x WHERE x.site_id = c.site_id"
-    f" AND x.chat_number = c.number)), 0){_PAST}"
-)
 _EPOCH = datetime(1970, 1, 1)
 
 
@@ -55,22 +51,22 @@ class ChatPurge:
         past = await self._past_args(site.id, cutoff)
         if past is None:
             return counts
-        if dry_run:
-            rows = await self._db.fetch_all(_COUNT, past)
-            return counts + PurgeCounts(site.slug, int(rows[0][0]), int(rows[0][1]))
         after: tuple[datetime, int] = (_EPOCH, 0)
-        while True:
+        while True:  # page by page, the same for a dry run: no query reads the whole archive
             rows = await self._db.fetch_all(
                 _NEXT_BATCH, (*past, after[0], after[0], after[1], self._chats_per_batch)
             )
             if not rows:
                 return counts
             numbers = [int(row[0]) for row in rows]
-            counts += await self._delete(site, numbers)
+            if dry_run:
+                counts += PurgeCounts(site.slug, len(numbers), await self._count(site, numbers))
+            else:
+                counts += await self._delete(site, numbers)
             after = (rows[-1][1], numbers[-1])
 
     async def _past_args(self, site_id: int, cutoff: float) -> tuple[object, ...] | None:
-        """The parameters of _PAST; None when the site has at most its newest chat."""
+        """The parameters of _PAST; None when the site has no chat at all."""
         rows = await self._db.fetch_all(
             "SELECT MAX(number) FROM chats WHERE site_id = %s", (site_id,)
         )
@@ -79,6 +75,14 @@ class ChatPurge:
             return None
         at = to_db_time(cutoff)
         return (site_id, at, *_OPEN_STATES, at, int(newest), at)
+
+    async def _count(self, site: Site, numbers: list[int]) -> int:
+        listed = ", ".join(["%s"] * len(numbers))
+        rows = await self._db.fetch_all(
+            f"SELECT COUNT(*) FROM messages WHERE site_id = %s AND chat_number IN ({listed})",
+            (site.id, *numbers),
+        )
+        return int(rows[0][0])
 
     async def _delete(self, site: Site, numbers: list[int]) -> PurgeCounts:
         """These chats' messages in short transactions, then the chats and their web rows in one

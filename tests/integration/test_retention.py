@@ -101,6 +101,9 @@ async def test_a_sites_newest_chat_stays_so_its_number_is_not_reused(desk: Desk)
     for number in (1, 2, 3):
         await seed_chat(desk, acme, number, age_days=100)
     site = await desk.admin.show_site("acme")
+    dry = await ChatPurge(desk.db, chats_per_batch=1).purge_site(site, time.time(), dry_run=True)
+    assert (dry.chats, dry.messages) == (2, 6), "a dry run counts page by page"
+    assert await numbers(desk, acme) == [1, 2, 3]
     purged = await ChatPurge(desk.db).purge_site(site, time.time())
     assert (purged.chats, purged.messages) == (2, 6)
     assert await numbers(desk, acme) == [3]
