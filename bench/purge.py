@@ -6,7 +6,8 @@ archive writer does (one batch every 50 ms: a chat row and a few messages) for a
 alone, and again during `ChatPurge.purge_site` of the old chats. Shows the purge's rate and the
 writer's batch latency (p50, p95, max) without and with the purge running; then the same
 archive again deleted the naive way, one `DELETE FROM chats` (cascading to the messages) in one
-transaction, with the writer running, for comparison.
+transaction, with the writer running, for comparison. Before the purge, the whole archive is
+read as `helperchat archive export` reads it (rows per second).
 
     python bench/purge.py [--quick] [--chats 20000] [--messages 10]
 """
@@ -26,12 +27,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from component.admin import Admin
 from component.archive import ArchiveBatch
+from component.archive_export import jsonl_line
 from component.config import MysqlConfig
 from component.models import Chat, ChatState, Message, Sender, VisitorKind
 from component.storage import Database, open_database
 from component.storage.archive import ArchiveRepository
 from component.storage.database import to_db_time
 from component.storage.directory import DirectoryRepository
+from component.storage.export import ArchiveExport
 from component.storage.purge import ChatPurge
 from component.storage.schema import init_schema
 from component.xmpp.jids import normalize_bare_jid
@@ -129,6 +132,7 @@ async def measure(db: Database, chats: int, messages: int, baseline_seconds: flo
     await fill(db, site, chats, messages, 1, 60 * DAY)
     await fill(db, site, chats // 4, messages * 4, chats + 1, 5 * DAY)  # kept
     filled = time.perf_counter() - started
+    exported, export_took = await export_all(db, site)
     writer = Writer(db, site, chats + chats // 4)
     stop = asyncio.Event()
     task = asyncio.create_task(writer.run(stop))
@@ -147,6 +151,8 @@ async def measure(db: Database, chats: int, messages: int, baseline_seconds: flo
     return [
         f"purge: {chats} chats x {messages} messages past retention, {chats // 4} chats x"
         f" {messages * 4} kept (filled in {filled:.1f} s)",
+        f"  export of every message (keyset pages of 1,000, as JSON lines): {exported} rows in"
+        f" {export_took:.2f} s, {exported / export_took:.0f} rows/s",
         f"  purge took {took:6.2f} s: {chats / took:8.0f} chats/s  {counts.messages / took:8.0f}"
         " messages/s",
         f"  writer alone  ({len(alone):4d} batches): {figures(alone)}",
@@ -154,6 +160,14 @@ async def measure(db: Database, chats: int, messages: int, baseline_seconds: flo
         f"  one DELETE instead: {one_took:6.2f} s; writer during ({len(one_during):4d} batches):"
         f" {figures(one_during)}",
     ]
+
+
+async def export_all(db: Database, site: int) -> tuple[int, float]:
+    """Every message of the site read as `archive export` reads it, formatted, not written."""
+    started, rows = time.perf_counter(), 0
+    async for page in ArchiveExport(db).pages(site):
+        rows += len([jsonl_line(row) for row in page])
+    return rows, time.perf_counter() - started
 
 
 async def one_delete(
