@@ -1,4 +1,4 @@
-"""The `helperchat` command: run, check, db init/migrate, site, operator and feedback
+"""The `helperchat` command: run, check, db init/migrate, site, operator, feedback and archive
 administration.
 
 Exit codes: 0 done, 1 a server could not be reached or refused (a database whose schema is not
@@ -27,6 +27,7 @@ from component.admin import (
     site_changes,
     web_changes,
 )
+from component.archive_admin import add_archive_commands, run_archive_command
 from component.catalogue import CatalogueError
 from component.config import Config, ConfigError, load_config
 from component.errors import InvalidInput
@@ -71,6 +72,7 @@ SITE_ROUTING_OPTIONS = (
     "default_operator",
     "target_operator",
     "max_chats",
+    "retention_days",
 )
 SITE_WEB_OPTIONS = ("origins", "lang", "visitor_choice", "welcome", "avatar")
 SITE_SET_OPTIONS = (
@@ -108,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     _operator_commands(commands)
     _feedback_commands(commands)
     add_webhook_commands(commands)
+    add_archive_commands(commands)
     return parser
 
 
@@ -132,6 +135,12 @@ def _site_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]
         )
     change.add_argument(
         "--max-chats", type=int, metavar="N", help="default per operator, 0 = unlimited"
+    )
+    change.add_argument(
+        "--retention-days",
+        type=int,
+        metavar="N",
+        help="closed chats are purged N days after their last activity; 0 = keep for ever",
     )
     _site_web_options(change)
     change.set_defaults(set_parser=change, set_options=SITE_SET_OPTIONS)
@@ -437,6 +446,7 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
     handlers["operator"] = lambda db: _operator(args, db)
     handlers["feedback"] = lambda db: _feedback(args, db)
     handlers["webhook"] = lambda db: run_webhook_command(args, db, config)
+    handlers["archive"] = lambda db: run_archive_command(args, db, config)
     asyncio.run(_with_db(config, handlers[args.command]))
     return 0
 

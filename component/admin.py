@@ -24,6 +24,7 @@ from component.storage.directory import (
 )
 
 MAX_ANSWER_TIMEOUT = 86_400
+MAX_RETENTION_DAYS = 36_500  # a hundred years: more is a typo, not a policy
 CLEAR = ("", "none")  # what clears a default/target operator
 
 JidNormalizer = Callable[[str], str]
@@ -73,6 +74,15 @@ def checked_answer_timeout(value: int) -> int:
     return value
 
 
+def checked_retention_days(value: int) -> int:
+    """Days a site's closed chats are kept after their last activity; 0 keeps them for ever."""
+    if not 0 <= value <= MAX_RETENTION_DAYS:
+        raise InvalidInput(
+            f"bad retention days {value}: expected 0 (keep for ever)..{MAX_RETENTION_DAYS}"
+        )
+    return value
+
+
 def checked_strategy(value: str) -> Strategy:
     try:
         return Strategy(value)
@@ -90,6 +100,7 @@ def site_changes(
     default_operator: str | None = None,
     target_operator: str | None = None,
     max_chats: int | None = None,
+    retention_days: int | None = None,
 ) -> SiteChanges:
     """Validated changes from raw input; None leaves a value alone, "" or "none" clears an operator.
 
@@ -108,6 +119,8 @@ def site_changes(
         changes["target_operator"] = _optional_jid(target_operator, normalize_jid)
     if max_chats is not None:
         changes["max_chats"] = checked_count(max_chats, "max chats")
+    if retention_days is not None:
+        changes["retention_days"] = checked_retention_days(retention_days)
     return changes
 
 

@@ -3,9 +3,9 @@
 Start order: the spool directory checked, database (retried until reachable), the spool written
 back (before chat numbers and seqs are read, so none is reused), archive writer, the mail
 outbox's drainer (when smtp is configured) and transcripts, directory and open chats, the HTTP
-side, XMPP. Stop order is the reverse (HTTP first, so no request meets a half-stopped desk); the
-archive is flushed before the database closes, and what the database does not take by then goes
-to the spool.
+side, XMPP, the retention purge. Stop order is the reverse (HTTP first, so no request meets a
+half-stopped desk); the archive is flushed before the database closes, and what the database
+does not take by then goes to the spool.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from component.metered import MeteredArchive
 from component.metrics import Metrics
 from component.models import Site, VisitorKind
 from component.reminders import FeedbackReminders
+from component.retention_task import RetentionTask
 from component.site_stats import site_stats
 from component.smtp import MailDrainer, build_drainer, describe
 from component.spool import SpoolDirectory, SpoolError, SpoolOwner, replay_spool
@@ -41,6 +42,7 @@ from component.storage.feedback import FeedbackRepository
 from component.storage.feedback_inbox import FeedbackInbox
 from component.storage.mail_outbox import MailOutboxRepository
 from component.storage.notify_requests import NotifyRequestRepository
+from component.storage.purge import ChatPurge
 from component.storage.schema import require_current_schema
 from component.storage.web_chats import WebChatRepository
 from component.transcripts import ArchivedTranscripts
@@ -108,6 +110,7 @@ class Application:
         self.http: HttpServer | None = None
         self.mail: MailDrainer | None = None  # None: smtp is not configured
         self.spool = spool_of(config)
+        self.retention: RetentionTask | None = None
         self.catalogue = shipped_catalogue()  # CatalogueError before anything starts
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -158,11 +161,25 @@ class Application:
         self.component.adhoc.attach_feedback(FeedbackInbox(self.db, flush_for_browsing))
         await self._start_http(self.db, self.desk)  # HttpStartError: `helperchat run` exits 1
         self.component.connect()
+        self._start_retention(self.db, directory_repo)
         self._tasks = [
             asyncio.create_task(self._reload_loop(directory_repo)),
             asyncio.create_task(self._tick_loop()),
         ]
         return True
+
+    def _start_retention(self, db: Database, directory: DirectoryRepository) -> None:
+        """The daily purge of chats past their site's retention (archive.purge_interval)."""
+        archive = self.config.archive
+        self.retention = RetentionTask(
+            ChatPurge(db),
+            directory.list_sites,
+            self.metrics,
+            time.time,
+            interval=archive.purge_interval,
+            first_delay=archive.purge_first_delay,
+        )
+        self.retention.start()
 
     def _new_writer(self, db: Database) -> ArchiveWriter:
         archive_cfg = self.config.archive
@@ -298,6 +315,8 @@ class Application:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self.retention is not None:
+            await self.retention.stop()
         if self.mail is not None:
             await self.mail.stop()
         await self.webhooks.stop()  # what is in flight goes again after the next start

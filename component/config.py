@@ -149,6 +149,9 @@ class ArchiveConfig:
     max_backlog: int = field(default=100_000, metadata=_meta(_positive))
     # None: the default place for this environment (spool_dir_of)
     spool_dir: str | None = field(default=None, metadata=_meta(_non_empty, _absolute_path))
+    # the retention purge inside `run`: first this long after the start, then every interval
+    purge_interval: float = field(default=86_400.0, metadata=_meta(_positive))
+    purge_first_delay: float = field(default=600.0, metadata=_meta(_positive))
 
 
 def default_spool_dir(environ: Mapping[str, str]) -> str:

@@ -2,9 +2,9 @@
 
 One registry per application (no global one: tests run several). Values other parts already
 keep, such as the archive backlog and each site's queue, are read when the metrics are scraped;
-events (chats, messages, HTTP requests, rate-limit refusals) are counted as they happen. Label
-values are bounded: site slugs, two directions, route patterns (never raw paths), a fixed set of
-methods, the names of the rate limits.
+events (chats, messages, HTTP requests, rate-limit refusals, retention purges) are counted as
+they happen. Label values are bounded: site slugs, two directions, route patterns (never raw
+paths), a fixed set of methods, the names of the rate limits.
 """
 
 from __future__ import annotations
@@ -53,6 +53,16 @@ class Metrics:
             "direction",
         )
         self._message_counters: dict[tuple[str, str], Any] = {}
+        self._purged_chats = self._counter(
+            "archive_purged_chats",
+            "Chats deleted from the archive by the retention purge (past the site's retention).",
+            "site",
+        )
+        self._purged_messages = self._counter(
+            "archive_purged_messages",
+            "Messages deleted from the archive with the chats the retention purge took.",
+            "site",
+        )
         self._http = self._counter(
             "http_requests",
             "HTTP requests answered, by route pattern (unmatched: no route), method and status.",
@@ -131,6 +141,11 @@ class Metrics:
                 site, direction
             )
         child.inc()
+
+    def count_purged(self, site: str, chats: int, messages: int) -> None:
+        """What one retention purge of one site deleted."""
+        self._purged_chats.labels(site).inc(chats)
+        self._purged_messages.labels(site).inc(messages)
 
     def count_http_request(self, route: str, method: str, status: int) -> None:
         self._http.labels(route, method, str(status)).inc()

@@ -92,6 +92,9 @@ class SiteSettings:
     feedback_form: bool = False  # nobody online: the visitor leaves feedback instead (SPEC §6)
     feedback_emails: tuple[str, ...] = ()  # where feedback is mailed; () for no mail
     operators_see_all: bool = False  # every operator reads every chat of the archive, not own
+    retention_days: int = (
+        0  # closed chats purged this many days after their last activity; 0: never
+    )
 
 
 @dataclass(frozen=True, slots=True)

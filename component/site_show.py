@@ -33,6 +33,7 @@ def site_show_lines(site: Site, public_url: str | None) -> list[str]:
         "feedback": "on" if s.feedback_form else "off",
         "feedback_emails": ", ".join(s.feedback_emails) or "none (feedback is not mailed)",
         "operators_see_all": "on" if s.operators_see_all else "off",
+        "retention_days": f"{s.retention_days}" if s.retention_days else "0 (chats kept for ever)",
         "widget": widget_snippet(site.slug, public_url),
     }
     return [f"{key}: {value}" for key, value in values.items()]

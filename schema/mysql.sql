@@ -1,4 +1,4 @@
--- HelperChat schema, version 14. MariaDB >= 10.5 / MySQL >= 8, utf8mb4, InnoDB.
+-- HelperChat schema, version 15. MariaDB >= 10.5 / MySQL >= 8, utf8mb4, InnoDB.
 -- Applied by `helperchat db init`; statements are separated by lines holding only ";".
 -- Times are DATETIME(6) in UTC.
 
@@ -28,6 +28,7 @@ CREATE TABLE sites (
     feedback_form BOOLEAN NOT NULL DEFAULT FALSE,
     feedback_emails VARCHAR(2000) NOT NULL DEFAULT '',
     operators_see_all BOOLEAN NOT NULL DEFAULT FALSE,
+    retention_days INT UNSIGNED NOT NULL DEFAULT 0,
     UNIQUE KEY sites_slug (slug)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
 ;

@@ -15,7 +15,7 @@ from component.storage.database import Database, Row, StorageError, from_db_time
 _SITE_COLUMNS = (
     "id, slug, name, strategy, answer_timeout, default_operator, target_operator, max_chats,"
     " origins, lang, visitor_choice, welcome, avatar_type, avatar_etag, api_key, feedback_form,"
-    " feedback_emails, operators_see_all"
+    " feedback_emails, operators_see_all, retention_days"
 )
 _OPERATOR_COLUMNS = (
     "site_id, jid, name, priority, max_chats, is_admin, enabled, paused, subscribed_at,"
@@ -42,6 +42,7 @@ class SiteChanges(TypedDict, total=False):
     feedback_form: bool
     feedback_emails: tuple[str, ...]
     operators_see_all: bool
+    retention_days: int
 
 
 class OperatorChanges(TypedDict, total=False):
@@ -71,6 +72,7 @@ _SITE_SETTABLE = {
     "feedback_form": "feedback_form",
     "feedback_emails": "feedback_emails",
     "operators_see_all": "operators_see_all",
+    "retention_days": "retention_days",
 }
 _OPERATOR_SETTABLE = {
     "name": "name",
@@ -245,6 +247,7 @@ def _site(row: Row) -> Site:
         feedback_form=bool(row[15]),
         feedback_emails=tuple(row[16].split("\n")) if row[16] else (),
         operators_see_all=bool(row[17]),
+        retention_days=int(row[18]),
     )
     return Site(id=int(row[0]), slug=row[1], name=row[2], settings=settings)
 
