@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from component import app
+from component.addresses import Addresses
 from component.admin import (
     Admin,
     checked_slug,
@@ -29,11 +30,13 @@ from component.admin import (
 )
 from component.catalogue import CatalogueError
 from component.config import Config, ConfigError, load_config
+from component.ejabberd_api import EjabberdApi
 from component.errors import InvalidInput
 from component.feedback import DoneOutcome
 from component.feedback_list import feedback_line
 from component.locales import shipped_catalogue
 from component.models import Operator, Site, Strategy
+from component.roster_push import RosterPush
 from component.site_show import site_show_lines
 from component.site_web import MAX_AVATAR_BYTES, NONE
 from component.smtp import ServerUnavailable, probe
@@ -252,6 +255,19 @@ def _admin(db: Database) -> Admin:
     return Admin(DirectoryRepository(db), _normalize_and_tell)
 
 
+def _roster_push(db: Database, config: Config) -> RosterPush:
+    """The desk into operators' rosters through ejabberd's API, when ejabberd_api is set."""
+    settings = config.ejabberd_api
+    api = EjabberdApi(settings) if settings.configured else None
+    repo = DirectoryRepository(db)
+
+    async def mark_subscribed(site: Site, op: Operator) -> None:
+        await repo.mark_subscribed(site.id, op.jid, time.time())
+
+    addresses = Addresses(config.xmpp.component_jid)
+    return RosterPush(api, addresses, settings.group, mark_subscribed)
+
+
 async def _site(args: argparse.Namespace, db: Database, config: Config) -> None:
     admin = _admin(db)
     if args.action == "add":
@@ -275,15 +291,22 @@ async def _site(args: argparse.Namespace, db: Database, config: Config) -> None:
             print(_site_line(site))
 
 
-async def _operator(args: argparse.Namespace, db: Database) -> None:
+async def _operator(args: argparse.Namespace, db: Database, config: Config) -> None:
     admin = _admin(db)
+    roster = _roster_push(db, config)
     if args.action == "add":
         op = await admin.add_operator(
             args.slug, args.jid, args.name, args.priority, args.max_chats, args.admin
         )
-        print(f"operator {op.jid} added to {args.slug}; the desk will ask them for a subscription")
+        site = await DirectoryRepository(db).get_site(args.slug)
+        pushed = roster.enabled and await roster.operator_added(site, op) is None
+        then = (
+            "the desk is in their roster" if pushed else "the desk will ask them for a subscription"
+        )
+        print(f"operator {op.jid} added to {args.slug}; {then}")
     elif args.action == "remove":
         jid = await admin.remove_operator(args.slug, args.jid)
+        await roster.operator_removed(await DirectoryRepository(db).get_site(args.slug), jid)
         print(f"operator {jid} removed from {args.slug}")
     elif args.action == "set":
         changes = operator_changes(
@@ -435,7 +458,7 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "db" and args.action == "migrate":
         config = _for_migrating(config)
     handlers = {"db": lambda db: _db(args, db), "site": lambda db: _site(args, db, config)}
-    handlers["operator"] = lambda db: _operator(args, db)
+    handlers["operator"] = lambda db: _operator(args, db, config)
     handlers["feedback"] = lambda db: _feedback(args, db)
     handlers["webhook"] = lambda db: run_webhook_command(args, db, config)
     asyncio.run(_with_db(config, handlers[args.command]))
