@@ -19,7 +19,6 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from component import app
-from component.addresses import Addresses
 from component.admin import (
     Admin,
     checked_slug,
@@ -30,13 +29,12 @@ from component.admin import (
 )
 from component.catalogue import CatalogueError
 from component.config import Config, ConfigError, load_config
-from component.ejabberd_api import EjabberdApi
 from component.errors import InvalidInput
 from component.feedback import DoneOutcome
 from component.feedback_list import feedback_line
 from component.locales import shipped_catalogue
 from component.models import Operator, Site, Strategy
-from component.roster_push import RosterPush
+from component.roster_runtime import roster_push_of
 from component.site_show import site_show_lines
 from component.site_web import MAX_AVATAR_BYTES, NONE
 from component.smtp import ServerUnavailable, probe
@@ -255,19 +253,6 @@ def _admin(db: Database) -> Admin:
     return Admin(DirectoryRepository(db), _normalize_and_tell)
 
 
-def _roster_push(db: Database, config: Config) -> RosterPush:
-    """The desk into operators' rosters through ejabberd's API, when ejabberd_api is set."""
-    settings = config.ejabberd_api
-    api = EjabberdApi(settings) if settings.configured else None
-    repo = DirectoryRepository(db)
-
-    async def mark_subscribed(site: Site, op: Operator) -> None:
-        await repo.mark_subscribed(site.id, op.jid, time.time())
-
-    addresses = Addresses(config.xmpp.component_jid)
-    return RosterPush(api, addresses, settings.group, mark_subscribed)
-
-
 async def _site(args: argparse.Namespace, db: Database, config: Config) -> None:
     admin = _admin(db)
     if args.action == "add":
@@ -293,7 +278,7 @@ async def _site(args: argparse.Namespace, db: Database, config: Config) -> None:
 
 async def _operator(args: argparse.Namespace, db: Database, config: Config) -> None:
     admin = _admin(db)
-    roster = _roster_push(db, config)
+    roster = roster_push_of(config, DirectoryRepository(db))
     if args.action == "add":
         op = await admin.add_operator(
             args.slug, args.jid, args.name, args.priority, args.max_chats, args.admin

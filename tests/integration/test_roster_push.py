@@ -7,6 +7,7 @@ but the way the desk gets the operator's presence (it asks, as without the API).
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,7 @@ async def test_an_operator_added_with_the_api_gets_chats_without_sending_any_sub
     desk: Desk, tmp_path: Path
 ) -> None:
     config = config_with_api(desk, tmp_path / "config.yaml", api_url(desk))
+    use_api(desk, api_url(desk))
     await desk.start_component()
     pat_jid = desk.user("pat")
     await desk.register(pat_jid)
@@ -136,6 +138,7 @@ async def test_an_operator_online_before_being_added_is_online_at_the_desk_at_on
     desk: Desk, tmp_path: Path
 ) -> None:
     config = config_with_api(desk, tmp_path / "config.yaml", api_url(desk))
+    use_api(desk, api_url(desk))
     await desk.start_component()
     sam_jid = desk.user("sam")
     sam = await quiet_client(desk, sam_jid)  # logged in first: no presence to the desk yet
@@ -151,11 +154,45 @@ async def test_an_operator_online_before_being_added_is_online_at_the_desk_at_on
     assert not asked_by_desk(desk, sam)
 
 
+def use_api(desk: Desk, url: str) -> None:
+    """The component started next calls ejabberd's API at `url` too."""
+    desk.config = replace(desk.config, ejabberd_api=EjabberdApiConfig(url=url, timeout=3.0))
+
+
+async def test_the_running_desk_pushes_itself_to_operators_it_finds_unsubscribed(
+    desk: Desk,
+) -> None:
+    """Operators added without the push (before ejabberd_api was set, or by any path that only
+    stores them) get the desk from the running component: at its start, and when a reload
+    finds them."""
+    use_api(desk, api_url(desk))
+    old_jid, new_jid = desk.user("old"), desk.user("new")
+    await desk.add_operator("acme", old_jid, "Old", max_chats=1)  # stored only, no push
+    await desk.start_component()
+    await desk.wait_for(lambda: known_subscribed(desk, old_jid))
+    await desk.add_operator("acme", new_jid, "New", max_chats=1)  # the reload finds them
+    await desk.wait_for(lambda: known_subscribed(desk, new_jid))
+    for jid in (old_jid, new_jid):
+        assert [i["subscription"] for i in await desk_items(desk, jid)] == ["both"]
+        assert await subscribed_at(desk, jid) is not None
+    old, new = await quiet_client(desk, old_jid), await quiet_client(desk, new_jid)
+    await desk.wait_for(lambda: online(desk, old_jid) and online(desk, new_jid))
+    first, second = await desk.client(desk.user("v1")), await desk.client(desk.user("v2"))
+    first.send(desk.desk_jid(), "first question")
+    second.send(desk.desk_jid(), "second question")
+    got = [await c.expect(lambda r: "question" in r.body) for c in (old, new)]
+    assert sorted(r.body.splitlines()[-1] for r in got) == ["first question", "second question"]
+    for client in (old, new):
+        assert client.subscription_stanzas_sent == []
+        assert not asked_by_desk(desk, client)
+
+
 async def test_an_unreachable_api_still_adds_the_operator_and_the_desk_asks(
     desk: Desk, tmp_path: Path
 ) -> None:
     wrong = f"http://127.0.0.1:{free_port()}/api"  # nothing listens there
     config = config_with_api(desk, tmp_path / "config.yaml", wrong)
+    use_api(desk, wrong)  # the running component fails as well, and asks
     await desk.start_component()
     lee_jid = desk.user("lee")
     await desk.register(lee_jid)
