@@ -7,6 +7,7 @@ code) is an EjabberdApiError whose text names the command and the reason, never 
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,7 +44,9 @@ class EjabberdApi:
         self._headers = {"User-Agent": f"HelperChat/{helperchat_version()}"}
         if config.token:
             self._headers["Authorization"] = f"Bearer {config.token}"
-        self._auth = aiohttp.BasicAuth(config.user, config.password) if config.user else None
+        elif config.user:
+            pair = f"{config.user}:{config.password}".encode()
+            self._headers["Authorization"] = f"Basic {base64.b64encode(pair).decode()}"
 
     @property
     def url(self) -> str:
@@ -92,7 +95,7 @@ class EjabberdApi:
             async with (
                 aiohttp.ClientSession(timeout=timeout, trust_env=False) as session,
                 session.post(
-                    where, json=args, headers=self._headers, auth=self._auth, allow_redirects=False
+                    where, json=args, headers=self._headers, allow_redirects=False
                 ) as response,
             ):
                 text = await response.text(errors="replace")
