@@ -19,6 +19,9 @@ from component.storage.directory import DirectoryRepository
 
 log = logging.getLogger(__name__)
 
+MAX_PUSHES_IN_FLIGHT = 4
+"""Calls to the API at once (a start greets every operator: the others wait their turn)."""
+
 Answer = Callable[[str, str, bool], None]
 """(site slug, operator JID, pushed): HelpDesk.roster_pushed."""
 
@@ -43,6 +46,7 @@ class RosterPushRuntime:
         self._push = push
         self._answer: Answer | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(MAX_PUSHES_IN_FLIGHT)
 
     def attach(self, answer: Answer) -> None:
         self._answer = answer
@@ -54,7 +58,8 @@ class RosterPushRuntime:
 
     async def _run(self, site: Site, operator: Operator) -> None:
         try:
-            pushed = await self._push.operator_added(site, operator) is None
+            async with self._slots:
+                pushed = await self._push.operator_added(site, operator) is None
         except Exception:  # the store failed after the push: the desk asks, nothing is lost
             log.exception("pushing the desk %s into %s's roster failed", site.slug, operator.jid)
             pushed = False
