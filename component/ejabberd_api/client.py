@@ -26,10 +26,10 @@ class EjabberdApiError(RosterApiError):
 
 
 def _split(jid: str) -> tuple[str, str]:
-    """`user@host` -> (user, host); ValueError for anything else."""
+    """`user@host` -> (user, host); EjabberdApiError for anything else (nothing is sent)."""
     local, at, host = jid.partition("@")
     if not at or not local or not host or "/" in host:
-        raise ValueError(f"not a bare JID: {jid!r}")
+        raise EjabberdApiError(f"not a bare JID: {jid!r}")
     return local, host
 
 
@@ -60,8 +60,13 @@ class EjabberdApi:
         """
         user, host = _split(owner)
         other, other_host = _split(contact)
-        base = {"localuser": user, "localhost": host, "user": other, "host": other_host}
-        base["nick"] = nick
+        base = {
+            "localuser": user,
+            "localhost": host,
+            "user": other,
+            "host": other_host,
+            "nick": nick,
+        }
         try:
             await self._command("add_rosteritem", {**base, "group": group, "subs": "both"})
         except _ArgumentsRefused:
@@ -112,8 +117,10 @@ class EjabberdApi:
             raise EjabberdApiError(
                 f"{command}: {where} did not answer in {self._timeout:g} s"
             ) from None
-        except aiohttp.ClientError as exc:
+        except aiohttp.ClientConnectionError as exc:
             raise EjabberdApiError(f"{command}: {where} unreachable: {exc}") from None
+        except aiohttp.ClientError as exc:
+            raise EjabberdApiError(f"{command}: {where} failed: {exc}") from None
 
 
 class _ArgumentsRefused(EjabberdApiError):

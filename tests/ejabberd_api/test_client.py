@@ -176,3 +176,11 @@ async def test_nobody_listening_is_unreachable() -> None:
     url = f"http://127.0.0.1:{free_port()}/api"
     with pytest.raises(EjabberdApiError, match="unreachable"):
         await client(url).delete_rosteritem("a@example.com", "d@hd.example.com")
+
+
+async def test_a_jid_that_is_not_bare_is_refused_before_anything_is_sent(
+    server: FakeEjabberd,
+) -> None:
+    with pytest.raises(EjabberdApiError, match="not a bare JID"):
+        await client(server.url).delete_rosteritem("no-at-sign", "d@hd.example.com")
+    assert server.calls == []
