@@ -35,6 +35,7 @@ from component.feedback import DoneOutcome, done_text
 from component.feedback_list import feedback_line
 from component.locales import shipped_catalogue
 from component.models import Operator, Site, Strategy
+from component.roster_runtime import roster_push_of
 from component.site_show import site_show_lines
 from component.site_web import MAX_AVATAR_BYTES, NONE
 from component.smtp import ServerUnavailable, probe
@@ -284,15 +285,22 @@ async def _site(args: argparse.Namespace, db: Database, config: Config) -> None:
             print(_site_line(site))
 
 
-async def _operator(args: argparse.Namespace, db: Database) -> None:
+async def _operator(args: argparse.Namespace, db: Database, config: Config) -> None:
     admin = _admin(db)
+    roster = roster_push_of(config, DirectoryRepository(db))
     if args.action == "add":
         op = await admin.add_operator(
             args.slug, args.jid, args.name, args.priority, args.max_chats, args.admin
         )
-        print(f"operator {op.jid} added to {args.slug}; the desk will ask them for a subscription")
+        site = await DirectoryRepository(db).get_site(args.slug)
+        pushed = roster.enabled and await roster.operator_added(site, op) is None
+        then = (
+            "the desk is in their roster" if pushed else "the desk will ask them for a subscription"
+        )
+        print(f"operator {op.jid} added to {args.slug}; {then}")
     elif args.action == "remove":
         jid = await admin.remove_operator(args.slug, args.jid)
+        await roster.operator_removed(await DirectoryRepository(db).get_site(args.slug), jid)
         print(f"operator {jid} removed from {args.slug}")
     elif args.action == "set":
         changes = operator_changes(
@@ -443,7 +451,7 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "db" and args.action == "migrate":
         config = _for_migrating(config)
     handlers = {"db": lambda db: _db(args, db), "site": lambda db: _site(args, db, config)}
-    handlers["operator"] = lambda db: _operator(args, db)
+    handlers["operator"] = lambda db: _operator(args, db, config)
     handlers["feedback"] = lambda db: _feedback(args, db)
     handlers["webhook"] = lambda db: run_webhook_command(args, db, config)
     handlers["archive"] = lambda db: run_archive_command(args, db, config)

@@ -31,6 +31,7 @@ from component.metrics import Metrics
 from component.models import Site, VisitorKind
 from component.reminders import FeedbackReminders
 from component.retention_task import RetentionTask
+from component.roster_runtime import RosterPushRuntime, roster_push_of
 from component.site_stats import site_stats
 from component.smtp import MailDrainer, build_drainer, describe
 from component.spool import SpoolDirectory, SpoolError, SpoolOwner, replay_spool
@@ -106,6 +107,7 @@ class Application:
         self.web_visitors = WebVisitors(time.time)
         self.watches = Watches()  # who hears of operators coming online and going offline
         self.reminders: FeedbackReminders | None = None
+        self.roster_pushes: RosterPushRuntime | None = None  # None: no ejabberd_api
         self.webhooks = WebhookRuntime(config.webhooks, self.metrics)
         self.http: HttpServer | None = None
         self.mail: MailDrainer | None = None  # None: smtp is not configured
@@ -137,7 +139,12 @@ class Application:
             timeout=2 * self.config.mysql.query_timeout,
         )
         metered = MeteredArchive(self.writer, self.metrics, self._slug_of)
+        if self.config.ejabberd_api.configured:
+            push = roster_push_of(self.config, DirectoryRepository(self.db))
+            self.roster_pushes = RosterPushRuntime(push)
         self.desk = self._build_desk(self.webhooks.tap(metered))  # webhook events seen on the way
+        if self.roster_pushes is not None:
+            self.roster_pushes.attach(self.desk.roster_pushed)
         assert self.webhooks.operator_events is not None
         self.watches.add(self.webhooks.operator_events)
         open_chats = await archive.open_chats()
@@ -226,6 +233,7 @@ class Application:
                 watch=self.watches,
                 max_open_chats=self.config.limits.max_open_chats_per_site,
                 unanswered_expiry=self.config.limits.unanswered_expiry_seconds,
+                roster_pushes=self.roster_pushes,
             )
         )
 
@@ -324,6 +332,8 @@ class Application:
             await self.transcripts.close()
         if self.reminders is not None:
             await self.reminders.close()
+        if self.roster_pushes is not None:
+            await self.roster_pushes.close()
         await self.component.stop()
         try:
             if self.writer is not None:

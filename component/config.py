@@ -338,6 +338,53 @@ class WebhooksConfig:
     allow_private_addresses: bool = False
 
 
+_API_URL = "must be an absolute http:// or https:// URL such as http://127.0.0.1:5280/api"
+
+
+def _api_url(value: str) -> str | None:
+    try:
+        _normalize_public_url(value)
+    except ValueError:
+        return _API_URL
+    return None
+
+
+def _is_loopback_url(url: str) -> bool:
+    return _is_loopback(urlsplit(url).hostname or "")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EjabberdApiConfig:
+    """ejabberd's mod_http_api, through which operators get the desk into their rosters with
+    nothing to accept; `url` None: not used (the desk asks for a subscription)."""
+
+    url: str | None = field(default=None, metadata=_meta(_api_url, _normalize_public_url))
+    user: str = ""
+    password: str = field(default="", repr=False)
+    token: str = field(default="", repr=False)
+    timeout: float = field(default=5.0, metadata=_meta(_positive))
+    group: str = field(default="HelperChat", metadata=_meta(_non_empty))
+
+    @property
+    def configured(self) -> bool:
+        return self.url is not None
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(key, problem) for what is wrong across fields."""
+        if self.url is None:
+            return [] if self == EjabberdApiConfig() else [("url", "required with ejabberd_api")]
+        found: list[tuple[str, str]] = []
+        if bool(self.user) != bool(self.password):
+            found.append(("password" if self.user else "user", "set both or neither"))
+        if self.token and (self.user or self.password):
+            found.append(("token", "a token or a user and password, not both"))
+        secret = bool(self.password or self.token)
+        if secret and self.url.startswith("http://") and not _is_loopback_url(self.url):
+            key = "token" if self.token else "password"
+            found.append((key, "would cross the network unencrypted: use an https:// url"))
+        return found
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     xmpp: XmppConfig
@@ -349,6 +396,7 @@ class Config:
     http: HttpConfig = field(default_factory=HttpConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
+    ejabberd_api: EjabberdApiConfig = field(default_factory=EjabberdApiConfig)
 
 
 # --- public entry points --------------------------------------------------------------------------

@@ -63,6 +63,8 @@ def _write_config(base: Path, stack: dict[str, Any], db_password: str, http_port
         f"  host: {stack['host']}\n"
         f"  port: {http_port}\n"
         f"  public_url: http://{stack['host']}:{http_port}\n"
+        "ejabberd_api:  # operators get the desk in their rosters: nothing to accept\n"
+        f"  url: http://{stack['host']}:{stack['http_port']}/api\n"
     )
     config.chmod(0o600)
     return config
@@ -167,8 +169,8 @@ def instructions(
         f"  Advanced set host {host}, port {port}, STARTTLS; trust the certificate when asked.",
         f"Other web clients: XMPP over WebSocket at ws://{host}:{stack['http_port']}/ws",
         "",
-        f"1. As an operator, accept the contact request from {desk} (the desk); its status",
-        "   says how many visitors wait.",
+        f"1. As an operator, log in: {desk} (the desk) is in your contacts already, and its",
+        "   status says how many visitors wait.",
         "2. As the visitor, open the demo shop and write in the chat window, or write to",
         f"   {desk} from an XMPP client (profanity: /msg {desk} Hello).",
         f"3. The chat reaches an operator from demo.1@{component}: answer there;",

@@ -190,6 +190,11 @@ class HelpDesk:
                 self.roster.greet(site, op)
 
     @use_case
+    def roster_pushed(self, slug: str, jid: str, pushed: bool) -> None:
+        """The server's API answered the push of a site's desk into an operator's roster."""
+        self.roster.pushed(slug, jid, pushed)
+
+    @use_case
     def on_disconnected(self) -> None:
         """Lost the server: presence is unknown; no timeout runs and no chat moves until back."""
         if self.state.connected:

@@ -181,6 +181,14 @@ class Transcripts(Protocol):
         ...
 
 
+class RosterPushes(Protocol):
+    """Puts a site's desk into an operator's roster with subscription both through the XMPP
+    server's API (only where it gives one), without waiting: the answer comes back later as the
+    desk's `roster_pushed` use case."""
+
+    def push(self, site: Site, operator: Operator) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ChatSummary:
     """One row of `recent`: a chat, how many messages it has, its visitor's first words."""

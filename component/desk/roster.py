@@ -1,6 +1,8 @@
 """The desks' side of the roster contract (SPEC §2): presence subscriptions with the site's
 operators, answers to their probes, and the desks' own presence, whose status tells how many
 visitors wait. Requests nobody approved are asked again now and then. Strangers get no access.
+Where the server gives its API (the RosterPushes port), an operator not subscribed yet gets the
+desk put into their roster instead, once per run; only when that fails are they asked.
 
 Must not import any adapter library.
 """
@@ -40,6 +42,8 @@ class DeskRoster:
         self._shown_at: dict[int, float] = {}  # site id -> when the status was last sent
         self._asked: dict[tuple[int, str], list[float]] = {}  # (site, jid) -> asks this hour
         self._refused: dict[tuple[int, str], float] = {}  # (site, jid) -> when they said no
+        self._push_tried: set[tuple[int, str]] = set()  # (site, jid) pushed once this run
+        self._pushing: set[tuple[int, str]] = set()  # (site, jid) whose push has no answer yet
         self._next_scan = 0.0
 
     def greet(self, site: Site, op: Operator) -> None:
@@ -51,10 +55,24 @@ class DeskRoster:
         status = self._show(site, op.jid)
         self._shown.setdefault(site.id, status)  # a change meanwhile is sent by the next tick
         if op.subscribed:
-            desk_jid = self._desk.addresses.desk(site.slug)
-            self._desk.out.send_presence(desk_jid, op.jid, PresenceType.PROBE)
-        else:
+            self._probe(site, op.jid)
+        elif not self._push(site, op):
             self._ask(site, op.jid)
+
+    def pushed(self, slug: str, jid: str, pushed: bool) -> None:
+        """The server's API answered a push: the operator's presence is the desk's now (stored
+        by whoever pushed), so probe it; or the push failed, so ask for it as without the API."""
+        operator = self._member(jid, slug)
+        if operator is None:
+            return
+        site = self._desk.site(slug)
+        self._pushing.discard((site.id, jid))
+        if not pushed:
+            self._ask(site, jid)
+            return
+        if not operator.subscribed:
+            self._desk.directory.update_operator(replace(operator, subscribed=True))
+        self._probe(site, jid)
 
     def release(self, site: Site, op: Operator) -> None:
         """An operator removed from a site: end both subscriptions."""
@@ -63,6 +81,8 @@ class DeskRoster:
         out.send_presence(desk_jid, op.jid, PresenceType.UNSUBSCRIBE)
         self._asked.pop((site.id, op.jid), None)
         self._refused.pop((site.id, op.jid), None)
+        self._push_tried.discard((site.id, op.jid))  # added again: pushed again
+        self._pushing.discard((site.id, op.jid))
 
     def requested(self, jid: str, slug: str) -> None:
         """Someone asks to see the desk's presence: granted to the site's operators only."""
@@ -74,7 +94,7 @@ class DeskRoster:
         site = self._desk.site(slug)
         out.send_presence(desk_jid, jid, PresenceType.SUBSCRIBED)
         self._show(site, jid)
-        if not operator.subscribed:
+        if not operator.subscribed and (site.id, jid) not in self._pushing:
             self._ask(site, jid)
 
     def granted(self, jid: str, slug: str, granted: bool) -> None:
@@ -132,6 +152,21 @@ class DeskRoster:
         self._desk.out.send_presence(desk_jid, jid, PresenceType.AVAILABLE, status=status)
         return status
 
+    def _probe(self, site: Site, jid: str) -> None:
+        desk_jid = self._desk.addresses.desk(site.slug)
+        self._desk.out.send_presence(desk_jid, jid, PresenceType.PROBE)
+
+    def _push(self, site: Site, op: Operator) -> bool:
+        """Have the desk put into the operator's roster, the first time this run; False when
+        there is no API or it was tried already (then they are asked)."""
+        pushes, key = self._desk.roster_pushes, (site.id, op.jid)
+        if pushes is None or key in self._push_tried:
+            return False
+        self._push_tried.add(key)
+        self._pushing.add(key)
+        pushes.push(site, op)
+        return True
+
     def _ask(self, site: Site, jid: str) -> None:
         """Ask an operator for their presence; the time is kept for `_ask_again`."""
         desk_jid = self._desk.addresses.desk(site.slug)
@@ -149,7 +184,7 @@ class DeskRoster:
                 if said_no is not None and now - said_no < REFUSED_BACKOFF_SECONDS:
                     self._refused[(site.id, op.jid)] = said_no
                     continue
-                if op.subscribed:
+                if op.subscribed or (site.id, op.jid) in self._pushing:
                     continue
                 recent = [t for t in asked.get((site.id, op.jid), []) if now - t < _HOUR]
                 self._asked[(site.id, op.jid)] = recent

@@ -19,6 +19,7 @@ from component.chats import ChatBook, OpenChat
 from component.desk.ports import (
     ArchiveSink,
     OperatorWatch,
+    RosterPushes,
     Transcripts,
     VisitorTransport,
     Watches,
@@ -80,6 +81,7 @@ class DeskState:
         catalogue: Catalogue,
         max_open_chats: int = MAX_OPEN_CHATS_PER_SITE,
         unanswered_expiry: float = UNANSWERED_EXPIRY_SECONDS,
+        roster_pushes: RosterPushes | None = None,
     ) -> None:
         """`transcripts` sends the transcripts an open chat's tail does not hold; `jid_form` gives
         a JID's XMPP normal form (ValueError for no JID), for typed JIDs; `on_archive_full`
@@ -87,7 +89,8 @@ class DeskState:
         an open chat keeps of its messages; `watch` hears of operators coming online and going
         offline at a desk; `catalogue` holds what visitors are told, in their languages;
         `max_open_chats` bounds a site's open chats and `unanswered_expiry` (seconds) closes the
-        unanswered quiet ones (desk/expiry.py)."""
+        unanswered quiet ones (desk/expiry.py); `roster_pushes`, where the server gives its API,
+        puts the desk into new operators' rosters instead of asking them (desk/roster.py)."""
         self.addresses = addresses
         self.archive = archive
         self.out = out
@@ -102,6 +105,7 @@ class DeskState:
         self.catalogue = catalogue
         self.max_open_chats = max_open_chats
         self.unanswered_expiry = unanswered_expiry
+        self.roster_pushes = roster_pushes
         self.directory = Directory()
         self.presence = PresenceTable()
         self.chats = ChatBook(tail_limits)

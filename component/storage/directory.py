@@ -187,6 +187,15 @@ class DirectoryRepository:
             (*values, site_id, jid),
         )
 
+    async def mark_subscribed(self, site_id: int, jid: str, at: float) -> None:
+        """The operator's presence is the desk's since `at` (their roster has the desk with
+        subscription both); nothing when they already approved it earlier."""
+        await self._db.execute(
+            "UPDATE operators SET subscribed_at = COALESCE(subscribed_at, %s)"
+            " WHERE site_id = %s AND jid = %s",
+            (to_db_time(at), site_id, jid),
+        )
+
     async def remove_operator(self, site_id: int, jid: str) -> None:
         """Remove the membership and, in the same transaction, the site's references to it."""
         async with self._db.transaction() as cursor:

@@ -15,6 +15,7 @@ from component.desk.ports import (
     ArchiveSink,
     OperatorWatch,
     PresenceType,
+    RosterPushes,
     TranscriptOrder,
     Transcripts,
     Watches,
@@ -309,10 +310,12 @@ def make_world(
     transcripts: Callable[[FakeOut, FakeArchive], Transcripts] | None = None,
     wrap_archive: Callable[[FakeArchive], ArchiveSink] | None = None,
     also_watch: OperatorWatch | None = None,
+    pushes: RosterPushes | None = None,
 ) -> World:
     """A connected desk whose presence settled; `transcripts` builds its Transcripts port from
     the fakes (else a FakeTranscripts records the orders); `wrap_archive` puts a port in front
-    of the FakeArchive; `also_watch` hears what the FakeWatch hears."""
+    of the FakeArchive; `also_watch` hears what the FakeWatch hears; `pushes` puts the desk into
+    rosters through the server's API."""
     out, archive, clock, web = FakeOut(), FakeArchive(), Clock(), FakeWebVisitors()
     recorded, watch = FakeTranscripts(), FakeWatch()
     addresses = Addresses(DOMAIN)
@@ -330,6 +333,7 @@ def make_world(
             jid_form=normalize_bare_jid,
             tail_limits=tail,
             watch=watch if also_watch is None else _both(watch, also_watch),
+            roster_pushes=pushes,
         )
     )
     desk.apply_directory(Directory([ACME, GLOBEX], operators))

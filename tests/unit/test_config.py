@@ -465,6 +465,7 @@ def test_walk_finds_every_section() -> None:
         "http",
         "smtp",
         "webhooks",
+        "ejabberd_api",
     }
     assert ("http", "rate_limits", "chats_per_ip", "count") in _dataclass_keys()
 
