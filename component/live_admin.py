@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Mapping
 from component.admin import Admin, JidNormalizer
 from component.desk.helpdesk import HelpDesk
 from component.directory import Directory
-from component.errors import InvalidInput
+from component.errors import InvalidInput, UnknownSite
 from component.forms import FormField
 from component.models import Operator, Site
 from component.operator_form import edit_changes, keeps_an_admin, new_operator
@@ -62,16 +62,22 @@ class LiveAdmin:
         return self._languages
 
     async def site(self, slug: str) -> Site:
-        return await self._repo.get_site(slug)
+        try:
+            return await self._repo.get_site(slug)
+        except NotFoundError:  # removed since the desk last heard of it
+            raise UnknownSite(f"no site {slug!r}") from None
 
     async def operators(self, slug: str) -> list[Operator]:
-        return await self._admin.list_operators(slug)
+        try:
+            return await self._admin.list_operators(slug)
+        except NotFoundError:
+            raise UnknownSite(f"no site {slug!r}") from None
 
     async def change_settings(
         self, slug: str, by: str, shown: tuple[FormField, ...], submitted: Mapping[str, str]
     ) -> list[str]:
         """Apply what the answers change (all or nothing); the names of the changed settings."""
-        site = await self._repo.get_site(slug)
+        site = await self.site(slug)
         changes = settings_changes(site, shown, submitted, self._normalize_jid, self._languages)
         if not changes:
             return []

@@ -374,6 +374,10 @@ def operator_changed(slug: str, jid: str, changed: list[str]) -> str:
     return f"Operator {jid} of {slug} changed: {', '.join(changed)}."
 
 
+def operators_unchanged(slug: str) -> str:
+    return f"Nothing changed: the operators of {slug} are as they were."
+
+
 def operator_added(slug: str, jid: str) -> str:
     return f"Operator {jid} added to {slug}; the desk asks them for a subscription."
 

@@ -170,6 +170,9 @@ class AdminCommands:
     async def _chosen(
         self, iq: Any, sessionid: str, slug: str, who: str, values: Mapping[str, str]
     ) -> None:
+        if iq["command"]["action"] == "complete" and not values.get("jid", "").strip():
+            self._done(iq, sessionid, texts.operators_unchanged(slug))  # only looked at the table
+            return
         action = operator_form.chosen_action(values)
         jid = _jid(values.get("jid", ""))
         if action == "remove":

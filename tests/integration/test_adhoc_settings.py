@@ -200,6 +200,8 @@ async def test_operators_edit_add_and_remove_change_routing_at_once(desk: Desk) 
 
 async def test_the_last_admin_is_kept_and_bad_values_change_nothing(desk: Desk) -> None:
     alice, *_ = await staff(desk)
+    looked = await alice.run_command(desk.desk_jid(), "operators")
+    assert "Nothing changed" in note(await submit(alice, desk.desk_jid(), looked))
     before = await desk.rows(
         "SELECT jid, name, priority, max_chats, is_admin, enabled FROM operators ORDER BY jid"
     )
