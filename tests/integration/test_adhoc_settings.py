@@ -154,8 +154,11 @@ def table(iq: Any) -> dict[str, dict[str, str]]:
     return {item["jid"]: item for item in form.get_items()}
 
 
-async def test_operators_edit_add_and_remove_change_routing_at_once(desk: Desk) -> None:
+async def test_operators_edit_add_and_remove_change_routing_at_once(
+    desk: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
     alice, bob, *_ = await staff(desk)
+    caplog.set_level(logging.INFO, logger="component.live_admin")
     first = await alice.run_command(desk.desk_jid(), "operators")
     rows = table(first)
     assert rows[desk.user("bob")]["priority"] == "10" and rows[desk.user("alice")]["admin"] == "yes"
@@ -196,6 +199,13 @@ async def test_operators_edit_add_and_remove_change_routing_at_once(desk: Desk) 
     await close(desk, alice, 1)
     await chat_goes_to(desk, "v3", alice, 3)
     await bob.expect_no_more()  # disabled before the first chat: none of them came to him
+    said = [r.getMessage() for r in caplog.records if r.name == "component.live_admin"]
+    by = desk.user("alice")
+    assert said == [
+        f"operator {desk.user('bob')} of acme changed by {by}: enabled",
+        f"operator {carol_jid} added to acme by {by}",
+        f"operator {carol_jid} removed from acme by {by}",
+    ]
 
 
 async def test_the_last_admin_is_kept_and_bad_values_change_nothing(desk: Desk) -> None:
