@@ -9,6 +9,7 @@ import pytest
 
 from component.desk import console
 from component.desk.archive_view import ARCHIVE_COMMANDS
+from component.desk.feedback_view import FEEDBACK_COMMANDS
 from component.desk.site_admins import ADMIN_COMMANDS, admin_of
 from component.directory import Directory
 from component.errors import NotAllowed, UnknownSite
@@ -16,7 +17,7 @@ from tests.unit.fakes import ACME, ALICE, BOB, GLOBEX, MALLORY, make_world
 
 ADMIN = replace(ALICE, is_admin=True)
 GLOBEX_ADMIN = replace(MALLORY, is_admin=True)
-EVERYONE = (*console.DESK_COMMANDS, *ARCHIVE_COMMANDS)
+EVERYONE = (*console.DESK_COMMANDS, *ARCHIVE_COMMANDS, *FEEDBACK_COMMANDS)
 
 
 def test_only_the_sites_admins_get_and_may_run_the_administration_commands() -> None:
