@@ -22,10 +22,8 @@ from component import app
 from component.admin import (
     Admin,
     checked_slug,
-    feedback_changes,
     operator_changes,
-    site_changes,
-    web_changes,
+    site_set_changes,
 )
 from component.archive_admin import add_archive_commands, run_archive_command
 from component.catalogue import CatalogueError
@@ -83,7 +81,7 @@ SITE_SET_OPTIONS = (
     "feedback_email",
     "operators_see_all",
 )
-OPERATOR_SET_OPTIONS = ("name", "priority", "max_chats", "enabled")
+OPERATOR_SET_OPTIONS = ("name", "priority", "max_chats", "enabled", "admin")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -201,6 +199,7 @@ def _operator_set_command(actions: argparse._SubParsersAction[argparse.ArgumentP
     enabled = change.add_mutually_exclusive_group()
     enabled.add_argument("--enabled", dest="enabled", action="store_const", const=True)
     enabled.add_argument("--disabled", dest="enabled", action="store_const", const=False)
+    change.add_argument("--admin", choices=("on", "off"), help="site admin (settings, operators)")
     change.set_defaults(set_parser=change, set_options=OPERATOR_SET_OPTIONS)
 
 
@@ -268,14 +267,7 @@ async def _site(args: argparse.Namespace, db: Database, config: Config) -> None:
         site = await admin.add_site(args.slug, args.name)
         print(f"site {site.slug} added ({site.name})")
     elif args.action == "set":
-        given = {option: getattr(args, option) for option in SITE_ROUTING_OPTIONS}
-        changes = site_changes(_normalize_and_tell, **given)
-        changes.update(_web_changes(args))
-        feedback = None if args.feedback is None else args.feedback == "on"
-        changes.update(feedback_changes(feedback=feedback, feedback_emails=args.feedback_email))
-        if args.operators_see_all is not None:
-            changes["operators_see_all"] = args.operators_see_all == "on"
-        print(_site_line(await admin.set_site(args.slug, changes)))
+        print(_site_line(await admin.set_site(args.slug, _site_set_changes(args))))
     elif args.action == "show":
         print("\n".join(site_show_lines(await admin.show_site(args.slug), config.http.public_url)))
     elif args.action == "rotate-key":
@@ -303,9 +295,8 @@ async def _operator(args: argparse.Namespace, db: Database, config: Config) -> N
         await roster.operator_removed(await DirectoryRepository(db).get_site(args.slug), jid)
         print(f"operator {jid} removed from {args.slug}")
     elif args.action == "set":
-        changes = operator_changes(
-            **{option: getattr(args, option) for option in OPERATOR_SET_OPTIONS}
-        )
+        given = {option: getattr(args, option) for option in OPERATOR_SET_OPTIONS}
+        changes = operator_changes(**{**given, "admin": _on(args.admin)})
         print(_operator_line(await admin.set_operator(args.slug, args.jid, changes)))
     else:
         for op in await admin.list_operators(args.slug):
@@ -327,19 +318,29 @@ async def _feedback(args: argparse.Namespace, db: Database) -> None:
     print(done_text(site.slug, args.number, outcome))
 
 
-def _web_changes(args: argparse.Namespace) -> SiteChanges:
-    """The web options of `site set`, validated; the avatar file is read here."""
+def _site_set_changes(args: argparse.Namespace) -> SiteChanges:
+    """The options of `site set`, validated as the desk's `settings` form is; the avatar file is
+    read here."""
     clear_avatar = args.avatar is not None and args.avatar.strip().lower() in NONE
     avatar = None if args.avatar is None or clear_avatar else _read_avatar(args.avatar)
-    choice = None if args.visitor_choice is None else args.visitor_choice == "on"
-    return web_changes(
+    return site_set_changes(
+        _normalize_and_tell,
+        **{option: getattr(args, option) for option in SITE_ROUTING_OPTIONS},
         origins=args.origins,
         lang=args.lang,
-        visitor_choice=choice,
+        visitor_choice=_on(args.visitor_choice),
         welcome=args.welcome,
         avatar=avatar,
         clear_avatar=clear_avatar,
+        feedback=_on(args.feedback),
+        feedback_email=args.feedback_email,
+        operators_see_all=_on(args.operators_see_all),
     )
+
+
+def _on(choice: str | None) -> bool | None:
+    """An `on|off` option as a flag; None when it was not given."""
+    return None if choice is None else choice == "on"
 
 
 def _read_avatar(path: str) -> bytes:

@@ -7,11 +7,12 @@ in (component.xmpp.jids.normalize_bare_jid): this module must not import slixmpp
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 
 from component.addresses import is_bare_jid
 from component.contacts import checked_feedback_emails
-from component.errors import InvalidInput
+from component.errors import InvalidField, InvalidInput
 from component.locales import shipped_catalogue
 from component.models import SLUG_PATTERN, Operator, Site, Strategy
 from component.names import MAX_NAME_CHARS, clean_name
@@ -23,12 +24,33 @@ from component.storage.directory import (
     SiteChanges,
 )
 
+__all__ = ["OperatorChanges", "SiteChanges"]  # the pure forms name them through this module
+
 MAX_ANSWER_TIMEOUT = 86_400
 MAX_RETENTION_DAYS = 36_500  # a hundred years: more is a typo, not a policy
 CLEAR = ("", "none")  # what clears a default/target operator
 
 JidNormalizer = Callable[[str], str]
 """A bare JID in XMPP's normal form; raises ValueError saying why a text is not one."""
+
+
+@contextmanager
+def field_named(field: str) -> Iterator[None]:
+    """InvalidInput raised inside becomes InvalidField naming `field` (the same text)."""
+    try:
+        yield
+    except InvalidField:
+        raise
+    except InvalidInput as error:
+        raise InvalidField(field, error.text) from None
+
+
+def whole_number(field: str, text: str) -> int:
+    """A form's whole number as typed (the command line's argparse does this for its options)."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise InvalidField(field, f"not a whole number: {text.strip()!r}") from None
 
 
 def checked_slug(slug: str) -> str:
@@ -108,19 +130,26 @@ def site_changes(
     """
     changes = SiteChanges()
     if name is not None:
-        changes["name"] = checked_name(name)
+        with field_named("name"):
+            changes["name"] = checked_name(name)
     if strategy is not None:
-        changes["strategy"] = checked_strategy(strategy)
+        with field_named("strategy"):
+            changes["strategy"] = checked_strategy(strategy)
     if answer_timeout is not None:
-        changes["answer_timeout"] = checked_answer_timeout(answer_timeout)
+        with field_named("answer_timeout"):
+            changes["answer_timeout"] = checked_answer_timeout(answer_timeout)
     if default_operator is not None:
-        changes["default_operator"] = _optional_jid(default_operator, normalize_jid)
+        with field_named("default_operator"):
+            changes["default_operator"] = _optional_jid(default_operator, normalize_jid)
     if target_operator is not None:
-        changes["target_operator"] = _optional_jid(target_operator, normalize_jid)
+        with field_named("target_operator"):
+            changes["target_operator"] = _optional_jid(target_operator, normalize_jid)
     if max_chats is not None:
-        changes["max_chats"] = checked_count(max_chats, "max chats")
+        with field_named("max_chats"):
+            changes["max_chats"] = checked_count(max_chats, "max chats")
     if retention_days is not None:
-        changes["retention_days"] = checked_retention_days(retention_days)
+        with field_named("retention_days"):
+            changes["retention_days"] = checked_retention_days(retention_days)
     return changes
 
 
@@ -138,16 +167,20 @@ def web_changes(
     default the shipped catalogue's), an avatar's bytes (or clear it)."""
     changes = SiteChanges()
     if origins is not None:
-        changes["origins"] = checked_origins(origins)
+        with field_named("origins"):
+            changes["origins"] = checked_origins(origins)
     if lang is not None:
         known = shipped_catalogue().languages if languages is None else languages
-        changes["lang"] = checked_lang(lang, known)
+        with field_named("lang"):
+            changes["lang"] = checked_lang(lang, known)
     if visitor_choice is not None:
         changes["visitor_choice"] = visitor_choice
     if welcome is not None:
-        changes["welcome"] = checked_welcome(welcome)
+        with field_named("welcome"):
+            changes["welcome"] = checked_welcome(welcome)
     if avatar is not None:
-        image = checked_avatar(avatar)
+        with field_named("avatar"):
+            image = checked_avatar(avatar)
         changes["avatar"], changes["avatar_type"] = image.data, image.content_type
         changes["avatar_etag"] = image.etag
     elif clear_avatar:
@@ -164,7 +197,59 @@ def feedback_changes(
     if feedback is not None:
         changes["feedback_form"] = feedback
     if feedback_emails is not None:
-        changes["feedback_emails"] = checked_feedback_emails(feedback_emails)
+        with field_named("feedback_email"):
+            changes["feedback_emails"] = checked_feedback_emails(feedback_emails)
+    return changes
+
+
+def site_set_changes(
+    normalize_jid: JidNormalizer,
+    *,
+    name: str | None = None,
+    strategy: str | None = None,
+    answer_timeout: int | None = None,
+    default_operator: str | None = None,
+    target_operator: str | None = None,
+    max_chats: int | None = None,
+    retention_days: int | None = None,
+    origins: str | None = None,
+    lang: str | None = None,
+    languages: Collection[str] | None = None,
+    visitor_choice: bool | None = None,
+    welcome: str | None = None,
+    avatar: bytes | None = None,
+    clear_avatar: bool = False,
+    feedback: bool | None = None,
+    feedback_email: str | None = None,
+    operators_see_all: bool | None = None,
+) -> SiteChanges:
+    """What `site set`'s options ask for (named as the options, `-` -> `_`), validated: the one
+    validation the command line and the desk's `settings` form share. InvalidField names the
+    option of a bad value; None leaves a setting alone."""
+    changes = site_changes(
+        normalize_jid,
+        name=name,
+        strategy=strategy,
+        answer_timeout=answer_timeout,
+        default_operator=default_operator,
+        target_operator=target_operator,
+        max_chats=max_chats,
+        retention_days=retention_days,
+    )
+    changes.update(
+        web_changes(
+            origins=origins,
+            lang=lang,
+            languages=languages,
+            visitor_choice=visitor_choice,
+            welcome=welcome,
+            avatar=avatar,
+            clear_avatar=clear_avatar,
+        )
+    )
+    changes.update(feedback_changes(feedback=feedback, feedback_emails=feedback_email))
+    if operators_see_all is not None:
+        changes["operators_see_all"] = operators_see_all
     return changes
 
 
@@ -179,17 +264,23 @@ def operator_changes(
     priority: int | None = None,
     max_chats: int | None = None,
     enabled: bool | None = None,
+    admin: bool | None = None,
 ) -> OperatorChanges:
     """Validated changes from raw input; None leaves a value alone."""
     changes = OperatorChanges()
     if name is not None:
-        changes["name"] = checked_name(name)
+        with field_named("name"):
+            changes["name"] = checked_name(name)
     if priority is not None:
-        changes["priority"] = checked_priority(priority)
+        with field_named("priority"):
+            changes["priority"] = checked_priority(priority)
     if max_chats is not None:
-        changes["max_chats"] = checked_count(max_chats, "max chats")
+        with field_named("max_chats"):
+            changes["max_chats"] = checked_count(max_chats, "max chats")
     if enabled is not None:
         changes["enabled"] = enabled
+    if admin is not None:
+        changes["is_admin"] = admin
     return changes
 
 
@@ -233,12 +324,20 @@ class Admin:
         self, slug: str, jid: str, name: str, priority: int, max_chats: int, admin: bool
     ) -> Operator:
         site = await self._repo.get_site(checked_slug(slug))
+        with field_named("jid"):
+            jid = checked_jid(jid, self._normalize_jid)
+        with field_named("name"):
+            name = checked_name(name)
+        with field_named("priority"):
+            priority = checked_priority(priority)
+        with field_named("max_chats"):
+            max_chats = checked_count(max_chats, "max chats")
         operator = Operator(
             site_id=site.id,
-            jid=checked_jid(jid, self._normalize_jid),
-            name=checked_name(name),
-            priority=checked_priority(priority),
-            max_chats=checked_count(max_chats, "max chats"),
+            jid=jid,
+            name=name,
+            priority=priority,
+            max_chats=max_chats,
             is_admin=admin,
         )
         await self._repo.add_operator(operator)
@@ -267,7 +366,7 @@ class Admin:
             jid = changes.get(key)
             if isinstance(jid, str) and await self._repo.find_operator(site.id, jid) is None:
                 what = key.replace("_", " ")
-                raise InvalidInput(f"bad {what} {jid}: not an operator of {site.slug}")
+                raise InvalidField(key, f"bad {what} {jid}: not an operator of {site.slug}")
         await self._repo.update_site(site.id, changes)
         return await self._repo.get_site(site.slug)
 

@@ -25,6 +25,7 @@ from component.desk.notify import Notifier
 from component.desk.ports import ArchiveSink, Watches
 from component.desk.state import DeskState
 from component.directory import Directory
+from component.live_admin import DirectoryReload, LiveAdmin
 from component.locales import shipped_catalogue
 from component.metered import MeteredArchive
 from component.metrics import Metrics
@@ -166,11 +167,15 @@ class Application:
 
         self.component.adhoc.attach_archive(ArchiveBrowsing(self.db, flush_for_browsing))
         self.component.adhoc.attach_feedback(FeedbackInbox(self.db, flush_for_browsing))
+        reload = DirectoryReload(directory_repo, lambda: self.desk)
+        self.component.adhoc.attach_admin(
+            LiveAdmin(directory_repo, normalize_bare_jid, reload, self.catalogue.languages)
+        )
         await self._start_http(self.db, self.desk)  # HttpStartError: `helperchat run` exits 1
         self.component.connect()
         self._start_retention(self.db, directory_repo)
         self._tasks = [
-            asyncio.create_task(self._reload_loop(directory_repo)),
+            asyncio.create_task(self._reload_loop(reload)),
             asyncio.create_task(self._tick_loop()),
         ]
         return True
@@ -292,14 +297,13 @@ class Application:
         self.web_visitors.attach(desk, archived, public_url)
         return VisitorApi(desk, self.web_visitors, WebChatRepository(db), flush)
 
-    async def _reload_loop(self, repo: DirectoryRepository) -> None:
-        """Re-read sites and operators so command-line changes apply without a restart."""
+    async def _reload_loop(self, reload: DirectoryReload) -> None:
+        """Re-read sites and operators so command-line changes apply without a restart (the
+        desk's own `settings` and `operators` apply theirs at once, through the same reload)."""
         while True:
             await asyncio.sleep(self.config.component.reload_interval)
             try:
-                directory = await load_directory(repo)
-                if self.desk is not None:
-                    self.desk.apply_directory(directory)
+                await reload()
             except StorageError as exc:
                 log.warning("settings reload failed: %s", exc)
             except Exception:

@@ -60,6 +60,15 @@ class InvalidInput(HelpDeskError):
     condition = "bad-request"
 
 
+class InvalidField(InvalidInput):
+    """Bad input for one option (`site set` / `operator set`) or the form field of the same name:
+    the text is what the command line prints; `field` names the option (`answer_timeout`)."""
+
+    def __init__(self, field: str, text: str) -> None:
+        super().__init__(text)
+        self.field = field
+
+
 class ArchiveFull(HelpDeskError):
     """The archive buffer is at its cap (the database is away): nothing new is relayed for now."""
 
@@ -87,5 +96,11 @@ class NobodyOnline(HelpDeskError):
 
 class FeedbackOff(HelpDeskError):
     """Feedback left at a site whose feedback form is off."""
+
+    condition = "not-allowed"
+
+
+class LastAdmin(HelpDeskError):
+    """A change that would leave a site without any admin (remove or demote its last one)."""
 
     condition = "not-allowed"

@@ -332,3 +332,55 @@ def feedback_state(done_at: float | None, done_by: str) -> str:
     if done_at is None:
         return "open"
     return f"done {stamp(done_at)}" + (f" by {done_by}" if done_by else "")
+
+
+ADMIN_COMMAND_NAMES = {
+    "settings": "Site settings (admins)",
+    "operators": "Operators of this site (admins)",
+}
+COMMAND_NAMES.update(ADMIN_COMMAND_NAMES)
+SETTINGS_INSTRUCTIONS = (
+    "Today's settings of the site. Change what you want and complete: only the changed ones are "
+    "applied, at once, and checked as `helperchat site set` checks them."
+)
+OPERATORS_INSTRUCTIONS = (
+    "The site's operators. Choose what to do, give the operator's JID, and go on (remove: at "
+    "once; a site keeps at least one admin)."
+)
+OPERATOR_INSTRUCTIONS = "Change what you want and complete: applied at once."
+
+
+def settings_title(site: Site) -> str:
+    return f"Settings of {site.name} ({site.slug})"
+
+
+def settings_changed(slug: str, changed: list[str]) -> str:
+    if not changed:
+        return f"Nothing changed: the settings of {slug} are as they were."
+    return f"Settings of {slug} changed: {', '.join(changed)}."
+
+
+def operators_title(site: Site) -> str:
+    return f"Operators of {site.name} ({site.slug})"
+
+
+def operator_title(slug: str, jid: str, *, new: bool) -> str:
+    return f"New operator {jid} of {slug}" if new else f"Operator {jid} of {slug}"
+
+
+def operator_changed(slug: str, jid: str, changed: list[str]) -> str:
+    if not changed:
+        return f"Nothing changed: {jid} of {slug} is as before."
+    return f"Operator {jid} of {slug} changed: {', '.join(changed)}."
+
+
+def operators_unchanged(slug: str) -> str:
+    return f"Nothing changed: the operators of {slug} are as they were."
+
+
+def operator_added(slug: str, jid: str) -> str:
+    return f"Operator {jid} added to {slug}; the desk asks them for a subscription."
+
+
+def operator_removed(slug: str, jid: str) -> str:
+    return f"Operator {jid} removed from {slug}."

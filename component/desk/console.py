@@ -16,6 +16,7 @@ from component.desk.archive_view import ARCHIVE_COMMANDS
 from component.desk.commands import Reply
 from component.desk.feedback_view import FEEDBACK_COMMANDS
 from component.desk.helpdesk import HelpDesk
+from component.desk.site_admins import ADMIN_COMMANDS, is_admin
 from component.errors import ChatClosed, InvalidInput, NotYourChat, UnknownCommand
 from component.models import Operator, Site
 
@@ -53,11 +54,13 @@ class Question:
 
 
 def desk_commands(desk: HelpDesk, requester: str, slug: str) -> tuple[str, ...]:
-    """The commands `requester` may run at the desk of `slug` (none for strangers)."""
+    """The commands `requester` may run at the desk of `slug` (none for strangers; the
+    administration commands for its admins only)."""
     site = desk.state.site(slug)
     if not desk.state.is_member(site, requester):
         return ()
-    return (*DESK_COMMANDS, *ARCHIVE_COMMANDS, *FEEDBACK_COMMANDS)
+    admin = ADMIN_COMMANDS if is_admin(desk, requester, site) else ()
+    return (*DESK_COMMANDS, *ARCHIVE_COMMANDS, *FEEDBACK_COMMANDS, *admin)
 
 
 def chat_commands(desk: HelpDesk, requester: str, slug: str, number: int) -> tuple[str, ...]:

@@ -52,6 +52,7 @@ class OperatorChanges(TypedDict, total=False):
     priority: int
     max_chats: int
     enabled: bool
+    is_admin: bool
 
 
 # Change key -> column: the only column names an UPDATE is built from (never from the caller).
@@ -79,6 +80,7 @@ _OPERATOR_SETTABLE = {
     "priority": "priority",
     "max_chats": "max_chats",
     "enabled": "enabled",
+    "is_admin": "is_admin",
 }
 
 

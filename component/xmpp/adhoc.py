@@ -31,7 +31,9 @@ from component.desk.archive_view import ARCHIVE_COMMANDS
 from component.desk.commands import Reply
 from component.desk.feedback_view import FEEDBACK_COMMANDS
 from component.desk.helpdesk import HelpDesk
+from component.desk.site_admins import ADMIN_COMMANDS
 from component.errors import HelpDeskError
+from component.xmpp.adhoc_admin import AdminCommands, SiteAdministration
 from component.xmpp.adhoc_archive import ArchiveCommands, Browsing
 from component.xmpp.adhoc_feedback import FeedbackCommands, FeedbackInbox
 from component.xmpp.adhoc_sessions import ForeignSession, Sessions, UnknownSession
@@ -75,6 +77,7 @@ class AdHoc:
         self.sessions = sessions or Sessions()
         self.archive: ArchiveCommands | None = None  # `recent`, `transcript` once the db is up
         self.feedback: FeedbackCommands | None = None  # `feedback` once the db is up
+        self.admin: AdminCommands | None = None  # `settings`, `operators` once the db is up
         register_stanza_plugin(FormField, FieldOption, iterable=True)
         register_stanza_plugin(Form, FormField, iterable=True)
         register_stanza_plugin(Iq, Command)
@@ -89,6 +92,10 @@ class AdHoc:
     def attach_feedback(self, inbox: FeedbackInbox) -> None:
         """The feedback's reads and marking for `feedback` (without: item-not-found)."""
         self.feedback = FeedbackCommands(self._desk, self.sessions, inbox)
+
+    def attach_admin(self, admin: SiteAdministration) -> None:
+        """The site administration for `settings` and `operators` (without: item-not-found)."""
+        self.admin = AdminCommands(self._desk, self.sessions, admin)
 
     # -- service discovery -------------------------------------------------------------------
 
@@ -167,6 +174,10 @@ class AdHoc:
             if self.feedback is None:
                 raise XMPPError("item-not-found", "feedback is not available")
             self.feedback.start(iq, _full(requester), target, address.slug)
+        elif address.kind is AddressKind.DESK and node in ADMIN_COMMANDS:
+            if self.admin is None:
+                raise XMPPError("item-not-found", "site administration is not available")
+            self.admin.start(iq, _full(requester), target, address.slug, node)
         elif address.kind is AddressKind.DESK:
             self._complete(iq, console.run_at_desk(desk, who, address.slug, node))
         elif address.kind is AddressKind.CHAT and node in CHAT_STEPS:
@@ -195,6 +206,11 @@ class AdHoc:
             if self.feedback is None:
                 raise _command_error("bad-sessionid", "no such session here")
             self.feedback.resume(iq, _full(requester), target, address.slug, sessionid)
+            return
+        if address.kind is AddressKind.DESK and command["node"] in ADMIN_COMMANDS:
+            if self.admin is None:
+                raise _command_error("bad-sessionid", "no such session here")
+            self.admin.resume(iq, _full(requester), target, address.slug, sessionid)
             return
         try:
             session = self.sessions.find(sessionid, _full(requester), target, command["node"])
