@@ -169,7 +169,13 @@ class Application:
         self.component.adhoc.attach_feedback(FeedbackInbox(self.db, flush_for_browsing))
         reload = DirectoryReload(directory_repo, lambda: self.desk)
         self.component.adhoc.attach_admin(
-            LiveAdmin(directory_repo, normalize_bare_jid, reload, self.catalogue.languages)
+            LiveAdmin(
+                directory_repo,
+                normalize_bare_jid,
+                reload,
+                self.catalogue.languages,
+                None if self.roster_pushes is None else self.roster_pushes.operator_removed,
+            )
         )
         await self._start_http(self.db, self.desk)  # HttpStartError: `helperchat run` exits 1
         self.component.connect()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 
 from component.admin import Admin, JidNormalizer
 from component.desk.helpdesk import HelpDesk
@@ -23,6 +23,9 @@ from component.site_form import settings_changes
 from component.storage.directory import DirectoryRepository, DuplicateError, NotFoundError
 
 log = logging.getLogger(__name__)
+
+RosterRemoval = Callable[[Site, str], Awaitable[None]]
+"""The desk out of a removed operator's roster through the server's API (ejabberd_api)."""
 
 
 class DirectoryReload:
@@ -50,8 +53,10 @@ class LiveAdmin:
         normalize_jid: JidNormalizer,
         reload: DirectoryReload,
         languages: Collection[str],
+        roster_removal: RosterRemoval | None = None,
     ) -> None:
         self._repo = repo
+        self._roster_removal = roster_removal
         self._admin = Admin(repo, normalize_jid)
         self._normalize_jid = normalize_jid
         self._reload = reload
@@ -126,13 +131,16 @@ class LiveAdmin:
         """Remove an operator (never the site's last admin); the desk releases them at once."""
         operators = await self.operators(slug)
         _find(operators, jid, slug)
-        keeps_an_admin(await self.site(slug), operators, jid, removed=True)
+        site = await self.site(slug)
+        keeps_an_admin(site, operators, jid, removed=True)
         try:
             removed = await self._admin.remove_operator(slug, jid)
         except NotFoundError as error:
             raise InvalidInput(f"jid: {error}") from None
         await self._reload()
         log.info("operator %s removed from %s by %s", removed, slug, by)
+        if self._roster_removal is not None:
+            await self._roster_removal(site, removed)
         return removed
 
 

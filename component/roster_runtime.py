@@ -69,6 +69,12 @@ class RosterPushRuntime:
             except Exception:
                 log.exception("handling the roster push of %s failed", operator.jid)
 
+    async def operator_removed(self, site: Site, jid: str) -> None:
+        """The desk out of a removed operator's roster (a failure is logged: the desk has ended
+        both subscriptions itself)."""
+        async with self._slots:
+            await self._push.operator_removed(site, jid)
+
     async def close(self) -> None:
         """Stop the pushes still waiting for the API (they are tried again at the next start)."""
         for task in list(self._tasks):

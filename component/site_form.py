@@ -23,6 +23,8 @@ FIELDS = (
     "visitor_choice",
     "lang",
     "welcome",
+    "retention_days",
+    "operators_see_all",
 )
 
 
@@ -68,6 +70,17 @@ def settings_fields(
             "lang", "Language", "list-single", s.lang, tuple((x, x) for x in sorted(languages))
         ),
         FormField("welcome", "Welcome text (up to 500 characters)", "text-multi", s.welcome),
+        FormField(
+            "retention_days",
+            "Keep closed chats this many days (0 = for ever)",
+            value=str(s.retention_days),
+        ),
+        FormField(
+            "operators_see_all",
+            "Every operator reads every chat of the archive",
+            "boolean",
+            flag(s.operators_see_all),
+        ),
     )
 
 
@@ -102,6 +115,8 @@ def settings_changes(
         lang=answers.get("lang"),
         languages=languages,
         welcome=answers.get("welcome"),
+        retention_days=number_of("retention_days"),
+        operators_see_all=flag_of("operators_see_all"),
     )
     return _only_new(changes, site.settings)
 

@@ -19,6 +19,7 @@ from component.models import Tier
 from devstack.ports import free_port
 from tests.integration.clients import Client
 from tests.integration.helpdesk_fixtures import Desk
+from tests.integration.test_adhoc_settings import note, pick, submit
 from tests.integration.test_cli import helperchat, write_config
 
 pytestmark = pytest.mark.integration
@@ -242,3 +243,34 @@ async def test_without_the_api_the_roster_is_left_alone(desk: Desk, tmp_path: Pa
     assert added.stderr == ""
     assert await desk_items(desk, ana_jid) == []
     assert await subscribed_at(desk, ana_jid) is None
+
+
+async def test_the_operators_command_adds_and_removes_through_the_api(desk: Desk) -> None:
+    """A site admin adding an operator with the desk's `operators` command: the running desk
+    puts itself into the newcomer's roster, so a client that never sends a subscription stanza
+    gets the next chat; removing them with the command takes the desk out of their roster."""
+    use_api(desk, api_url(desk))
+    await desk.register(desk.user("alice"))
+    await desk.admin.add_operator("acme", desk.user("alice"), "Alice", 0, 1, admin=True)
+    await desk.start_component()
+    alice = await desk.operator_online(desk.user("alice"))
+    kit_jid = desk.user("kit")
+    await desk.register(kit_jid)
+    kit = await quiet_client(desk, kit_jid)
+    added = await pick(alice, desk, "add", kit_jid)
+    assert kit_jid in note(await submit(alice, desk.desk_jid(), added, name="Kit", priority="50"))
+    await desk.wait_for(lambda: known_subscribed(desk, kit_jid))
+    assert [i["subscription"] for i in await desk_items(desk, kit_jid)] == ["both"]
+    await desk.wait_for(lambda: online(desk, kit_jid))
+    visitor = await desk.client(desk.user("visitor"))
+    visitor.send(desk.desk_jid(), "is anyone new there?")
+    await kit.expect_from(desk.chat_jid(1), "is anyone new there?")  # first by priority
+    assert kit.subscription_stanzas_sent == []
+    assert not asked_by_desk(desk, kit)
+
+    assert "removed" in note(await pick(alice, desk, "remove", kit_jid))
+    for _ in range(100):  # the call to the API follows the command's answer
+        if await desk_items(desk, kit_jid) == []:
+            break
+        await asyncio.sleep(0.05)
+    assert await desk_items(desk, kit_jid) == []

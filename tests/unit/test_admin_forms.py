@@ -87,6 +87,13 @@ def test_only_the_changed_fields_come_back_validated() -> None:
     assert got["visitor_choice"] is True and got["lang"] == "ru" and got["welcome"] == ""
 
 
+def test_retention_and_who_reads_the_archive_are_in_the_form() -> None:
+    values = {f.var: f.value for f in shown()}
+    assert values["retention_days"] == "0" and values["operators_see_all"] == "0"
+    got = submit(retention_days="30", operators_see_all="1")
+    assert got == {"retention_days": 30, "operators_see_all": True}
+
+
 @pytest.mark.parametrize(
     ("field", "value", "said"),
     [
@@ -99,6 +106,10 @@ def test_only_the_changed_fields_come_back_validated() -> None:
         ("feedback_email", "nobody", "bad feedback e-mail address"),
         ("lang", "xx", "xx"),
         ("welcome", "w" * 501, "bad welcome text"),
+        ("retention_days", "-1", "bad retention days"),
+        ("retention_days", "36501", "bad retention days"),
+        ("retention_days", "a week", "not a whole number"),
+        ("operators_see_all", "perhaps", "expected on or off"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_field(field: str, value: str, said: str) -> None:
