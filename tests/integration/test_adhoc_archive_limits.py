@@ -1,0 +1,27 @@
+"""`recent` and `transcript` at their limits, from real slixmpp operators through the real
+ejabberd: stored text XML 1.0 forbids, a page of characters that escape long, two steps of one
+session sent at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.helpdesk_fixtures import Desk
+from tests.integration.test_adhoc_archive import numbers, staff, transcript
+from tests.integration.test_visitor_api import call
+
+
+@pytest.mark.xfail(reason="stored control characters go out raw and break the stream", strict=True)
+async def test_text_xml_forbids_reads_as_a_replacement_and_the_stream_stays_up(
+    desk: Desk,
+) -> None:
+    alice, *_ = await staff(desk)
+    body = {"text": "ring \x07 the \x0b bell", "page": "https://shop.test/cart"}
+    status, _ = await call(desk, "POST", "/api/v1/sites/acme/chats", body=body)
+    assert status in (200, 201)
+    await alice.expect_from(desk.chat_jid(1), "bell")
+    listed = await alice.run_command(desk.desk_jid(), "recent")
+    assert numbers(listed) == [1]
+    text = transcript(await alice.run_command(desk.desk_jid(), "transcript", values={"chat": "1"}))
+    assert "ring \ufffd the \ufffd bell" in text
+    assert numbers(await alice.run_command(desk.desk_jid(), "recent")) == [1]
