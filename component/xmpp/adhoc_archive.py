@@ -27,6 +27,7 @@ from component.models import Chat, ChatState, Message, VisitorCard
 from component.transcript_pages import PAGE_BYTES, Pager
 from component.xmpp.adhoc_sessions import ForeignSession, Sessions, UnknownSession
 from component.xmpp.jids import normalize_bare_jid
+from component.xmpp.outbox import xml_chars
 
 log = logging.getLogger(__name__)
 
@@ -310,7 +311,9 @@ def _recent_form(scope: Scope, step: RecentStep, rows: list[ChatSummary]) -> Any
         var="state", ftype="list-single", label="State", value=step.state, options=states
     )
     form.add_field(var="operator", ftype="text-single", label="Operator", value=step.operator)
-    chats = [{"label": f"{r.number}: {r.visitor_name}", "value": str(r.number)} for r in rows]
+    chats = [
+        {"label": xml_chars(f"{r.number}: {r.visitor_name}"), "value": str(r.number)} for r in rows
+    ]
     form.add_field(var="chat", ftype="list-single", label="Open chat", options=chats or None)
     for var, label in texts.RECENT_COLUMNS:
         form.add_reported(var, ftype="text-single", label=label)
@@ -319,11 +322,11 @@ def _recent_form(scope: Scope, step: RecentStep, rows: list[ChatSummary]) -> Any
             {
                 "number": str(row.number),
                 "started": texts.stamp(row.opened_at),
-                "visitor": f"{row.visitor_name} ({row.visitor})",
+                "visitor": xml_chars(f"{row.visitor_name} ({row.visitor})"),
                 "operator": row.operator or "",
                 "state": str(row.state),
                 "messages": str(row.messages),
-                "first_words": row.first_words,
+                "first_words": xml_chars(row.first_words),
             }
         )
     return form
@@ -333,5 +336,5 @@ def _transcript_form(scope: Scope, chat: Chat, page: str, part: int, parts: int)
     form = Form()
     form["type"] = "form"
     form["title"] = texts.transcript_title(scope.site, chat.number, part, parts)
-    form.add_field(var="transcript", ftype="text-multi", label="Transcript", value=page)
+    form.add_field(var="transcript", ftype="text-multi", label="Transcript", value=xml_chars(page))
     return form

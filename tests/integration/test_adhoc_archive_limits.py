@@ -4,14 +4,11 @@ session sent at once."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.integration.helpdesk_fixtures import Desk
 from tests.integration.test_adhoc_archive import numbers, staff, transcript
 from tests.integration.test_visitor_api import call
 
 
-@pytest.mark.xfail(reason="stored control characters go out raw and break the stream", strict=True)
 async def test_text_xml_forbids_reads_as_a_replacement_and_the_stream_stays_up(
     desk: Desk,
 ) -> None:
