@@ -4,8 +4,10 @@ session sent at once."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.integration.helpdesk_fixtures import Desk
-from tests.integration.test_adhoc_archive import numbers, staff, transcript
+from tests.integration.test_adhoc_archive import condition, numbers, seed, staff, transcript
 from tests.integration.test_visitor_api import call
 
 
@@ -22,3 +24,15 @@ async def test_text_xml_forbids_reads_as_a_replacement_and_the_stream_stays_up(
     text = transcript(await alice.run_command(desk.desk_jid(), "transcript", values={"chat": "1"}))
     assert "ring \ufffd the \ufffd bell" in text
     assert numbers(await alice.run_command(desk.desk_jid(), "recent")) == [1]
+
+
+@pytest.mark.xfail(reason="the typed site is not checked: acme.1 is shown", strict=True)
+async def test_another_sites_chat_number_is_no_chat_here(desk: Desk) -> None:
+    """`globex.1` typed at acme's desk named no chat of acme's, yet read acme.1."""
+    await seed(desk, 1)
+    alice, *_ = await staff(desk)
+    typed = await alice.run_command(desk.desk_jid(), "transcript", values={"chat": "globex.1"})
+    assert condition(typed) == "item-not-found"
+    assert "acme.1" in transcript(
+        await alice.run_command(desk.desk_jid(), "transcript", values={"chat": "acme.1"})
+    )
