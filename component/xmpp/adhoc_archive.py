@@ -207,7 +207,7 @@ class ArchiveCommands:
     ) -> None:
         typed = values.get("chat", "").strip()
         if typed:
-            number = archive_view.parse_number(typed)
+            number = archive_view.parse_number(typed, scope.site.slug)
             if number is None:
                 raise UnknownChat(f"there is no chat {typed!r}")
             step = TranscriptStep(number, 1)
