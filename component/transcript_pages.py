@@ -30,17 +30,22 @@ MIN_PAGE_BYTES = 1024
 
 _NOT_XML_ASCII = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # written as U+FFFD: 3 bytes, not 1
 _ESCAPED = {"&": 5, "<": 4, ">": 4}
+_QUOTES = {"'": 6, '"': 6}  # slixmpp's stanzas write them as &apos; and &quot;, text too
+_QUOTED = {**_ESCAPED, **_QUOTES}
 
 
-def escaped_size(text: str) -> int:
-    """The bytes `text` takes in a stanza: XML-escaped, UTF-8, characters XML forbids replaced."""
+def escaped_size(text: str, *, quoted: bool = False) -> int:
+    """The bytes `text` takes in a stanza: XML-escaped, UTF-8, characters XML forbids replaced;
+    `quoted`: as slixmpp writes it, with quotes and apostrophes escaped as well."""
     size = len(escape(text).encode("utf-8", "surrogatepass"))
+    if quoted:
+        size += 5 * (text.count("'") + text.count('"'))
     return size + 2 * len(_NOT_XML_ASCII.findall(text))
 
 
-def _char_size(char: str) -> int:
-    if char in _ESCAPED:
-        return _ESCAPED[char]
+def _char_size(char: str, escaped: dict[str, int]) -> int:
+    if char in escaped:
+        return escaped[char]
     return 3 if _NOT_XML_ASCII.match(char) else len(char.encode("utf-8", "surrogatepass"))
 
 
@@ -53,20 +58,22 @@ def page_budget(sender: str, recipient: str, nick: str) -> int:
 
 
 class Pager:
-    """Packs entries into page bodies of at most `budget` escaped bytes, in order."""
+    """Packs entries into page bodies of at most `budget` escaped bytes, in order; `quoted`:
+    bytes as a slixmpp stanza writes them (a data form), quotes and apostrophes escaped too."""
 
-    def __init__(self, budget: int = PAGE_BYTES - PART_RESERVE) -> None:
+    def __init__(self, budget: int = PAGE_BYTES - PART_RESERVE, *, quoted: bool = False) -> None:
         self._budget = budget
+        self._quoted = quoted
         self._lines: list[str] = []
         self._size = 0
 
     def add(self, entry: str) -> list[str]:
         """Take the next entry; returns the pages it completed (usually none)."""
         done: list[str] = []
-        size = escaped_size(entry)
+        size = escaped_size(entry, quoted=self._quoted)
         if size > self._budget:
             for piece in self._pieces(entry):
-                done += self._place(piece, escaped_size(piece))
+                done += self._place(piece, escaped_size(piece, quoted=self._quoted))
             return done
         return self._place(entry, size)
 
@@ -89,19 +96,20 @@ class Pager:
 
     def _pieces(self, entry: str) -> list[str]:
         """An entry too long for a page: its lines, each cut to fit a page where it is longer."""
-        pieces = []
+        pieces, sizes = [], _QUOTED if self._quoted else _ESCAPED
         for line in entry.split("\n"):
-            pieces += _cut(line, self._budget) if escaped_size(line) > self._budget else [line]
+            fits = escaped_size(line, quoted=self._quoted) <= self._budget
+            pieces += [line] if fits else _cut(line, self._budget, sizes)
         return pieces
 
 
-def _cut(line: str, budget: int) -> list[str]:
+def _cut(line: str, budget: int, sizes: dict[str, int]) -> list[str]:
     pieces, start, size = [], 0, 0
     for index, char in enumerate(line):
-        grown = size + _char_size(char)
+        grown = size + _char_size(char, sizes)
         if grown > budget:
             pieces.append(line[start:index])
-            start, grown = index, _char_size(char)
+            start, grown = index, _char_size(char, sizes)
         size = grown
     pieces.append(line[start:])
     return pieces

@@ -238,7 +238,7 @@ class ArchiveCommands:
 
     async def _pages(self, scope: Scope, chat: Chat, card: VisitorCard) -> list[str]:
         names = {op.jid: op.name for op in self._desk().directory.operators(scope.site.id)}
-        pager = Pager(TRANSCRIPT_PAGE_BYTES)
+        pager = Pager(TRANSCRIPT_PAGE_BYTES, quoted=True)
         pages = pager.add(texts.archive_header(scope.site, chat, card))
         after = 0
         while True:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from slixmpp.xmlstream.tostring import escape as slixmpp_escape
+
 from component.models import Message, Sender
 from component.transcript_pages import (
     MAX_STANZA_BYTES,
@@ -16,7 +18,7 @@ from component.transcript_pages import (
     page_budget,
     paginate,
 )
-from component.xmpp.outbox import xml_text
+from component.xmpp.outbox import xml_chars, xml_text
 
 BUDGET = PAGE_BYTES - PART_RESERVE
 
@@ -78,3 +80,14 @@ def test_a_pages_budget_leaves_room_for_its_addresses_and_nick() -> None:
     envelope = 1_000 + escaped_size("acme.1@help.test bob@x.test (acme)")
     assert ampersands + PART_RESERVE + envelope <= MAX_STANZA_BYTES
     assert page_budget("a@b", "c@d", "&" * 10_000) > 0  # never nothing
+
+
+def test_quoted_sizes_are_what_a_slixmpp_stanza_writes() -> None:
+    """A data form's text goes out through slixmpp, which escapes quotes and apostrophes too."""
+    for text in ["plain", "\"quoted\" & 'apostrophes'", "bell\x07 < tab\t", "привет 👋"]:
+        written = slixmpp_escape(xml_chars(text)).encode("utf-8")
+        assert escaped_size(text, quoted=True) == len(written)
+    pager = Pager(1000, quoted=True)
+    pages = pager.add("\"'" * 2000) + pager.finish()
+    assert all(len(slixmpp_escape(page).encode()) <= 1000 for page in pages)
+    assert "".join(pages) == "\"'" * 2000
