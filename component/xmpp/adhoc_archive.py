@@ -84,13 +84,14 @@ class ArchiveCommands:
         self._sessions = sessions
         self._browsing = browsing
         self._tasks: set[asyncio.Task[None]] = set()
+        self._last: dict[str, asyncio.Task[None]] = {}  # each session's latest step, till done
 
     def start(self, iq: Any, owner: str, target: str, slug: str, node: str) -> None:
         scope = archive_view.scope_of(self._desk(), owner.partition("/")[0], slug)
         step: RecentStep | TranscriptStep = RecentStep() if node == "recent" else TranscriptStep()
         values = _values(iq)
         session = self._sessions.start(owner, target, node, step)
-        self._spawn(self._step(iq, session.id, scope, step, "execute", values))
+        self._spawn(session.id, lambda: self._step(iq, session.id, scope, "execute", values))
 
     def resume(self, iq: Any, owner: str, target: str, slug: str, sessionid: str) -> None:
         command = iq["command"]
@@ -103,29 +104,47 @@ class ArchiveCommands:
             raise XMPPError("bad-request", "no such session here (ended or expired)") from None
         scope = archive_view.scope_of(self._desk(), owner.partition("/")[0], slug)
         action = command["action"] or "execute"
-        if action == "cancel":
-            self._sessions.end(session.id)
-            _reply(iq, session.id, "canceled").send()
-            return
-        step = session.context
-        assert isinstance(step, RecentStep | TranscriptStep)
-        self._spawn(self._step(iq, session.id, scope, step, action, _values(iq)))
+        values = {} if action == "cancel" else _values(iq)
+        self._spawn(session.id, lambda: self._step(iq, session.id, scope, action, values))
 
-    def _spawn(self, work: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(work)
+    def _spawn(self, sessionid: str, work: Callable[[], Awaitable[None]]) -> None:
+        """The steps of one session run one after the other, in the order they came: each reads
+        the session as the one before left it."""
+        before = self._last.get(sessionid)
+
+        async def in_turn() -> None:
+            if before is not None:
+                await asyncio.wait([before])
+            await work()
+
+        task = asyncio.ensure_future(in_turn())
+        self._last[sessionid] = task
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda done: self._done(sessionid, done))
+
+    def _done(self, sessionid: str, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if self._last.get(sessionid) is task:
+            del self._last[sessionid]
 
     async def _step(
         self,
         iq: Any,
         sessionid: str,
         scope: Scope,
-        step: RecentStep | TranscriptStep,
         action: str,
         values: Mapping[str, str],
     ) -> None:
         try:
+            session = self._sessions.get(sessionid)
+            if session is None:  # ended by a step before this one
+                raise XMPPError("bad-request", "no such session here (ended or expired)")
+            if action == "cancel":
+                self._sessions.end(sessionid)
+                _reply(iq, sessionid, "canceled").send()
+                return
+            step = session.context
+            assert isinstance(step, RecentStep | TranscriptStep)
             await self._browsing.flush()
             if isinstance(step, RecentStep):
                 await self._recent(iq, sessionid, scope, step, action, values)
