@@ -330,10 +330,12 @@ def _recent_form(scope: Scope, step: RecentStep, rows: list[ChatSummary]) -> Any
         var="state", ftype="list-single", label="State", value=step.state, options=states
     )
     form.add_field(var="operator", ftype="text-single", label="Operator", value=step.operator)
-    chats = [
+    # "none" first and chosen: a client that sends every field back (a web select sends its
+    # first option) turns the page rather than opening the top row
+    chats = [{"label": "none", "value": ""}] + [
         {"label": xml_chars(f"{r.number}: {r.visitor_name}"), "value": str(r.number)} for r in rows
     ]
-    form.add_field(var="chat", ftype="list-single", label="Open chat", options=chats or None)
+    form.add_field(var="chat", ftype="list-single", label="Open chat", value="", options=chats)
     for var, label in texts.RECENT_COLUMNS:
         form.add_reported(var, ftype="text-single", label=label)
     for row in rows:

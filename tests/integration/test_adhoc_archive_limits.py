@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import pytest
-
 from tests.integration.helpdesk_fixtures import Desk
 from tests.integration.test_adhoc_archive import condition, numbers, seed, staff, transcript
 from tests.integration.test_visitor_api import call
@@ -105,10 +103,9 @@ def as_a_browser_submits(iq: Any) -> dict[str, str]:
     return values
 
 
-@pytest.mark.xfail(reason="the chat list's first row is taken as chosen", strict=True)
 async def test_next_from_a_client_that_submits_the_whole_form_turns_the_page(desk: Desk) -> None:
-    """A client that sends back every field (a list-single as its first option) pressed `next`
-    and got the transcript of the newest chat, not the next page: no row must be chosen."""
+    """A client that sends back every field (a list-single as its first option) turns the page
+    on `next` (it got the transcript of the newest chat), and opens the row it chose."""
     await seed(desk, 25)
     alice, *_ = await staff(desk)
     first = await alice.run_command(desk.desk_jid(), "recent")
