@@ -296,5 +296,7 @@ def archive_header(site: Site, chat: Chat, card: VisitorCard) -> str:
     )
 
 
-def transcript_title(site: Site, number: int, part: int, parts: int) -> str:
-    return f"Chat {site.slug}.{number} — page {part} of {parts}"
+def transcript_title(site: Site, number: int, part: int, last: bool) -> str:
+    if part == 1 and last:
+        return f"Chat {site.slug}.{number}"
+    return f"Chat {site.slug}.{number} — page {part}{', the last' if last else ''}"

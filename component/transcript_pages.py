@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from component import texts
@@ -70,12 +71,19 @@ class Pager:
     def add(self, entry: str) -> list[str]:
         """Take the next entry; returns the pages it completed (usually none)."""
         done: list[str] = []
-        size = escaped_size(entry, quoted=self._quoted)
-        if size > self._budget:
-            for piece in self._pieces(entry):
-                done += self._place(piece, escaped_size(piece, quoted=self._quoted))
-            return done
-        return self._place(entry, size)
+        for piece in self.pieces(entry):
+            done += self.place(piece)
+        return done
+
+    def pieces(self, entry: str) -> list[str]:
+        """The entry as it is placed: whole where it fits a page, else in pieces that do."""
+        if escaped_size(entry, quoted=self._quoted) <= self._budget:
+            return [entry]
+        return self._pieces(entry)
+
+    def place(self, piece: str) -> list[str]:
+        """Take one piece (of `pieces`); returns the page it completed, if it did."""
+        return self._place(piece, escaped_size(piece, quoted=self._quoted))
 
     def finish(self) -> list[str]:
         """The last page, if anything is left."""
@@ -113,6 +121,49 @@ def _cut(line: str, budget: int, sizes: dict[str, int]) -> list[str]:
         size = grown
     pieces.append(line[start:])
     return pieces
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """Where a page begins: at the entry `seq` (0: the header; else a message's seq), from its
+    piece `piece` (an entry longer than a page comes in pieces)."""
+
+    seq: int = 0
+    piece: int = 0
+
+
+class OnePage:
+    """One page of a transcript read a page at a time: fed the entries from its mark on, in
+    order, until it is full; then `page()` is its text and `next` where the page after it begins
+    (None when the entries ran out first: this page is the last). Each page starts right after
+    the one shown before it, whatever changed in the text before."""
+
+    def __init__(self, start: Mark, budget: int, *, quoted: bool = False) -> None:
+        self._start = start
+        self._pager = Pager(budget, quoted=quoted)
+        self._page: str | None = None
+        self.next: Mark | None = None
+
+    @property
+    def full(self) -> bool:
+        return self.next is not None
+
+    def add(self, seq: int, entry: str) -> bool:
+        """Take the entry `seq` (none before the mark's); True once the page is full."""
+        if self.next is not None:
+            return True
+        pieces = self._pager.pieces(entry)
+        for index in range(self._start.piece if seq == self._start.seq else 0, len(pieces)):
+            closed = self._pager.place(pieces[index])
+            if closed:
+                self._page, self.next = closed[0], Mark(seq, index)
+                return True
+        return False
+
+    def page(self) -> str:
+        if self._page is None:
+            self._page = "".join(self._pager.finish())
+        return self._page
 
 
 def entries(header: str, messages: Iterable[Message], names: Mapping[str, str]) -> list[str]:

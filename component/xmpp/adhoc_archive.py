@@ -24,7 +24,7 @@ from component.desk.helpdesk import HelpDesk
 from component.desk.ports import ChatSummary
 from component.errors import HelpDeskError, InvalidInput, UnknownChat
 from component.models import Chat, ChatState, Message, VisitorCard
-from component.transcript_pages import PAGE_BYTES, Pager
+from component.transcript_pages import PAGE_BYTES, Mark, OnePage
 from component.xmpp.adhoc_sessions import ForeignSession, Sessions, UnknownSession
 from component.xmpp.jids import normalize_bare_jid
 from component.xmpp.outbox import xml_chars
@@ -74,6 +74,9 @@ class RecentStep:
 class TranscriptStep:
     number: int | None = None
     part: int = 1
+    starts: tuple[Mark, ...] = (Mark(),)
+    """Where each page shown so far begins, and the one after the last shown if known: a page
+    is read from its mark on (not the whole chat each step), right after the one before it."""
 
 
 class ArchiveCommands:
@@ -241,35 +244,40 @@ class ArchiveCommands:
         chat = archive_view.visible(
             scope, await self._browsing.chat(scope.site.id, step.number), step.number
         )
-        card = await self._browsing.card(chat.site_id, chat.number) or VisitorCard()
-        pages = await self._pages(scope, chat, card)
         part = step.part
-        if action == "next":
-            part = min(part + 1, len(pages))
+        if action == "next" and len(step.starts) > part:
+            part += 1
         elif action == "prev":
             part = max(part - 1, 1)
-        step = TranscriptStep(step.number, part)
+        page = await self._transcript_page(scope, chat, step.starts[part - 1])
+        starts = step.starts[:part] + (() if page.next is None else (page.next,))
+        step = TranscriptStep(step.number, part, starts)
         self._keep(sessionid, step)
         reply = _reply(iq, sessionid, "executing")
-        _actions(reply, prev=part > 1, next_=part < len(pages))
-        reply["command"].append(_transcript_form(scope, chat, pages[part - 1], part, len(pages)))
+        _actions(reply, prev=part > 1, next_=page.next is not None)
+        form = _transcript_form(scope, chat, page.page(), part, last=page.next is None)
+        reply["command"].append(form)
         reply.send()
 
-    async def _pages(self, scope: Scope, chat: Chat, card: VisitorCard) -> list[str]:
+    async def _transcript_page(self, scope: Scope, chat: Chat, start: Mark) -> OnePage:
+        """The page from `start`: only the messages it shows (and one more) are read."""
         names = {op.jid: op.name for op in self._desk().directory.operators(scope.site.id)}
-        pager = Pager(TRANSCRIPT_PAGE_BYTES, quoted=True)
-        pages = pager.add(texts.archive_header(scope.site, chat, card))
-        after = 0
-        while True:
+        page = OnePage(start, TRANSCRIPT_PAGE_BYTES, quoted=True)
+        if start.seq == 0:
+            card = await self._browsing.card(chat.site_id, chat.number) or VisitorCard()
+            page.add(0, texts.archive_header(scope.site, chat, card))
+        after = max(start.seq - 1, 0)
+        while not page.full:
             batch = await self._browsing.messages_between(
                 chat.site_id, chat.number, after, LAST_SEQ, ROWS_PER_READ
             )
             for message in batch:
-                pages += pager.add(texts.transcript_line(message, names))
+                if page.add(message.seq, texts.transcript_line(message, names)):
+                    break
             if len(batch) < ROWS_PER_READ:
                 break
             after = batch[-1].seq
-        return pages + pager.finish()
+        return page
 
     def _keep(self, sessionid: str, step: RecentStep | TranscriptStep) -> None:
         session = self._sessions.get(sessionid)
@@ -353,9 +361,9 @@ def _recent_form(scope: Scope, step: RecentStep, rows: list[ChatSummary]) -> Any
     return form
 
 
-def _transcript_form(scope: Scope, chat: Chat, page: str, part: int, parts: int) -> Any:
+def _transcript_form(scope: Scope, chat: Chat, page: str, part: int, *, last: bool) -> Any:
     form = Form()
     form["type"] = "form"
-    form["title"] = texts.transcript_title(scope.site, chat.number, part, parts)
+    form["title"] = texts.transcript_title(scope.site, chat.number, part, last)
     form.add_field(var="transcript", ftype="text-multi", label="Transcript", value=xml_chars(page))
     return form

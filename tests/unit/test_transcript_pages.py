@@ -11,6 +11,8 @@ from component.transcript_pages import (
     MAX_STANZA_BYTES,
     PAGE_BYTES,
     PART_RESERVE,
+    Mark,
+    OnePage,
     Pager,
     entries,
     escaped_size,
@@ -91,3 +93,22 @@ def test_quoted_sizes_are_what_a_slixmpp_stanza_writes() -> None:
     pages = pager.add("\"'" * 2000) + pager.finish()
     assert all(len(slixmpp_escape(page).encode()) <= 1000 for page in pages)
     assert "".join(pages) == "\"'" * 2000
+
+
+def test_one_page_at_a_time_from_marks_gives_the_pages_a_pager_gives() -> None:
+    """Read from each page's mark on, the pages are the ones cut at once, a long entry's
+    pieces included; the last page has no next mark."""
+    texts_ = ["Header"] + [("long " * 900) if n % 7 == 0 else f"line {n} " * 20 for n in range(60)]
+    numbered_entries = list(enumerate(texts_))
+    pager = Pager(2000, quoted=True)
+    whole = [page for _, text in numbered_entries for page in pager.add(text)] + pager.finish()
+    mark: Mark | None = Mark()
+    one_by_one = []
+    while mark is not None:
+        page = OnePage(mark, 2000, quoted=True)
+        for seq, text in numbered_entries[mark.seq :]:
+            if page.add(seq, text):
+                break
+        one_by_one.append(page.page())
+        mark = page.next
+    assert one_by_one == whole and len(whole) > 10
