@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from tests.integration.helpdesk_fixtures import Desk
 from tests.integration.test_adhoc_archive import condition, numbers, seed, staff, transcript
 from tests.integration.test_visitor_api import call
@@ -153,3 +155,24 @@ async def test_paging_on_after_the_text_before_changed_skips_nothing(desk: Desk)
     whole = "\n".join(pages)
     assert [seq for seq in range(1, 401) if f"line {seq} " not in whole] == []
     assert "] A: words of chat 1 line 400 " in whole
+
+
+@pytest.mark.xfail(reason="any refusal ends the session", strict=True)
+async def test_a_mistyped_answer_is_refused_and_the_session_goes_on(desk: Desk) -> None:
+    """A state that is none, or a chat number that names no chat, is refused with its reason;
+    the session stays where it was (it ended, and the operator's page and filters with it)."""
+    await seed(desk, 25)
+    alice, *_ = await staff(desk)
+    first = await alice.run_command(desk.desk_jid(), "recent")
+    sessionid = first["command"]["sessionid"]
+    second = await alice.run_command(desk.desk_jid(), "recent", action="next", sessionid=sessionid)
+    assert numbers(second) == [5, 4, 3, 2, 1]
+    for wrong, refused in (({"state": "bogus"}, "bad-request"), ({"chat": "99"}, "item-not-found")):
+        answer = await alice.run_command(
+            desk.desk_jid(), "recent", action="execute", sessionid=sessionid, values=wrong
+        )
+        assert condition(answer) == refused
+    again = await alice.run_command(
+        desk.desk_jid(), "recent", action="execute", sessionid=sessionid
+    )
+    assert numbers(again) == [5, 4, 3, 2, 1]
