@@ -36,6 +36,8 @@ COMMANDS_NS = "http://jabber.org/protocol/commands"
 TRANSCRIPT_PAGE_BYTES = PAGE_BYTES - 4096
 """A transcript page's text at most: its form, with title and fields, stays well under 16 KB."""
 ROWS_PER_READ = 200
+MISTYPED = (InvalidInput, UnknownChat)
+"""Refusals of an answer: the session stays as it was, for a corrected one."""
 LAST_SEQ = 2**31
 
 
@@ -154,7 +156,8 @@ class ArchiveCommands:
             else:
                 await self._transcript(iq, sessionid, scope, step, action, values)
         except HelpDeskError as error:
-            self._sessions.end(sessionid)
+            if not isinstance(error, MISTYPED):
+                self._sessions.end(sessionid)
             iq.exception(XMPPError(error.condition, error.text))  # type: ignore[arg-type]
         except XMPPError as error:
             self._sessions.end(sessionid)
