@@ -131,7 +131,11 @@ def transcript_line(message: Message, names: Mapping[str, str]) -> str:
         who = names.get(message.author, message.author) + ":"
     else:
         who = "Visitor:"
-    return f"[{clock_time(message.at)}] {who} {message.body}"
+    head, *more = message.body.splitlines() or [""]
+    # a body's further lines (any line break a client shows: CR, U+2028, ...) are indented, so
+    # none of them can pass for a message of its own, "[10:00:00] Alice: ..."
+    body = "\n".join([head, *(f"  {line}" for line in more)])
+    return f"[{clock_time(message.at)}] {who} {body}"
 
 
 def transcript_part(part: int, parts: int) -> str:

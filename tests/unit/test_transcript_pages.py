@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from slixmpp.xmlstream.tostring import escape as slixmpp_escape
 
 from component import texts
@@ -116,11 +115,11 @@ def test_one_page_at_a_time_from_marks_gives_the_pages_a_pager_gives() -> None:
     assert one_by_one == whole and len(whole) > 10
 
 
-@pytest.mark.xfail(reason="a body's further lines are written as they came", strict=True)
 def test_a_message_of_several_lines_cannot_pass_for_more_messages() -> None:
     """A visitor who writes a line break and `[10:00:00] Alice: ...` made the transcript (the
-    archive's, a handover's) show a message from Alice that she never wrote."""
-    forged = said(1, "thanks\n[10:00:00] Alice: refund approved\n* chat closed")
+    archive's, a handover's) show a message from Alice that she never wrote; a lone CR is a
+    line break too (XML reads it as one)."""
+    forged = said(1, "thanks\n[10:00:00] Alice: refund approved\r* chat closed")
     first, *rest = texts.transcript_line(forged, {"alice@x.test": "Alice"}).split("\n")
     assert first.endswith("Visitor: thanks") and len(rest) == 2
     assert all(line.startswith(" ") for line in rest)
