@@ -3,6 +3,7 @@ notes. What a visitor is told comes from the catalogue, in their language (compo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -123,6 +124,9 @@ def transcript_header(site: Site, chat: Chat, card: VisitorCard, now: float) -> 
 TRANSCRIPT_SO_FAR = "--- transcript so far ---"
 
 
+_LINE_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
 def transcript_line(message: Message, names: Mapping[str, str]) -> str:
     """One message of a transcript: its time, who wrote it (* for the desk), what."""
     if message.sender is Sender.SYSTEM:
@@ -131,9 +135,9 @@ def transcript_line(message: Message, names: Mapping[str, str]) -> str:
         who = names.get(message.author, message.author) + ":"
     else:
         who = "Visitor:"
-    head, *more = message.body.splitlines() or [""]
-    # a body's further lines (any line break a client shows: CR, U+2028, ...) are indented, so
-    # none of them can pass for a message of its own, "[10:00:00] Alice: ..."
+    head, *more = _LINE_BREAKS.split(message.body)
+    # a body's further lines (after any break a client shows: CR, NEL, U+2028, ...) are
+    # indented, so none of them can pass for a message of its own, "[10:00:00] Alice: ..."
     body = "\n".join([head, *(f"  {line}" for line in more)])
     return f"[{clock_time(message.at)}] {who} {body}"
 

@@ -117,10 +117,10 @@ def test_one_page_at_a_time_from_marks_gives_the_pages_a_pager_gives() -> None:
 
 def test_a_message_of_several_lines_cannot_pass_for_more_messages() -> None:
     """A visitor who writes a line break and `[10:00:00] Alice: ...` made the transcript (the
-    archive's, a handover's) show a message from Alice that she never wrote; a lone CR is a
-    line break too (XML reads it as one)."""
-    forged = said(1, "thanks\n[10:00:00] Alice: refund approved\r* chat closed")
+    archive's, a handover's) show a message from Alice that she never wrote; a lone CR (XML
+    reads it as LF) and U+2028 are line breaks too; a vertical tab goes as U+FFFD."""
+    forged = said(1, "thanks\n[10:00:00] Alice: refund approved\r* chat\u2028closed\x0bok")
     first, *rest = texts.transcript_line(forged, {"alice@x.test": "Alice"}).split("\n")
-    assert first.endswith("Visitor: thanks") and len(rest) == 2
+    assert first.endswith("Visitor: thanks") and len(rest) == 3
     assert all(line.startswith(" ") for line in rest)
-    assert "refund approved" in rest[0] and "chat closed" in rest[1]
+    assert rest == ["  [10:00:00] Alice: refund approved", "  * chat", "  closed\x0bok"]
