@@ -3,6 +3,7 @@ notes. What a visitor is told comes from the catalogue, in their language (compo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -123,6 +124,9 @@ def transcript_header(site: Site, chat: Chat, card: VisitorCard, now: float) -> 
 TRANSCRIPT_SO_FAR = "--- transcript so far ---"
 
 
+_LINE_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
 def transcript_line(message: Message, names: Mapping[str, str]) -> str:
     """One message of a transcript: its time, who wrote it (* for the desk), what."""
     if message.sender is Sender.SYSTEM:
@@ -131,7 +135,11 @@ def transcript_line(message: Message, names: Mapping[str, str]) -> str:
         who = names.get(message.author, message.author) + ":"
     else:
         who = "Visitor:"
-    return f"[{clock_time(message.at)}] {who} {message.body}"
+    head, *more = _LINE_BREAKS.split(message.body)
+    # a body's further lines (after any break a client shows: CR, NEL, U+2028, ...) are
+    # indented, so none of them can pass for a message of its own, "[10:00:00] Alice: ..."
+    body = "\n".join([head, *(f"  {line}" for line in more)])
+    return f"[{clock_time(message.at)}] {who} {body}"
 
 
 def transcript_part(part: int, parts: int) -> str:
@@ -296,8 +304,10 @@ def archive_header(site: Site, chat: Chat, card: VisitorCard) -> str:
     )
 
 
-def transcript_title(site: Site, number: int, part: int, parts: int) -> str:
-    return f"Chat {site.slug}.{number} — page {part} of {parts}"
+def transcript_title(site: Site, number: int, part: int, last: bool) -> str:
+    if part == 1 and last:
+        return f"Chat {site.slug}.{number}"
+    return f"Chat {site.slug}.{number} — page {part}{', the last' if last else ''}"
 
 
 FEEDBACK_COMMAND_NAMES = {"feedback": "Feedback visitors left: read it, mark it done"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from component import texts
@@ -30,17 +31,22 @@ MIN_PAGE_BYTES = 1024
 
 _NOT_XML_ASCII = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # written as U+FFFD: 3 bytes, not 1
 _ESCAPED = {"&": 5, "<": 4, ">": 4}
+_QUOTES = {"'": 6, '"': 6}  # slixmpp's stanzas write them as &apos; and &quot;, text too
+_QUOTED = {**_ESCAPED, **_QUOTES}
 
 
-def escaped_size(text: str) -> int:
-    """The bytes `text` takes in a stanza: XML-escaped, UTF-8, characters XML forbids replaced."""
+def escaped_size(text: str, *, quoted: bool = False) -> int:
+    """The bytes `text` takes in a stanza: XML-escaped, UTF-8, characters XML forbids replaced;
+    `quoted`: as slixmpp writes it, with quotes and apostrophes escaped as well."""
     size = len(escape(text).encode("utf-8", "surrogatepass"))
+    if quoted:
+        size += 5 * (text.count("'") + text.count('"'))
     return size + 2 * len(_NOT_XML_ASCII.findall(text))
 
 
-def _char_size(char: str) -> int:
-    if char in _ESCAPED:
-        return _ESCAPED[char]
+def _char_size(char: str, escaped: dict[str, int]) -> int:
+    if char in escaped:
+        return escaped[char]
     return 3 if _NOT_XML_ASCII.match(char) else len(char.encode("utf-8", "surrogatepass"))
 
 
@@ -53,22 +59,31 @@ def page_budget(sender: str, recipient: str, nick: str) -> int:
 
 
 class Pager:
-    """Packs entries into page bodies of at most `budget` escaped bytes, in order."""
+    """Packs entries into page bodies of at most `budget` escaped bytes, in order; `quoted`:
+    bytes as a slixmpp stanza writes them (a data form), quotes and apostrophes escaped too."""
 
-    def __init__(self, budget: int = PAGE_BYTES - PART_RESERVE) -> None:
+    def __init__(self, budget: int = PAGE_BYTES - PART_RESERVE, *, quoted: bool = False) -> None:
         self._budget = budget
+        self._quoted = quoted
         self._lines: list[str] = []
         self._size = 0
 
     def add(self, entry: str) -> list[str]:
         """Take the next entry; returns the pages it completed (usually none)."""
         done: list[str] = []
-        size = escaped_size(entry)
-        if size > self._budget:
-            for piece in self._pieces(entry):
-                done += self._place(piece, escaped_size(piece))
-            return done
-        return self._place(entry, size)
+        for piece in self.pieces(entry):
+            done += self.place(piece)
+        return done
+
+    def pieces(self, entry: str) -> list[str]:
+        """The entry as it is placed: whole where it fits a page, else in pieces that do."""
+        if escaped_size(entry, quoted=self._quoted) <= self._budget:
+            return [entry]
+        return self._pieces(entry)
+
+    def place(self, piece: str) -> list[str]:
+        """Take one piece (of `pieces`); returns the page it completed, if it did."""
+        return self._place(piece, escaped_size(piece, quoted=self._quoted))
 
     def finish(self) -> list[str]:
         """The last page, if anything is left."""
@@ -89,22 +104,66 @@ class Pager:
 
     def _pieces(self, entry: str) -> list[str]:
         """An entry too long for a page: its lines, each cut to fit a page where it is longer."""
-        pieces = []
+        pieces, sizes = [], _QUOTED if self._quoted else _ESCAPED
         for line in entry.split("\n"):
-            pieces += _cut(line, self._budget) if escaped_size(line) > self._budget else [line]
+            fits = escaped_size(line, quoted=self._quoted) <= self._budget
+            pieces += [line] if fits else _cut(line, self._budget, sizes)
         return pieces
 
 
-def _cut(line: str, budget: int) -> list[str]:
+def _cut(line: str, budget: int, sizes: dict[str, int]) -> list[str]:
     pieces, start, size = [], 0, 0
     for index, char in enumerate(line):
-        grown = size + _char_size(char)
+        grown = size + _char_size(char, sizes)
         if grown > budget:
             pieces.append(line[start:index])
-            start, grown = index, _char_size(char)
+            start, grown = index, _char_size(char, sizes)
         size = grown
     pieces.append(line[start:])
     return pieces
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """Where a page begins: at the entry `seq` (0: the header; else a message's seq), from its
+    piece `piece` (an entry longer than a page comes in pieces)."""
+
+    seq: int = 0
+    piece: int = 0
+
+
+class OnePage:
+    """One page of a transcript read a page at a time: fed the entries from its mark on, in
+    order, until it is full; then `page()` is its text and `next` where the page after it begins
+    (None when the entries ran out first: this page is the last). Each page starts right after
+    the one shown before it, whatever changed in the text before."""
+
+    def __init__(self, start: Mark, budget: int, *, quoted: bool = False) -> None:
+        self._start = start
+        self._pager = Pager(budget, quoted=quoted)
+        self._page: str | None = None
+        self.next: Mark | None = None
+
+    @property
+    def full(self) -> bool:
+        return self.next is not None
+
+    def add(self, seq: int, entry: str) -> bool:
+        """Take the entry `seq` (none before the mark's); True once the page is full."""
+        if self.next is not None:
+            return True
+        pieces = self._pager.pieces(entry)
+        for index in range(self._start.piece if seq == self._start.seq else 0, len(pieces)):
+            closed = self._pager.place(pieces[index])
+            if closed:
+                self._page, self.next = closed[0], Mark(seq, index)
+                return True
+        return False
+
+    def page(self) -> str:
+        if self._page is None:
+            self._page = "".join(self._pager.finish())
+        return self._page
 
 
 def entries(header: str, messages: Iterable[Message], names: Mapping[str, str]) -> list[str]:

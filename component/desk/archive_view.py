@@ -61,7 +61,10 @@ def turn(offset: int, action: str, has_next: bool, size: int = RECENT_PAGE) -> i
     return offset
 
 
-def parse_number(text: str) -> int | None:
-    """A chat number as typed (`12`, `#12`, `acme.12`); None when it is not one."""
-    text = text.strip().lstrip("#").rpartition(".")[2]
-    return int(text) if text.isdigit() and 0 < len(text) < 10 else None
+def parse_number(text: str, slug: str) -> int | None:
+    """A chat number of `slug` as typed (`12`, `#12`, `acme.12`, in ASCII digits); None when it
+    is none, or names another site's chat."""
+    site, dot, digits = text.strip().removeprefix("#").rpartition(".")
+    if dot and site.lower() != slug.lower():
+        return None
+    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 10 else None

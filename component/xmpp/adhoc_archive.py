@@ -24,9 +24,10 @@ from component.desk.helpdesk import HelpDesk
 from component.desk.ports import ChatSummary
 from component.errors import HelpDeskError, InvalidInput, UnknownChat
 from component.models import Chat, ChatState, Message, VisitorCard
-from component.transcript_pages import PAGE_BYTES, Pager
+from component.transcript_pages import PAGE_BYTES, Mark, OnePage
 from component.xmpp.adhoc_sessions import ForeignSession, Sessions, UnknownSession
 from component.xmpp.jids import normalize_bare_jid
+from component.xmpp.outbox import xml_chars
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ COMMANDS_NS = "http://jabber.org/protocol/commands"
 TRANSCRIPT_PAGE_BYTES = PAGE_BYTES - 4096
 """A transcript page's text at most: its form, with title and fields, stays well under 16 KB."""
 ROWS_PER_READ = 200
+MISTYPED = (InvalidInput, UnknownChat)
+"""Refusals of an answer: the session stays as it was, for a corrected one."""
 LAST_SEQ = 2**31
 
 
@@ -73,6 +76,9 @@ class RecentStep:
 class TranscriptStep:
     number: int | None = None
     part: int = 1
+    starts: tuple[Mark, ...] = (Mark(),)
+    """Where each page shown so far begins, and the one after the last shown if known: a page
+    is read from its mark on (not the whole chat each step), right after the one before it."""
 
 
 class ArchiveCommands:
@@ -83,13 +89,14 @@ class ArchiveCommands:
         self._sessions = sessions
         self._browsing = browsing
         self._tasks: set[asyncio.Task[None]] = set()
+        self._last: dict[str, asyncio.Task[None]] = {}  # each session's latest step, till done
 
     def start(self, iq: Any, owner: str, target: str, slug: str, node: str) -> None:
         scope = archive_view.scope_of(self._desk(), owner.partition("/")[0], slug)
         step: RecentStep | TranscriptStep = RecentStep() if node == "recent" else TranscriptStep()
         values = _values(iq)
         session = self._sessions.start(owner, target, node, step)
-        self._spawn(self._step(iq, session.id, scope, step, "execute", values))
+        self._spawn(session.id, lambda: self._step(iq, session.id, scope, "execute", values))
 
     def resume(self, iq: Any, owner: str, target: str, slug: str, sessionid: str) -> None:
         command = iq["command"]
@@ -102,36 +109,55 @@ class ArchiveCommands:
             raise XMPPError("bad-request", "no such session here (ended or expired)") from None
         scope = archive_view.scope_of(self._desk(), owner.partition("/")[0], slug)
         action = command["action"] or "execute"
-        if action == "cancel":
-            self._sessions.end(session.id)
-            _reply(iq, session.id, "canceled").send()
-            return
-        step = session.context
-        assert isinstance(step, RecentStep | TranscriptStep)
-        self._spawn(self._step(iq, session.id, scope, step, action, _values(iq)))
+        values = {} if action == "cancel" else _values(iq)
+        self._spawn(session.id, lambda: self._step(iq, session.id, scope, action, values))
 
-    def _spawn(self, work: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(work)
+    def _spawn(self, sessionid: str, work: Callable[[], Awaitable[None]]) -> None:
+        """The steps of one session run one after the other, in the order they came: each reads
+        the session as the one before left it."""
+        before = self._last.get(sessionid)
+
+        async def in_turn() -> None:
+            if before is not None:
+                await asyncio.wait([before])
+            await work()
+
+        task = asyncio.ensure_future(in_turn())
+        self._last[sessionid] = task
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda done: self._done(sessionid, done))
+
+    def _done(self, sessionid: str, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if self._last.get(sessionid) is task:
+            del self._last[sessionid]
 
     async def _step(
         self,
         iq: Any,
         sessionid: str,
         scope: Scope,
-        step: RecentStep | TranscriptStep,
         action: str,
         values: Mapping[str, str],
     ) -> None:
         try:
+            session = self._sessions.get(sessionid)
+            if session is None:  # ended by a step before this one
+                raise XMPPError("bad-request", "no such session here (ended or expired)")
+            if action == "cancel":
+                self._sessions.end(sessionid)
+                _reply(iq, sessionid, "canceled").send()
+                return
+            step = session.context
+            assert isinstance(step, RecentStep | TranscriptStep)
             await self._browsing.flush()
             if isinstance(step, RecentStep):
                 await self._recent(iq, sessionid, scope, step, action, values)
             else:
                 await self._transcript(iq, sessionid, scope, step, action, values)
         except HelpDeskError as error:
-            self._sessions.end(sessionid)
+            if not isinstance(error, MISTYPED):
+                self._sessions.end(sessionid)
             iq.exception(XMPPError(error.condition, error.text))  # type: ignore[arg-type]
         except XMPPError as error:
             self._sessions.end(sessionid)
@@ -206,7 +232,7 @@ class ArchiveCommands:
     ) -> None:
         typed = values.get("chat", "").strip()
         if typed:
-            number = archive_view.parse_number(typed)
+            number = archive_view.parse_number(typed, scope.site.slug)
             if number is None:
                 raise UnknownChat(f"there is no chat {typed!r}")
             step = TranscriptStep(number, 1)
@@ -221,35 +247,40 @@ class ArchiveCommands:
         chat = archive_view.visible(
             scope, await self._browsing.chat(scope.site.id, step.number), step.number
         )
-        card = await self._browsing.card(chat.site_id, chat.number) or VisitorCard()
-        pages = await self._pages(scope, chat, card)
         part = step.part
-        if action == "next":
-            part = min(part + 1, len(pages))
+        if action == "next" and len(step.starts) > part:
+            part += 1
         elif action == "prev":
             part = max(part - 1, 1)
-        step = TranscriptStep(step.number, part)
+        page = await self._transcript_page(scope, chat, step.starts[part - 1])
+        starts = step.starts[:part] + (() if page.next is None else (page.next,))
+        step = TranscriptStep(step.number, part, starts)
         self._keep(sessionid, step)
         reply = _reply(iq, sessionid, "executing")
-        _actions(reply, prev=part > 1, next_=part < len(pages))
-        reply["command"].append(_transcript_form(scope, chat, pages[part - 1], part, len(pages)))
+        _actions(reply, prev=part > 1, next_=page.next is not None)
+        form = _transcript_form(scope, chat, page.page(), part, last=page.next is None)
+        reply["command"].append(form)
         reply.send()
 
-    async def _pages(self, scope: Scope, chat: Chat, card: VisitorCard) -> list[str]:
+    async def _transcript_page(self, scope: Scope, chat: Chat, start: Mark) -> OnePage:
+        """The page from `start`: only the messages it shows (and one more) are read."""
         names = {op.jid: op.name for op in self._desk().directory.operators(scope.site.id)}
-        pager = Pager(TRANSCRIPT_PAGE_BYTES)
-        pages = pager.add(texts.archive_header(scope.site, chat, card))
-        after = 0
-        while True:
+        page = OnePage(start, TRANSCRIPT_PAGE_BYTES, quoted=True)
+        if start.seq == 0:
+            card = await self._browsing.card(chat.site_id, chat.number) or VisitorCard()
+            page.add(0, texts.archive_header(scope.site, chat, card))
+        after = max(start.seq - 1, 0)
+        while not page.full:
             batch = await self._browsing.messages_between(
                 chat.site_id, chat.number, after, LAST_SEQ, ROWS_PER_READ
             )
             for message in batch:
-                pages += pager.add(texts.transcript_line(message, names))
+                if page.add(message.seq, texts.transcript_line(message, names)):
+                    break
             if len(batch) < ROWS_PER_READ:
                 break
             after = batch[-1].seq
-        return pages + pager.finish()
+        return page
 
     def _keep(self, sessionid: str, step: RecentStep | TranscriptStep) -> None:
         session = self._sessions.get(sessionid)
@@ -310,8 +341,12 @@ def _recent_form(scope: Scope, step: RecentStep, rows: list[ChatSummary]) -> Any
         var="state", ftype="list-single", label="State", value=step.state, options=states
     )
     form.add_field(var="operator", ftype="text-single", label="Operator", value=step.operator)
-    chats = [{"label": f"{r.number}: {r.visitor_name}", "value": str(r.number)} for r in rows]
-    form.add_field(var="chat", ftype="list-single", label="Open chat", options=chats or None)
+    # "none" first and chosen: a client that sends every field back (a web select sends its
+    # first option) turns the page rather than opening the top row
+    chats = [{"label": "none", "value": ""}] + [
+        {"label": xml_chars(f"{r.number}: {r.visitor_name}"), "value": str(r.number)} for r in rows
+    ]
+    form.add_field(var="chat", ftype="list-single", label="Open chat", value="", options=chats)
     for var, label in texts.RECENT_COLUMNS:
         form.add_reported(var, ftype="text-single", label=label)
     for row in rows:
@@ -319,19 +354,19 @@ def _recent_form(scope: Scope, step: RecentStep, rows: list[ChatSummary]) -> Any
             {
                 "number": str(row.number),
                 "started": texts.stamp(row.opened_at),
-                "visitor": f"{row.visitor_name} ({row.visitor})",
+                "visitor": xml_chars(f"{row.visitor_name} ({row.visitor})"),
                 "operator": row.operator or "",
                 "state": str(row.state),
                 "messages": str(row.messages),
-                "first_words": row.first_words,
+                "first_words": xml_chars(row.first_words),
             }
         )
     return form
 
 
-def _transcript_form(scope: Scope, chat: Chat, page: str, part: int, parts: int) -> Any:
+def _transcript_form(scope: Scope, chat: Chat, page: str, part: int, *, last: bool) -> Any:
     form = Form()
     form["type"] = "form"
-    form["title"] = texts.transcript_title(scope.site, chat.number, part, parts)
-    form.add_field(var="transcript", ftype="text-multi", label="Transcript", value=page)
+    form["title"] = texts.transcript_title(scope.site, chat.number, part, last)
+    form.add_field(var="transcript", ftype="text-multi", label="Transcript", value=xml_chars(page))
     return form

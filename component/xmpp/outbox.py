@@ -55,8 +55,14 @@ def _stamp(at: float) -> str:
     return moment.replace("+00:00", "Z")
 
 
+def xml_chars(value: str) -> str:
+    """`value` with every character XML 1.0 forbids as U+FFFD (slixmpp writes them raw, and one
+    such character makes the server close the whole stream)."""
+    return _NOT_XML.sub("\ufffd", value)
+
+
 def xml_text(value: str) -> str:
-    return escape(_NOT_XML.sub("\ufffd", value))
+    return escape(xml_chars(value))
 
 
 class SlixmppOut:

@@ -42,7 +42,23 @@ def test_paging_moves_by_a_page_and_stays_within_bounds() -> None:
 
 
 @pytest.mark.parametrize(
-    ("typed", "number"), [("12", 12), ("#12", 12), ("acme.12", 12), ("x", None), ("", None)]
+    ("typed", "number"),
+    [
+        ("12", 12),
+        ("#12", 12),
+        ("acme.12", 12),
+        ("ACME.12", 12),
+        ("x", None),
+        ("globex.12", None),
+        ("", None),
+    ],
 )
 def test_chat_numbers_are_read_as_typed(typed: str, number: int | None) -> None:
-    assert parse_number(typed) == number
+    assert parse_number(typed, "acme") == number
+
+
+@pytest.mark.parametrize("typed", ["²", "³1", "1.5", "7.12", "acme.1.5"])
+def test_what_is_no_chat_number_reads_as_none(typed: str) -> None:
+    """Superscript digits made int() raise (the command failed with internal-server-error), and
+    any dotted text read the chat of its last part (`1.5` read chat 5)."""
+    assert parse_number(typed, "acme") is None

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 
+from slixmpp.xmlstream.tostring import escape as slixmpp_escape
+
+from component import texts
 from component.models import Message, Sender
 from component.transcript_pages import (
     MAX_STANZA_BYTES,
     PAGE_BYTES,
     PART_RESERVE,
+    Mark,
+    OnePage,
     Pager,
     entries,
     escaped_size,
@@ -16,7 +21,7 @@ from component.transcript_pages import (
     page_budget,
     paginate,
 )
-from component.xmpp.outbox import xml_text
+from component.xmpp.outbox import xml_chars, xml_text
 
 BUDGET = PAGE_BYTES - PART_RESERVE
 
@@ -78,3 +83,44 @@ def test_a_pages_budget_leaves_room_for_its_addresses_and_nick() -> None:
     envelope = 1_000 + escaped_size("acme.1@help.test bob@x.test (acme)")
     assert ampersands + PART_RESERVE + envelope <= MAX_STANZA_BYTES
     assert page_budget("a@b", "c@d", "&" * 10_000) > 0  # never nothing
+
+
+def test_quoted_sizes_are_what_a_slixmpp_stanza_writes() -> None:
+    """A data form's text goes out through slixmpp, which escapes quotes and apostrophes too."""
+    for text in ["plain", "\"quoted\" & 'apostrophes'", "bell\x07 < tab\t", "привет 👋"]:
+        written = slixmpp_escape(xml_chars(text)).encode("utf-8")
+        assert escaped_size(text, quoted=True) == len(written)
+    pager = Pager(1000, quoted=True)
+    pages = pager.add("\"'" * 2000) + pager.finish()
+    assert all(len(slixmpp_escape(page).encode()) <= 1000 for page in pages)
+    assert "".join(pages) == "\"'" * 2000
+
+
+def test_one_page_at_a_time_from_marks_gives_the_pages_a_pager_gives() -> None:
+    """Read from each page's mark on, the pages are the ones cut at once, a long entry's
+    pieces included; the last page has no next mark."""
+    texts_ = ["Header"] + [("long " * 900) if n % 7 == 0 else f"line {n} " * 20 for n in range(60)]
+    numbered_entries = list(enumerate(texts_))
+    pager = Pager(2000, quoted=True)
+    whole = [page for _, text in numbered_entries for page in pager.add(text)] + pager.finish()
+    mark: Mark | None = Mark()
+    one_by_one = []
+    while mark is not None:
+        page = OnePage(mark, 2000, quoted=True)
+        for seq, text in numbered_entries[mark.seq :]:
+            if page.add(seq, text):
+                break
+        one_by_one.append(page.page())
+        mark = page.next
+    assert one_by_one == whole and len(whole) > 10
+
+
+def test_a_message_of_several_lines_cannot_pass_for_more_messages() -> None:
+    """A visitor who writes a line break and `[10:00:00] Alice: ...` made the transcript (the
+    archive's, a handover's) show a message from Alice that she never wrote; a lone CR (XML
+    reads it as LF) and U+2028 are line breaks too; a vertical tab goes as U+FFFD."""
+    forged = said(1, "thanks\n[10:00:00] Alice: refund approved\r* chat\u2028closed\x0bok")
+    first, *rest = texts.transcript_line(forged, {"alice@x.test": "Alice"}).split("\n")
+    assert first.endswith("Visitor: thanks") and len(rest) == 3
+    assert all(line.startswith(" ") for line in rest)
+    assert rest == ["  [10:00:00] Alice: refund approved", "  * chat", "  closed\x0bok"]
