@@ -102,5 +102,8 @@ def matching_line(body: str, query: str, width: int = LINE_CHARS) -> str:
     )
     found = min((i for i in (folded.find(w) for w in words) if i >= 0), default=0)
     start = max(0, min(found - width // 4, len(line) - (width - 1)))
-    cut = line[start : start + width - 1 - (1 if start else 0)]
-    return ("…" if start else "") + cut + ("…" if start + len(cut) < len(line) else "")
+    if start == 0:
+        return line[: width - 1] + "…"
+    if start + width - 1 >= len(line):
+        return "…" + line[start:]
+    return "…" + line[start : start + width - 2] + "…"
