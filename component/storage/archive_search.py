@@ -29,14 +29,8 @@ def search_sql(
     site_id: int, query: SearchQuery, operator: str | None, offset: int, limit: int
 ) -> tuple[str, list[Any]]:
     """The statement and its parameters: `operator`'s chats only when given."""
-    where, params = (
-        [f"m.site_id = %s AND {AGAINST[query.mode]} AND m.sender <> %s"],
-        [
-            site_id,
-            query.text,
-            Sender.SYSTEM.value,
-        ],
-    )
+    where = [f"m.site_id = %s AND {AGAINST[query.mode]} AND m.sender <> %s"]
+    params: list[Any] = [site_id, query.text, Sender.SYSTEM.value]
     chats = ""
     if operator is not None:
         chats = " JOIN chats oc ON oc.site_id = m.site_id AND oc.number = m.chat_number"
