@@ -182,6 +182,7 @@ async def fill(db: Database, sites: list[int], sizes: Sizes, texts: Texts) -> tu
             chats, messages = [], []
     await _insert(db, chats, messages)
     filled = time.perf_counter() - began
+    print(f"filled in {filled:.0f} s; building the index", file=sys.stderr, flush=True)
     began = time.perf_counter()
     await db.execute("ALTER TABLE messages ADD FULLTEXT KEY messages_body_text (body)")
     return filled, time.perf_counter() - began
@@ -309,7 +310,12 @@ async def setup(base: Path, ejabberd: Ejabberd, mariadb: MariaDB) -> tuple[Stack
     )
     db = await open_database(
         MysqlConfig(
-            host=mariadb.host, port=mariadb.port, user="bench", password="benchpw", database="bench"
+            host=mariadb.host,
+            port=mariadb.port,
+            user="bench",
+            password="benchpw",
+            database="bench",
+            query_timeout=3600.0,  # building the index on a large archive takes minutes
         )
     )
     return stack, db
