@@ -270,6 +270,7 @@ def feedback_more(site: Site, remaining: int) -> str:
 ARCHIVE_COMMAND_NAMES = {
     "recent": "Recent chats of this site",
     "transcript": "One chat's transcript",
+    "search": "Search this site's chats",
 }
 COMMAND_NAMES.update(ARCHIVE_COMMAND_NAMES)
 RECENT_INSTRUCTIONS = (
@@ -394,3 +395,28 @@ def operator_added(slug: str, jid: str) -> str:
 
 def operator_removed(slug: str, jid: str) -> str:
     return f"Operator {jid} removed from {slug}."
+
+
+SEARCH_INSTRUCTIONS = (
+    "Words to look for in the site's chats (words of 3 letters or more; very common English "
+    "words such as 'the' or 'with' are not searched). Mode natural: any of the words, best "
+    'matches; boolean: "an exact phrase", +must, -not, prefix*. From/to: days YYYY-MM-DD (UTC), '
+    "both included. Operator: only that operator's chats. Pick a chat to read its transcript."
+)
+SEARCH_COLUMNS = (
+    ("number", "Number"),
+    ("at", "Time"),
+    ("visitor", "Visitor"),
+    ("operator", "Operator"),
+    ("line", "Matching line"),
+)
+
+
+def search_title(site: Site, query: str, page: int) -> str:
+    return f"Search {site.name} for “{query[:60]}” — page {page}"
+
+
+def nothing_found(query: str, searchable: bool) -> str:
+    """The note of a search that found nothing (not an error: the form stays, to try again)."""
+    why = "" if searchable else " Words shorter than 3 letters are not searchable: use longer ones."
+    return f"Nothing found for “{query[:60]}”.{why}"

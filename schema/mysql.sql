@@ -1,4 +1,4 @@
--- HelperChat schema, version 15. MariaDB >= 10.5 / MySQL >= 8, utf8mb4, InnoDB.
+-- HelperChat schema, version 16. MariaDB >= 10.5 / MySQL >= 8, utf8mb4, InnoDB.
 -- Applied by `helperchat db init`; statements are separated by lines holding only ";".
 -- Times are DATETIME(6) in UTC.
 
@@ -81,6 +81,7 @@ CREATE TABLE messages (
     notice VARCHAR(16) CHARACTER SET ascii NOT NULL DEFAULT '',
     notice_detail VARCHAR(200) NOT NULL DEFAULT '',
     PRIMARY KEY (site_id, chat_number, seq),
+    FULLTEXT KEY messages_body_text (body),
     CONSTRAINT messages_chat FOREIGN KEY (site_id, chat_number)
         REFERENCES chats (site_id, number) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci

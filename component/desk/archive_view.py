@@ -1,4 +1,5 @@
-"""Who may read which chats of a site's archive (`recent`, `transcript`), and how both page.
+"""Who may read which chats of a site's archive (`recent`, `transcript`, `search`), and how they
+page.
 
 An operator sees only the sites they belong to; a site admin every chat of the site; any other
 operator only the chats assigned to them. A chat one may not see is told exactly as one that does
@@ -13,7 +14,7 @@ from component.desk.helpdesk import HelpDesk
 from component.errors import UnknownChat
 from component.models import Chat, Site
 
-ARCHIVE_COMMANDS = ("recent", "transcript")
+ARCHIVE_COMMANDS = ("recent", "transcript", "search")
 """At a desk `site@D`, for every operator of the site; what each shows depends on who asks."""
 RECENT_PAGE = 20
 """Chats on one page of `recent`."""

@@ -201,3 +201,16 @@ class ChatSummary:
     state: ChatState
     messages: int
     first_words: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One row of `search`: a chat and its latest message that matched (`body` as stored, cut to
+    a few KB)."""
+
+    number: int
+    at: float
+    visitor_name: str
+    visitor: str
+    operator: str | None
+    body: str

@@ -1,14 +1,16 @@
-"""The archive reads behind `recent` and `transcript` (adhoc_archive.Browsing): the writer's
-buffer flushed first, then the chats, the web cards and the messages from the database. Wiring
-only; SQL stays in storage/."""
+"""The archive reads behind `recent`, `transcript` and `search` (adhoc_archive.Browsing): the
+writer's buffer flushed first, then the chats, the web cards and the messages from the database.
+Wiring only; SQL stays in storage/."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from component.desk.ports import ChatSummary
+from component.desk.ports import ChatSummary, SearchHit
+from component.desk.search_view import SearchQuery
 from component.models import Chat, ChatState, Message, VisitorCard
 from component.storage.archive import ArchiveRepository
+from component.storage.archive_search import ArchiveSearch
 from component.storage.database import Database
 from component.storage.recent_chats import RecentChats
 from component.storage.web_chats import WebChatRepository
@@ -19,6 +21,7 @@ class ArchiveBrowsing:
         self._flush = flush
         self._archive = ArchiveRepository(db)
         self._recent = RecentChats(db)
+        self._search = ArchiveSearch(db)
         self._web = WebChatRepository(db)
 
     async def flush(self) -> None:
@@ -45,3 +48,8 @@ class ArchiveBrowsing:
         self, site_id: int, number: int, after: int, through: int, limit: int
     ) -> list[Message]:
         return await self._archive.messages_between(site_id, number, after, through, limit)
+
+    async def search(
+        self, site_id: int, query: SearchQuery, operator: str | None, offset: int, limit: int
+    ) -> list[SearchHit]:
+        return await self._search.search(site_id, query, operator, offset, limit)

@@ -1,5 +1,5 @@
-"""The archive's ad-hoc commands at a desk (`recent`, `transcript`): XEP-0004 forms over async
-archive reads, paged with XEP-0050's next/prev in sessions bound to their owner.
+"""The archive's ad-hoc commands at a desk (`recent`, `transcript`, `search`): XEP-0004 forms over
+async archive reads, paged with XEP-0050's next/prev in sessions bound to their owner.
 
 Who may see what is archive_view.py's (pure); the reads are the Browsing port's (the archive's
 writer flushed first, so an open chat's latest messages are there). A command runs as a task: the
@@ -25,6 +25,7 @@ from component.desk.ports import ChatSummary
 from component.errors import HelpDeskError, InvalidInput, UnknownChat
 from component.models import Chat, ChatState, Message, VisitorCard
 from component.transcript_pages import PAGE_BYTES, Mark, OnePage
+from component.xmpp.adhoc_search import Searching, SearchReads, SearchStep
 from component.xmpp.adhoc_sessions import ForeignSession, Sessions, UnknownSession
 from component.xmpp.jids import normalize_bare_jid
 from component.xmpp.outbox import xml_chars
@@ -41,7 +42,7 @@ MISTYPED = (InvalidInput, UnknownChat)
 LAST_SEQ = 2**31
 
 
-class Browsing(Protocol):
+class Browsing(SearchReads, Protocol):
     """The archive reads the commands need (storage adapters implement them)."""
 
     async def flush(self) -> None: ...
@@ -81,6 +82,14 @@ class TranscriptStep:
     is read from its mark on (not the whole chat each step), right after the one before it."""
 
 
+Step = RecentStep | TranscriptStep | SearchStep
+FIRST_STEPS: dict[str, type[Step]] = {
+    "recent": RecentStep,
+    "transcript": TranscriptStep,
+    "search": SearchStep,
+}
+
+
 class ArchiveCommands:
     def __init__(
         self, desk: Callable[[], HelpDesk], sessions: Sessions, browsing: Browsing
@@ -90,10 +99,11 @@ class ArchiveCommands:
         self._browsing = browsing
         self._tasks: set[asyncio.Task[None]] = set()
         self._last: dict[str, asyncio.Task[None]] = {}  # each session's latest step, till done
+        self._searching = Searching(browsing, sessions)
 
     def start(self, iq: Any, owner: str, target: str, slug: str, node: str) -> None:
         scope = archive_view.scope_of(self._desk(), owner.partition("/")[0], slug)
-        step: RecentStep | TranscriptStep = RecentStep() if node == "recent" else TranscriptStep()
+        step = FIRST_STEPS[node]()
         values = _values(iq)
         session = self._sessions.start(owner, target, node, step)
         self._spawn(session.id, lambda: self._step(iq, session.id, scope, "execute", values))
@@ -149,10 +159,14 @@ class ArchiveCommands:
                 _reply(iq, sessionid, "canceled").send()
                 return
             step = session.context
-            assert isinstance(step, RecentStep | TranscriptStep)
+            assert isinstance(step, Step)
             await self._browsing.flush()
             if isinstance(step, RecentStep):
                 await self._recent(iq, sessionid, scope, step, action, values)
+            elif isinstance(step, SearchStep) and _chosen(values, action):
+                await self._transcript(iq, sessionid, scope, TranscriptStep(), "execute", values)
+            elif isinstance(step, SearchStep):
+                await self._searching.step(iq, sessionid, scope, step, action, values)
             else:
                 await self._transcript(iq, sessionid, scope, step, action, values)
         except HelpDeskError as error:
@@ -176,8 +190,7 @@ class ArchiveCommands:
         action: str,
         values: Mapping[str, str],
     ) -> None:
-        chosen = values.get("chat", "").strip()
-        if chosen and action in ("execute", "complete", "next"):
+        if _chosen(values, action):
             await self._transcript(iq, sessionid, scope, TranscriptStep(), "execute", values)
             return
         if action == "complete":
@@ -282,10 +295,15 @@ class ArchiveCommands:
             after = batch[-1].seq
         return page
 
-    def _keep(self, sessionid: str, step: RecentStep | TranscriptStep) -> None:
+    def _keep(self, sessionid: str, step: Step) -> None:
         session = self._sessions.get(sessionid)
         if session is not None:
             session.context = step
+
+
+def _chosen(values: Mapping[str, str], action: str) -> bool:
+    """A chat picked in a table (`recent`, `search`): its transcript is what comes next."""
+    return bool(values.get("chat", "").strip()) and action in ("execute", "complete", "next")
 
 
 def _values(iq: Any) -> dict[str, str]:

@@ -13,7 +13,7 @@ from tests.integration.clients import COMMANDS_NS, Client, expect_no_more
 from tests.integration.helpdesk_fixtures import Desk
 
 CHAT_COMMANDS = ["info", "transfer", "close"]
-DESK_COMMANDS = ["status", "pause", "resume", "queue", "recent", "transcript", "feedback"]
+DESK_COMMANDS = ["status", "pause", "resume", "queue", "recent", "transcript", "search", "feedback"]
 
 
 @dataclass

@@ -1,0 +1,95 @@
+"""Full-text search over a site's messages for the `search` command (MariaDB FULLTEXT, InnoDB):
+one row per chat with its latest matching message, newest chat first.
+
+The site, the days and the operator are conditions in SQL; the user's text is always a bound
+parameter (in boolean mode a malformed expression is InvalidInput, not a storage failure).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from component.desk.ports import SearchHit
+from component.desk.search_view import SearchQuery
+from component.errors import InvalidInput
+from component.models import Sender
+from component.storage.database import Database, StorageError, from_db_time, to_db_time
+
+BODY_CHARS = 4000
+"""Of each matching message, what is read (its matching line is cut from this)."""
+AGAINST = {
+    "natural": "MATCH (m.body) AGAINST (%s IN NATURAL LANGUAGE MODE)",
+    "boolean": "MATCH (m.body) AGAINST (%s IN BOOLEAN MODE)",
+}
+PARSE_ERROR = 1064
+"""What MariaDB says of a boolean expression it cannot parse (`+`, `word)`, `--`)."""
+
+
+def search_sql(
+    site_id: int, query: SearchQuery, operator: str | None, offset: int, limit: int
+) -> tuple[str, list[Any]]:
+    """The statement and its parameters: `operator`'s chats only when given."""
+    where = [f"m.site_id = %s AND {AGAINST[query.mode]} AND m.sender <> %s"]
+    params: list[Any] = [site_id, query.text, Sender.SYSTEM.value]
+    chats = ""
+    if operator is not None:
+        chats = " JOIN chats oc ON oc.site_id = m.site_id AND oc.number = m.chat_number"
+        where.append("oc.operator_jid = %s")
+        params.append(operator)
+    if query.since is not None:
+        where.append("m.at >= %s")
+        params.append(to_db_time(query.since))
+    if query.until is not None:
+        where.append("m.at < %s")
+        params.append(to_db_time(query.until))
+    sql = (
+        "SELECT c.number, m.at, c.visitor_name, c.visitor, c.operator_jid, LEFT(m.body, %s)"
+        " FROM (SELECT m.chat_number, MAX(m.seq) AS seq FROM messages m"
+        f"{chats} WHERE {' AND '.join(where)}"
+        " GROUP BY m.chat_number ORDER BY m.chat_number DESC LIMIT %s OFFSET %s) hit"
+        " JOIN messages m ON m.site_id = %s AND m.chat_number = hit.chat_number"
+        " AND m.seq = hit.seq"
+        " JOIN chats c ON c.site_id = m.site_id AND c.number = m.chat_number"
+        " ORDER BY c.number DESC"
+    )
+    return sql, [BODY_CHARS, *params, limit, offset, site_id]
+
+
+class ArchiveSearch:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def search(
+        self, site_id: int, query: SearchQuery, operator: str | None, offset: int, limit: int
+    ) -> list[SearchHit]:
+        """Up to `limit` chats from `offset` on whose messages match, newest chat first."""
+        sql, params = search_sql(site_id, query, operator, offset, limit)
+        try:
+            rows = await self._db.fetch_all(sql, params)
+        except StorageError as error:
+            if query.mode == "boolean" and _code(error) == PARSE_ERROR:
+                raise InvalidInput(
+                    f"not a boolean search MariaDB can read: {_text(error)}"
+                ) from None
+            raise
+        return [
+            SearchHit(
+                number=int(row[0]),
+                at=from_db_time(row[1]) or 0.0,
+                visitor_name=str(row[2]),
+                visitor=str(row[3]),
+                operator=None if row[4] is None else str(row[4]),
+                body=str(row[5]),
+            )
+            for row in rows
+        ]
+
+
+def _code(error: StorageError) -> int:
+    args: tuple[Any, ...] = getattr(error.__cause__, "args", ())
+    return args[0] if args and isinstance(args[0], int) else 0
+
+
+def _text(error: StorageError) -> str:
+    args: tuple[Any, ...] = getattr(error.__cause__, "args", ())
+    return str(args[1]) if len(args) > 1 else "syntax error"

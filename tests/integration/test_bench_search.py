@@ -1,0 +1,55 @@
+"""bench/search.py still runs end to end in a small form (20,000 messages) and prints its whole
+report (its numbers are the bench's job: only the report's shape is checked, never a speed)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.integration.stack_fixtures import require_servers
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+NUMBER = r"([0-9]+(?:\.[0-9]+)?)"
+TIMES = rf" +{NUMBER} +{NUMBER}"
+REPORT = [
+    r"^search: 20000 messages in 1000 chats of 10 sites, 4000 words \(Zipf\), 30 queries,"
+    r" 5 scans$",
+    rf"^  filled in {NUMBER} s \({NUMBER} messages/s\), FULLTEXT index built in {NUMBER} s$",
+    rf"^  chats found per query \(of 21 read\): median {NUMBER}, {NUMBER} found nothing$",
+    r"^ +p50 ms +p95 ms$",
+    rf"^  search via XMPP \(one word\){TIMES}   \(goal: p95 <= 50\)$",
+    rf"^  search SQL \(MATCH \.\.\. AGAINST\){TIMES}$",
+    rf"^  LIKE '%word%' scan SQL{TIMES}$",
+    rf"^  search via XMPP \(the 20 commonest words\){TIMES}$",
+    rf"^  recent via XMPP{TIMES}   \(goal: p95 <= 20\)$",
+    rf"^  transcript via XMPP{TIMES}   \(goal: p95 <= 20\)$",
+    rf"^  ratio scan / full-text SQL: {NUMBER} x at p50, {NUMBER} x at p95   \(goal: >= 20\)$",
+]
+
+
+def test_the_search_benchmark_runs_in_its_quick_form_and_reports_every_figure() -> None:
+    require_servers("mariadbd", "mariadb-install-db", "mariadb-admin", "mariadb", "ejabberdctl")
+    run = subprocess.run(
+        [sys.executable, "bench/search.py", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    lines = run.stdout.splitlines()
+    assert len(lines) == len(REPORT), run.stdout
+    found = [re.search(pattern, line) for line, pattern in zip(lines, REPORT, strict=True)]
+    for line, pattern, match in zip(lines, REPORT, found, strict=True):
+        assert match, f"{line!r} does not match {pattern!r}"
+    median = found[2]
+    assert median and float(median[1]) > 0  # the words searched for are found
+    for match in found[4:10]:
+        assert match and 0 < float(match[1]) <= float(match[2])  # p50 <= p95, both measured
