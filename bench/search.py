@@ -12,8 +12,8 @@ same with ranks drawn log-uniformly (frequent words far more often); and the 20 
 The full-text cost grows with the messages holding the word in every site (InnoDB's index is one
 for the table), the scan's with the messages of the site read newest first until a page is found.
 One slixmpp operator, admin of every site, runs the commands; each timing is one command's round
-trip, from sending the request to its answer. Goals: search p95 <= 50 ms through XMPP, the scan >= 20 x slower than the
-full-text SQL, recent and transcript p95 <= 20 ms.
+trip, from sending the request to its answer. Goals: search p95 <= 50 ms through XMPP, the scan
+>= 20 x slower than the full-text SQL, recent and transcript p95 <= 20 ms.
 
     python bench/search.py [--quick] [--messages 1000000] [--queries 200] [--scans 20]
 """
