@@ -11,9 +11,15 @@ from typing import Any
 
 from component.desk.ports import SearchHit
 from component.desk.search_view import SearchQuery
-from component.errors import InvalidInput
+from component.errors import HelpDeskError, InvalidInput
 from component.models import Sender
-from component.storage.database import Database, StorageError, from_db_time, to_db_time
+from component.storage.database import (
+    Database,
+    QueryTimeout,
+    StorageError,
+    from_db_time,
+    to_db_time,
+)
 
 BODY_CHARS = 4000
 """Of each matching message, what is read (its matching line is cut from this)."""
@@ -23,6 +29,12 @@ AGAINST = {
 }
 PARSE_ERROR = 1064
 """What MariaDB says of a boolean expression it cannot parse (`+`, `word)`, `--`)."""
+
+
+class SearchTooSlow(HelpDeskError):
+    """The database gave no answer in time (words in a great many messages)."""
+
+    condition = "resource-constraint"
 
 
 def search_sql(
@@ -66,6 +78,11 @@ class ArchiveSearch:
         sql, params = search_sql(site_id, query, operator, offset, limit)
         try:
             rows = await self._db.fetch_all(sql, params)
+        except QueryTimeout:
+            raise SearchTooSlow(
+                "the search took too long: its words are in too many messages;"
+                " try rarer words (boolean mode: +word +word)"
+            ) from None
         except StorageError as error:
             if query.mode == "boolean" and _code(error) == PARSE_ERROR:
                 raise InvalidInput(

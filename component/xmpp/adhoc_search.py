@@ -7,6 +7,7 @@ SearchReads port's. Picking a chat opens its transcript (adhoc_archive.py, which
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -23,6 +24,9 @@ from component.xmpp.adhoc_sessions import Sessions
 from component.xmpp.jids import normalize_bare_jid
 
 COMMANDS_NS = "http://jabber.org/protocol/commands"
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""What XML 1.0 forbids (stored text may hold it: slixmpp would write it raw and the server
+close the stream); shown as U+FFFD."""
 LABELS = {
     "query": "Query",
     "from": "From (YYYY-MM-DD)",
@@ -170,7 +174,7 @@ def _results(scope: Scope, step: SearchStep, query: SearchQuery, rows: list[Sear
     form["title"] = texts.search_title(scope.site, query.text, step.offset // SEARCH_PAGE + 1)
     form["instructions"] = texts.SEARCH_INSTRUCTIONS
     _fields(form, dict(step.answers))
-    chats = [{"label": f"{r.number}: {r.visitor_name}", "value": str(r.number)} for r in rows]
+    chats = [{"label": _xml(f"{r.number}: {r.visitor_name}"), "value": str(r.number)} for r in rows]
     form.add_field(var="chat", ftype="list-single", label="Open chat", options=chats or None)
     for var, label in texts.SEARCH_COLUMNS:
         form.add_reported(var, ftype="text-single", label=label)
@@ -179,9 +183,13 @@ def _results(scope: Scope, step: SearchStep, query: SearchQuery, rows: list[Sear
             {
                 "number": str(row.number),
                 "at": texts.stamp(row.at),
-                "visitor": f"{row.visitor_name} ({row.visitor})",
-                "operator": row.operator or "",
-                "line": search_view.matching_line(row.body, query.text),
+                "visitor": _xml(f"{row.visitor_name} ({row.visitor})"),
+                "operator": _xml(row.operator or ""),
+                "line": _xml(search_view.matching_line(row.body, query.text)),
             }
         )
     return form
+
+
+def _xml(text: str) -> str:
+    return NOT_XML.sub("\ufffd", text)

@@ -15,7 +15,7 @@ CHATS = {  # number: (operator, day, lines)
     1: ("alice", "2026-01-10", ["Здравствуйте, мой заказ не пришёл", "order shipped yesterday"]),
     2: ("bob", "2026-02-15", ["The invoice is wrong", "Счёт неправильный, извините"]),
     3: ("alice", "2026-03-20", ["quick brown fox jumps", "a brown quick dog"]),
-    4: ("bob", "2026-03-21", ["little tables' OR 1=1 -- drop", "<b>invoice</b> please"]),
+    4: ("bob", "2026-03-21", ["little tables' OR 1=1 -- drop", "<b>invoice</b> please\x01"]),
     5: ("alice", "2026-03-22", ["quick thinking on brown paper"]),
 }
 
@@ -131,7 +131,7 @@ async def test_sql_and_html_in_the_query_are_just_text(desk: Desk) -> None:
     assert numbers(injected) == [4]  # the word `tables`, not every chat
     html = await search(alice, desk, query="<b>invoice</b>")
     assert numbers(html) == [4, 2]
-    assert column(html, "line")[0] == "<b>invoice</b> please"
+    assert column(html, "line")[0] == "<b>invoice</b> please\ufffd"  # what XML cannot carry
     for malformed in ("tables' OR 1=1 --", "word)", "+", '"open'):
         answer = await search(alice, desk, query=malformed, mode="boolean")
         if malformed == '"open':  # MariaDB reads an unclosed phrase to the end

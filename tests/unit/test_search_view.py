@@ -5,6 +5,7 @@ the user's text only ever a parameter)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, cast
 
 import pytest
 
@@ -19,7 +20,8 @@ from component.desk.search_view import (
 )
 from component.errors import InvalidInput
 from component.models import Site
-from component.storage.archive_search import search_sql
+from component.storage.archive_search import ArchiveSearch, SearchTooSlow, search_sql
+from component.storage.database import Database, QueryTimeout
 
 SITE = Site(1, "acme", "Acme")
 
@@ -109,3 +111,15 @@ def test_the_query_text_is_only_ever_a_parameter() -> None:
     natural, args = search_sql(7, SearchQuery("x"), None, 0, 21)
     assert "NATURAL LANGUAGE MODE" in natural and "oc.operator_jid" not in natural
     assert natural.count("%s") == len(args) and args.count(7) == 2
+
+
+class SlowDatabase:
+    async def fetch_all(self, sql: str, args: Any = ()) -> list[Any]:
+        raise QueryTimeout("no answer within 10 s")
+
+
+async def test_a_search_the_database_cannot_answer_in_time_says_so() -> None:
+    search = ArchiveSearch(cast(Database, SlowDatabase()))
+    with pytest.raises(SearchTooSlow, match="took too long") as raised:
+        await search.search(1, SearchQuery("order"), None, 0, 21)
+    assert raised.value.condition == "resource-constraint"
