@@ -420,3 +420,15 @@ def nothing_found(query: str, searchable: bool) -> str:
     """The note of a search that found nothing (not an error: the form stays, to try again)."""
     why = "" if searchable else " Words shorter than 3 letters are not searchable: use longer ones."
     return f"Nothing found for “{query[:60]}”.{why}"
+
+
+CHOICE_WORDS_CHARS = 60
+
+
+def chat_choice(number: int, visitor_name: str, words: str) -> str:
+    """A chat as an option of a form's "Open chat" list: its number, visitor and a few words on
+    one line. Clients that show no table (profanity 0.13 ignores `reported`/`item`) show this."""
+    line = " ".join(words.split())
+    if len(line) > CHOICE_WORDS_CHARS:
+        line = line[: CHOICE_WORDS_CHARS - 1].rstrip() + "…"
+    return f"{number}: {visitor_name} — {line}" if line else f"{number}: {visitor_name}"
