@@ -297,7 +297,10 @@ def archive_header(site: Site, chat: Chat, card: VisitorCard) -> str:
     """A transcript's head as `transcript` shows it: the visitor, the page, the routing."""
     about = "".join(f"{line}\n" for line in visitor_lines(chat, card))
     closed = f" | closed {stamp(chat.closed_at)}" if chat.closed_at is not None else ""
-    routing = f"Routing: {chat.route_reason}\n" if chat.route_reason else ""
+    reason = chat.route_reason or ""  # as the router stored it, "Routing: ..." (or older text)
+    if reason and not reason.startswith("Routing:"):
+        reason = f"Routing: {reason}"
+    routing = f"{reason}\n" if reason else ""
     return (
         f"Chat {site.slug}.{chat.number} with {chat.visitor_name} ({chat.visitor})\n"
         f"Site: {site.name} ({site.slug}) | {chat.state} | started {stamp(chat.opened_at)}"

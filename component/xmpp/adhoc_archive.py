@@ -372,9 +372,7 @@ def _recent_form(scope: Scope, step: RecentStep, rows: list[ChatSummary]) -> Any
         }
         for r in rows
     ]
-    form.add_field(
-        var="chat", ftype="list-single", label="Open chat", value=NO_CHAT, options=chats
-    )
+    form.add_field(var="chat", ftype="list-single", label="Open chat", value=NO_CHAT, options=chats)
     for var, label in texts.RECENT_COLUMNS:
         form.add_reported(var, ftype="text-single", label=label)
     for row in rows:

@@ -183,9 +183,7 @@ def _results(scope: Scope, step: SearchStep, query: SearchQuery, rows: list[Sear
         }
         for r in rows
     ]
-    form.add_field(
-        var="chat", ftype="list-single", label="Open chat", value=NO_CHAT, options=chats
-    )
+    form.add_field(var="chat", ftype="list-single", label="Open chat", value=NO_CHAT, options=chats)
     for var, label in texts.SEARCH_COLUMNS:
         form.add_reported(var, ftype="text-single", label=label)
     for row in rows:
