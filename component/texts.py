@@ -297,7 +297,10 @@ def archive_header(site: Site, chat: Chat, card: VisitorCard) -> str:
     """A transcript's head as `transcript` shows it: the visitor, the page, the routing."""
     about = "".join(f"{line}\n" for line in visitor_lines(chat, card))
     closed = f" | closed {stamp(chat.closed_at)}" if chat.closed_at is not None else ""
-    routing = f"Routing: {chat.route_reason}\n" if chat.route_reason else ""
+    reason = chat.route_reason or ""  # as the router stored it, "Routing: ..." (or older text)
+    if reason and not reason.startswith("Routing:"):
+        reason = f"Routing: {reason}"
+    routing = f"{reason}\n" if reason else ""
     return (
         f"Chat {site.slug}.{chat.number} with {chat.visitor_name} ({chat.visitor})\n"
         f"Site: {site.name} ({site.slug}) | {chat.state} | started {stamp(chat.opened_at)}"
@@ -420,3 +423,15 @@ def nothing_found(query: str, searchable: bool) -> str:
     """The note of a search that found nothing (not an error: the form stays, to try again)."""
     why = "" if searchable else " Words shorter than 3 letters are not searchable: use longer ones."
     return f"Nothing found for “{query[:60]}”.{why}"
+
+
+CHOICE_WORDS_CHARS = 60
+
+
+def chat_choice(number: int, visitor_name: str, words: str) -> str:
+    """A chat as an option of a form's "Open chat" list: its number, visitor and a few words on
+    one line. Clients that show no table (profanity 0.13 ignores `reported`/`item`) show this."""
+    line = " ".join(words.split())
+    if len(line) > CHOICE_WORDS_CHARS:
+        line = line[: CHOICE_WORDS_CHARS - 1].rstrip() + "…"
+    return f"{number}: {visitor_name} — {line}" if line else f"{number}: {visitor_name}"

@@ -25,7 +25,7 @@ from component.desk.ports import ChatSummary
 from component.errors import HelpDeskError, InvalidInput, UnknownChat
 from component.models import Chat, ChatState, Message, VisitorCard
 from component.transcript_pages import PAGE_BYTES, Mark, OnePage
-from component.xmpp.adhoc_search import Searching, SearchReads, SearchStep
+from component.xmpp.adhoc_search import NO_CHAT, Searching, SearchReads, SearchStep
 from component.xmpp.adhoc_sessions import ForeignSession, Sessions, UnknownSession
 from component.xmpp.jids import normalize_bare_jid
 from component.xmpp.outbox import xml_chars
@@ -40,6 +40,9 @@ ROWS_PER_READ = 200
 MISTYPED = (InvalidInput, UnknownChat)
 """Refusals of an answer: the session stays as it was, for a corrected one."""
 LAST_SEQ = 2**31
+ANY_STATE = "any"
+"""The state filter's "no filter" option. Every option has a value (XEP-0004; profanity 0.13
+crashes on one without)."""
 
 
 class Browsing(SearchReads, Protocol):
@@ -198,6 +201,7 @@ class ArchiveCommands:
             _reply(iq, sessionid, "completed").send()
             return
         state = values.get("state", step.state).strip()
+        state = "" if state == ANY_STATE else state
         operator = values.get("operator", step.operator).strip()
         if operator:
             try:
@@ -303,7 +307,8 @@ class ArchiveCommands:
 
 def _chosen(values: Mapping[str, str], action: str) -> bool:
     """A chat picked in a table (`recent`, `search`): its transcript is what comes next."""
-    return bool(values.get("chat", "").strip()) and action in ("execute", "complete", "next")
+    chat = values.get("chat", "").strip()
+    return chat not in ("", NO_CHAT) and action in ("execute", "complete", "next")
 
 
 def _values(iq: Any) -> dict[str, str]:
@@ -352,19 +357,22 @@ def _recent_form(scope: Scope, step: RecentStep, rows: list[ChatSummary]) -> Any
     form["type"] = "form"
     form["title"] = texts.recent_title(scope.site, step.offset // RECENT_PAGE + 1)
     form["instructions"] = texts.RECENT_INSTRUCTIONS
-    states = [{"label": "any", "value": ""}] + [
+    states = [{"label": ANY_STATE, "value": ANY_STATE}] + [
         {"label": s, "value": s} for s in archive_view.STATES
     ]
-    form.add_field(
-        var="state", ftype="list-single", label="State", value=step.state, options=states
-    )
+    state = step.state or ANY_STATE
+    form.add_field(var="state", ftype="list-single", label="State", value=state, options=states)
     form.add_field(var="operator", ftype="text-single", label="Operator", value=step.operator)
     # "none" first and chosen: a client that sends every field back (a web select sends its
     # first option) turns the page rather than opening the top row
-    chats = [{"label": "none", "value": ""}] + [
-        {"label": xml_chars(f"{r.number}: {r.visitor_name}"), "value": str(r.number)} for r in rows
+    chats = [{"label": NO_CHAT, "value": NO_CHAT}] + [
+        {
+            "label": xml_chars(texts.chat_choice(r.number, r.visitor_name, r.first_words)),
+            "value": str(r.number),
+        }
+        for r in rows
     ]
-    form.add_field(var="chat", ftype="list-single", label="Open chat", value="", options=chats)
+    form.add_field(var="chat", ftype="list-single", label="Open chat", value=NO_CHAT, options=chats)
     for var, label in texts.RECENT_COLUMNS:
         form.add_reported(var, ftype="text-single", label=label)
     for row in rows:

@@ -27,6 +27,10 @@ COMMANDS_NS = "http://jabber.org/protocol/commands"
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 """What XML 1.0 forbids (stored text may hold it: slixmpp would write it raw and the server
 close the stream); shown as U+FFFD."""
+NO_CHAT = "none"
+"""The "Open chat" list's first option, chosen: nothing opened (a client that sends the whole
+form back turns the page). It has a value, as XEP-0004 wants (profanity 0.13 crashes on an option
+without one), and shown chosen, clients list every option."""
 LABELS = {
     "query": "Query",
     "from": "From (YYYY-MM-DD)",
@@ -174,8 +178,18 @@ def _results(scope: Scope, step: SearchStep, query: SearchQuery, rows: list[Sear
     form["title"] = texts.search_title(scope.site, query.text, step.offset // SEARCH_PAGE + 1)
     form["instructions"] = texts.SEARCH_INSTRUCTIONS
     _fields(form, dict(step.answers))
-    chats = [{"label": _xml(f"{r.number}: {r.visitor_name}"), "value": str(r.number)} for r in rows]
-    form.add_field(var="chat", ftype="list-single", label="Open chat", options=chats or None)
+    chats = [{"label": NO_CHAT, "value": NO_CHAT}] + [
+        {
+            "label": _xml(
+                texts.chat_choice(
+                    r.number, r.visitor_name, search_view.matching_line(r.body, query.text)
+                )
+            ),
+            "value": str(r.number),
+        }
+        for r in rows
+    ]
+    form.add_field(var="chat", ftype="list-single", label="Open chat", value=NO_CHAT, options=chats)
     for var, label in texts.SEARCH_COLUMNS:
         form.add_reported(var, ftype="text-single", label=label)
     for row in rows:

@@ -63,7 +63,7 @@ async def test_a_profanity_operator_runs_info_as_an_ad_hoc_command(
     tls_desk: Desk, profanity: Profanity
 ) -> None:
     """`/info` is profanity's own command: operators run the chat's `info` with /cmd (SPEC §2)."""
-    shots = artifacts_dir("profanity-adhoc")
+    shots = artifacts_dir("profanity-adhoc/info")
     await operator_with_a_chat(tls_desk, profanity, shots)
     profanity.type(f"/msg {tls_desk.chat_jid(1)}")  # the chat's window: /cmd answers there
     profanity.type("/cmd list")

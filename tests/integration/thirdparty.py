@@ -84,7 +84,12 @@ class Profanity:
         self._tmux("send-keys", "-t", "op", "Enter")
 
     def screen(self) -> str:
-        return self._tmux("capture-pane", "-t", "op", "-p")
+        try:
+            return self._tmux("capture-pane", "-t", "op", "-p")
+        except subprocess.CalledProcessError:
+            raise AssertionError(
+                "profanity is no longer running (it crashed or quit: its tmux session is gone)"
+            ) from None
 
     async def wait_for(self, text: str, timeout: float = 15.0) -> str:
         """The screen once `text` shows on it; AssertionError with the screen if it does not."""
