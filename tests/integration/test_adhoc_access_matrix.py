@@ -132,7 +132,7 @@ class World:
         (max 1 chat each)."""
         self.visitors += 1
         visitor = await self.desk.client(self.desk.user(f"visitor{self.visitors}"))
-        words = f"hello from visitor {self.visitors}"
+        words = f"hello from visitor {self.visitors}!"
         visitor.send(self.desk.desk_jid(), words)
         header = await self.people[role].expect(
             lambda r: r.sender.startswith("acme.") and words in r.body
