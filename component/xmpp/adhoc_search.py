@@ -12,18 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from slixmpp.plugins.xep_0004.stanza import Form
-
 from component import texts
 from component.desk import archive_view, search_view
 from component.desk.archive_view import Scope
 from component.desk.ports import SearchHit
 from component.desk.search_view import FIELDS, MODES, SEARCH_PAGE, SearchQuery
 from component.errors import InvalidInput
-from component.xmpp.adhoc_sessions import Sessions
+from component.xmpp.adhoc_steps import Steps, new_form, set_actions, step_reply
 from component.xmpp.jids import normalize_bare_jid
 
-COMMANDS_NS = "http://jabber.org/protocol/commands"
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 """What XML 1.0 forbids (stored text may hold it: slixmpp would write it raw and the server
 close the stream); shown as U+FFFD."""
@@ -57,9 +54,9 @@ class SearchStep:
 
 
 class Searching:
-    def __init__(self, reads: SearchReads, sessions: Sessions) -> None:
+    def __init__(self, reads: SearchReads, steps: Steps) -> None:
         self._reads = reads
-        self._sessions = sessions
+        self._steps = steps
 
     async def step(
         self,
@@ -69,16 +66,14 @@ class Searching:
         step: SearchStep,
         action: str,
         values: Mapping[str, str],
-    ) -> None:
+    ) -> Any:
+        """One step's answer: the form to fill, a page of results, or the end."""
         answers = _answers(step, values)
         if step.query is None and not values:
-            self._keep(sessionid, step)
-            _ask(iq, sessionid)
-            return
+            self._steps.keep(sessionid, step)
+            return _ask(iq, sessionid)
         if step.query is not None and answers == step.answers and action == "complete":
-            self._sessions.end(sessionid)
-            _reply(iq, sessionid, "completed").send()
-            return
+            return self._steps.finish(iq, sessionid)
         if step.query is None or answers != step.answers:
             step = SearchStep(answers, search_view.parse_query(dict(answers)))
         rows, has_next = await self._page(scope, step)
@@ -86,15 +81,15 @@ class Searching:
         if offset != step.offset:
             step = replace(step, offset=offset)
             rows, has_next = await self._page(scope, step)
-        self._keep(sessionid, step)
-        reply = _reply(iq, sessionid, "executing")
-        _actions(reply, prev=step.offset > 0, next_=has_next)
+        self._steps.keep(sessionid, step)
+        reply = step_reply(iq, sessionid, "executing")
+        set_actions(reply, prev=step.offset > 0, next_=has_next)
         assert step.query is not None
         if not rows:
             found = search_view.searchable(step.query.text)
             reply["command"].add_note(texts.nothing_found(step.query.text, found), "info")
         reply["command"].append(_results(scope, step, step.query, rows))
-        reply.send()
+        return reply
 
     async def _page(self, scope: Scope, step: SearchStep) -> tuple[list[SearchHit], bool]:
         assert step.query is not None
@@ -105,11 +100,6 @@ class Searching:
             scope.site.id, step.query, operator, step.offset, SEARCH_PAGE + 1
         )
         return rows[:SEARCH_PAGE], len(rows) > SEARCH_PAGE
-
-    def _keep(self, sessionid: str, step: SearchStep) -> None:
-        session = self._sessions.get(sessionid)
-        if session is not None:
-            session.context = step
 
 
 def _answers(step: SearchStep, values: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
@@ -126,32 +116,13 @@ def _answers(step: SearchStep, values: Mapping[str, str]) -> tuple[tuple[str, st
     return tuple(answers.items())
 
 
-def _reply(iq: Any, sessionid: str, status: str) -> Any:
-    reply = iq.reply()
-    reply["command"]["node"] = iq["command"]["node"]
-    reply["command"]["sessionid"] = sessionid
-    reply["command"]["status"] = status
-    return reply
-
-
-def _actions(reply: Any, *, prev: bool, next_: bool) -> None:
-    chosen = [name for name, on in (("prev", prev), ("next", next_)) if on] + ["complete"]
-    reply["command"]["actions"] = chosen
-    reply["command"].xml.find(f"{{{COMMANDS_NS}}}actions").set(
-        "execute", "next" if next_ else "complete"
-    )
-
-
-def _ask(iq: Any, sessionid: str) -> None:
-    reply = _reply(iq, sessionid, "executing")
-    _actions(reply, prev=False, next_=False)
-    form = Form()
-    form["type"] = "form"
-    form["title"] = texts.ARCHIVE_COMMAND_NAMES["search"]
-    form["instructions"] = texts.SEARCH_INSTRUCTIONS
+def _ask(iq: Any, sessionid: str) -> Any:
+    reply = step_reply(iq, sessionid, "executing")
+    set_actions(reply)
+    form = new_form(texts.ARCHIVE_COMMAND_NAMES["search"], texts.SEARCH_INSTRUCTIONS)
     _fields(form, {})
     reply["command"].append(form)
-    reply.send()
+    return reply
 
 
 def _fields(form: Any, answers: Mapping[str, str]) -> None:
@@ -173,10 +144,8 @@ def _fields(form: Any, answers: Mapping[str, str]) -> None:
 
 
 def _results(scope: Scope, step: SearchStep, query: SearchQuery, rows: list[SearchHit]) -> Any:
-    form = Form()
-    form["type"] = "form"
-    form["title"] = texts.search_title(scope.site, query.text, step.offset // SEARCH_PAGE + 1)
-    form["instructions"] = texts.SEARCH_INSTRUCTIONS
+    title = texts.search_title(scope.site, query.text, step.offset // SEARCH_PAGE + 1)
+    form = new_form(title, texts.SEARCH_INSTRUCTIONS)
     _fields(form, dict(step.answers))
     chats = [{"label": NO_CHAT, "value": NO_CHAT}] + [
         {
