@@ -30,6 +30,8 @@ from component.xmpp.adhoc_steps import (
     action_of,
     answers_of,
     new_form,
+    pick_field,
+    picked,
     set_actions,
     step_reply,
 )
@@ -111,9 +113,9 @@ class FeedbackCommands:
         action: str,
         values: Mapping[str, str],
     ) -> Any:
-        picked = values.get("feedback", "").strip()
-        if picked and action in ("execute", "complete", "next"):
-            number = feedback_view.parse_number(picked)
+        chosen = picked(values, "feedback")
+        if chosen and action in ("execute", "complete", "next"):
+            number = feedback_view.parse_number(chosen)
             return await self._one(
                 iq, sessionid, reader, OneStep(number, back=step), "execute", values
             )
@@ -196,10 +198,8 @@ def _list_form(reader: Reader, step: ListStep, only_open: bool, rows: list[Feedb
     states = [{"label": s, "value": s} for s in feedback_view.STATES]
     state = "open" if only_open else "all"
     form.add_field(var="state", ftype="list-single", label="Show", value=state, options=states)
-    choices = [{"label": feedback_view.choice(r), "value": str(r.feedback.number)} for r in rows]
-    form.add_field(
-        var="feedback", ftype="list-single", label="Read feedback", options=choices or None
-    )
+    choices = {str(r.feedback.number): feedback_view.choice(r) for r in rows}
+    pick_field(form, "feedback", "Read feedback", choices)
     for var, label in texts.FEEDBACK_COLUMNS:
         form.add_reported(var, ftype="text-single", label=label)
     for row in rows:

@@ -31,6 +31,9 @@ MAX_WAITING = 8
 """Steps of one session waiting for their turn at most: a client that floods one session is
 told to wait, and nothing it sends grows without bound (sessions themselves are capped)."""
 ENDED = "no such session here (ended or expired)"
+NOTHING = "none"
+"""The first option of a list of rows to open, chosen: nothing opened. It has a value, as XEP-0004
+wants (profanity 0.13 crashes on an option without one)."""
 
 Work = Callable[[object], Awaitable[Any]]
 """One step: given the session's context (where the session is), the stanza to answer with."""
@@ -191,10 +194,16 @@ def new_form(title: str, instructions: str = "") -> Any:
 
 
 def pick_field(shown: Any, var: str, label: str, choices: Mapping[str, str]) -> None:
-    """A list-single of rows to open (value: label), with "none" first and chosen: a client that
+    """A list-single of rows to open (value: label), with NOTHING first and chosen: a client that
     sends every field back (a web select sends its first option) turns the page on `next`
     rather than opening the top row."""
-    options = [{"label": "none", "value": ""}] + [
+    options = [{"label": NOTHING, "value": NOTHING}] + [
         {"label": xml_chars(text), "value": value} for value, text in choices.items()
     ]
-    shown.add_field(var=var, ftype="list-single", label=label, value="", options=options)
+    shown.add_field(var=var, ftype="list-single", label=label, value=NOTHING, options=options)
+
+
+def picked(answers: Mapping[str, str], var: str) -> str:
+    """The row chosen in a pick_field ("" for none)."""
+    chosen = answers.get(var, "").strip()
+    return "" if chosen == NOTHING else chosen
