@@ -12,7 +12,7 @@ import pytest
 
 from tests.integration import test_adhoc_settings as admin_tests
 from tests.integration.helpdesk_fixtures import Desk
-from tests.integration.test_adhoc_archive import condition, numbers, staff, transcript
+from tests.integration.test_adhoc_archive import condition, numbers, seed, staff, transcript
 from tests.integration.test_adhoc_archive_limits import as_a_browser_submits
 from tests.integration.test_adhoc_feedback import ids
 from tests.integration.test_adhoc_feedback import seed as seed_feedback
@@ -77,6 +77,21 @@ async def test_a_new_query_sent_with_next_starts_at_its_first_page(desk: Desk) -
         desk.desk_jid(), "search", action="next", sessionid=sessionid, values={"query": "refund"}
     )
     assert numbers(other) == list(range(45, 25, -1))
+
+
+async def test_a_new_recent_filter_sent_with_next_starts_at_its_first_page(desk: Desk) -> None:
+    await seed(desk, 45)
+    alice, *_ = await staff(desk)
+    first = await alice.run_command(desk.desk_jid(), "recent")
+    assert numbers(first) == list(range(45, 25, -1))
+    filtered = await alice.run_command(
+        desk.desk_jid(),
+        "recent",
+        action="next",
+        sessionid=first["command"]["sessionid"],
+        values={"state": "closed"},
+    )
+    assert numbers(filtered) == list(range(45, 25, -1))
 
 
 async def test_a_mistyped_search_date_is_refused_and_the_session_goes_on(desk: Desk) -> None:
