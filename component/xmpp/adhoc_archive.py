@@ -156,8 +156,8 @@ class ArchiveCommands:
                 raise InvalidInput(f"not an operator's JID: {operator!r}") from None
         if state and state not in archive_view.STATES:
             raise InvalidInput(f"no chat state {state!r}")
-        if (state, operator) != (step.state, step.operator):
-            step = RecentStep(0, state, operator)
+        if (state, operator) != (step.state, step.operator):  # a new filter: its first page
+            step, action = RecentStep(0, state, operator), "execute"
         rows, has_next = await self._page(scope, step)
         offset = archive_view.turn(step.offset, action, has_next)
         if offset != step.offset:

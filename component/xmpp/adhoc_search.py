@@ -74,8 +74,9 @@ class Searching:
             return _ask(iq, sessionid)
         if step.query is not None and answers == step.answers and action == "complete":
             return self._steps.finish(iq, sessionid)
-        if step.query is None or answers != step.answers:
+        if step.query is None or answers != step.answers:  # a new query: its first page
             step = SearchStep(answers, search_view.parse_query(dict(answers)))
+            action = "execute"
         rows, has_next = await self._page(scope, step)
         offset = archive_view.turn(step.offset, action, has_next, SEARCH_PAGE)
         if offset != step.offset:
