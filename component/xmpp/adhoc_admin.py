@@ -16,13 +16,17 @@ from typing import Any, Protocol
 from component import operator_form, texts
 from component.desk.helpdesk import HelpDesk
 from component.desk.site_admins import admin_of
-from component.errors import HelpDeskError, InvalidField
+from component.errors import HelpDeskError, InvalidField, InvalidInput, LastAdmin
 from component.forms import FormField
 from component.models import Operator, Site
 from component.site_form import settings_fields
 from component.xmpp.adhoc_sessions import Sessions
 from component.xmpp.adhoc_steps import Steps, answers_of, new_form, set_actions, step_reply
 from component.xmpp.jids import normalize_bare_jid
+
+MISTYPED = (InvalidInput, LastAdmin)
+"""Refusals of an answer (a bad value, a JID that is no operator, the last admin demoted): the
+session stays at its form, to be sent again corrected."""
 
 
 class SiteAdministration(Protocol):
@@ -72,7 +76,7 @@ class AdminCommands:
         self._desk = desk
         self._sessions = sessions
         self._admin = admin
-        self._steps = Steps(sessions, describe=_described)
+        self._steps = Steps(sessions, MISTYPED, _described)
 
     def start(self, iq: Any, owner: str, target: str, slug: str, node: str) -> None:
         """NotAllowed (forbidden) for anyone but the site's admins."""

@@ -22,7 +22,7 @@ from component.desk import feedback_view
 from component.desk.archive_view import turn
 from component.desk.feedback_view import FEEDBACK_PAGE, Reader
 from component.desk.helpdesk import HelpDesk
-from component.errors import UnknownFeedback
+from component.errors import InvalidInput, UnknownFeedback
 from component.feedback import DoneOutcome, FeedbackEntry, done_text
 from component.xmpp.adhoc_sessions import Sessions
 from component.xmpp.adhoc_steps import (
@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 ASKED = ("state", "feedback", "done")
 """The fields the command reads back; the rest of a submitted form (a client sends the whole
 message back with "Mark done") is ignored."""
+MISTYPED = (InvalidInput, UnknownFeedback)
+"""Refusals of an answer (a state that is none, a number no feedback has): the session stays as
+it was, for a corrected one."""
 
 
 class FeedbackInbox(Protocol):
@@ -77,7 +80,7 @@ class FeedbackCommands:
         self._desk = desk
         self._sessions = sessions
         self._inbox = inbox
-        self._steps = Steps(sessions)
+        self._steps = Steps(sessions, MISTYPED)
 
     def start(self, iq: Any, owner: str, target: str, slug: str) -> None:
         reader = feedback_view.reader_of(self._desk(), owner.partition("/")[0], slug)
