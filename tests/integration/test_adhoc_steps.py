@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from component.admin import feedback_changes
 from tests.integration import test_adhoc_settings as admin_tests
 from tests.integration.helpdesk_fixtures import Desk
 from tests.integration.test_adhoc_archive import condition, numbers, seed, staff, transcript
@@ -232,3 +233,18 @@ async def test_an_admin_demoted_mid_session_is_forbidden_and_changes_nothing(des
     late = await submit(alice, desk.desk_jid(), form, answer_timeout="90")
     assert refusal(late)[0] == "forbidden"
     assert await desk.rows("SELECT answer_timeout FROM sites WHERE slug = 'acme'") == [(60,)]
+
+
+async def test_a_site_with_ten_long_feedback_addresses_can_still_be_set(desk: Desk) -> None:
+    """`site set` keeps up to ten addresses (2000 characters): the form showed them as one
+    value over 1000 characters, and every form sent back, whatever it changed, was refused."""
+    addresses = ", ".join(f"{'x' * 60}{n}@{'d' * 40}.example.org" for n in range(10))
+    await desk.admin.set_site("acme", feedback_changes(feedback=True, feedback_emails=addresses))
+    alice, *_ = await admin_tests.staff(desk)
+    form = await alice.run_command(desk.desk_jid(), "settings")
+    assert fields(form)["feedback_email"] == addresses
+    done = await submit(alice, desk.desk_jid(), form, answer_timeout="90")
+    assert "answer_timeout" in note(done) and "feedback_email" not in note(done)
+    assert await desk.rows("SELECT answer_timeout FROM sites WHERE slug = 'acme'") == [(90,)]
+    long_jid = await admin_tests.pick(alice, desk, "add", "x" * 5000 + "@example.org")
+    assert refusal(long_jid)[0] == "not-acceptable"
