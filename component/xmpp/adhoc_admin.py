@@ -27,6 +27,10 @@ from component.xmpp.jids import normalize_bare_jid
 MISTYPED = (InvalidInput, LastAdmin)
 """Refusals of an answer (a bad value, a JID that is no operator, the last admin demoted): the
 session stays at its form, to be sent again corrected."""
+MAX_SETTING_CHARS = 4000
+"""An answer at most: above the longest value `site set` keeps (ten feedback addresses in 2000
+characters, shown with their separators), so a form sent back as shown is never refused for its
+length; each field's own check bounds it further."""
 
 
 class SiteAdministration(Protocol):
@@ -81,14 +85,16 @@ class AdminCommands:
     def start(self, iq: Any, owner: str, target: str, slug: str, node: str) -> None:
         """NotAllowed (forbidden) for anyone but the site's admins."""
         admin_of(self._desk(), owner.partition("/")[0], slug)
-        answers = answers_of(iq)
+        answers = answers_of(iq, limit=MAX_SETTING_CHARS)
         session = self._sessions.start(owner, target, node, Step())
         self._run(iq, session.id, slug, owner, answers)
 
     def resume(self, iq: Any, owner: str, target: str, slug: str) -> None:
         session = self._steps.find(iq, owner, target)
         admin_of(self._desk(), owner.partition("/")[0], slug)  # no longer an admin: forbidden
-        answers = {} if iq["command"]["action"] == "cancel" else answers_of(iq)
+        answers = (
+            {} if iq["command"]["action"] == "cancel" else answers_of(iq, limit=MAX_SETTING_CHARS)
+        )
         self._run(iq, session.id, slug, owner, answers)
 
     def _run(

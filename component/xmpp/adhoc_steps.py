@@ -143,9 +143,11 @@ class Steps:
             del self._last[sessionid]
 
 
-def answers_of(iq: Any, only: Collection[str] | None = None) -> dict[str, str]:
+def answers_of(
+    iq: Any, only: Collection[str] | None = None, limit: int = MAX_ANSWER_CHARS
+) -> dict[str, str]:
     """The submitted form's values as text (of the fields in `only`, when given): not-acceptable
-    when one is longer than MAX_ANSWER_CHARS."""
+    when one is longer than `limit` characters."""
     command = iq["command"]
     if command.xml.find(f"{{{FORMS_NS}}}x") is None:
         return {}
@@ -154,8 +156,8 @@ def answers_of(iq: Any, only: Collection[str] | None = None) -> dict[str, str]:
         if only is not None and var not in only:
             continue
         text = "\n".join(map(str, value)) if isinstance(value, list) else str(value or "")
-        if len(text) > MAX_ANSWER_CHARS:
-            raise XMPPError("not-acceptable", f"{var} is longer than {MAX_ANSWER_CHARS} characters")
+        if len(text) > limit:
+            raise XMPPError("not-acceptable", f"{var} is longer than {limit} characters")
         found[var] = text
     return found
 
