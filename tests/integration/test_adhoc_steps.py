@@ -248,3 +248,41 @@ async def test_a_site_with_ten_long_feedback_addresses_can_still_be_set(desk: De
     assert await desk.rows("SELECT answer_timeout FROM sites WHERE slug = 'acme'") == [(90,)]
     long_jid = await admin_tests.pick(alice, desk, "add", "x" * 5000 + "@example.org")
     assert refusal(long_jid)[0] == "not-acceptable"
+
+
+async def test_two_admins_removing_each_other_at_once_leave_one_admin(desk: Desk) -> None:
+    """Each change checked the site's admins, then wrote: two admins demoting (or removing)
+    each other at once both saw two admins, and the site was left with none."""
+    alice, bob, *_ = await admin_tests.staff(desk)
+    promote = await admin_tests.pick(alice, desk, "edit", desk.user("bob"))
+    assert "admin" in note(await submit(alice, desk.desk_jid(), promote, admin=True))
+    for step in ("edit", "remove"):
+        if step == "edit":
+            forms = await asyncio.gather(
+                admin_tests.pick(alice, desk, "edit", desk.user("bob")),
+                admin_tests.pick(bob, desk, "edit", desk.user("alice")),
+            )
+            sent = (
+                submit(who, desk.desk_jid(), form, admin=False)
+                for who, form in zip((alice, bob), forms, strict=True)
+            )
+        else:
+            tables = await asyncio.gather(
+                *(who.run_command(desk.desk_jid(), "operators") for who in (alice, bob))
+            )
+            sent = (
+                submit(who, desk.desk_jid(), table, "next", action="remove", jid=desk.user(whom))
+                for who, table, whom in zip((alice, bob), tables, ("bob", "alice"), strict=True)
+            )
+        answers = await asyncio.gather(*sent)
+        kinds = sorted(answer["type"] for answer in answers)
+        assert kinds == ["error", "result"], (step, answers)
+        refused = next(answer for answer in answers if answer["type"] == "error")
+        assert refusal(refused)[0] == "not-allowed" and "last admin" in refusal(refused)[1]
+        admins = await desk.rows("SELECT jid FROM operators WHERE is_admin = 1")
+        assert len(admins) == 1, (step, admins)
+        if step == "edit":  # both admins again, for the removes
+            survivor = alice if admins[0][0] == desk.user("alice") else bob
+            other = "bob" if survivor is alice else "alice"
+            again = await admin_tests.pick(survivor, desk, "edit", desk.user(other))
+            assert "admin" in note(await submit(survivor, desk.desk_jid(), again, admin=True))
