@@ -90,6 +90,10 @@ class Steps:
         while self._tasks:
             await asyncio.wait(list(self._tasks))
 
+    def pending(self) -> int:
+        """Steps not done yet (waiting for their turn or being worked on)."""
+        return sum(self._waiting.values())
+
     def keep(self, sessionid: str, context: object) -> None:
         """Where the session is now, for its next step."""
         session = self._sessions.get(sessionid)
