@@ -21,7 +21,14 @@ from component.forms import FormField
 from component.models import Operator, Site
 from component.site_form import settings_fields
 from component.xmpp.adhoc_sessions import Sessions
-from component.xmpp.adhoc_steps import Steps, answers_of, new_form, set_actions, step_reply
+from component.xmpp.adhoc_steps import (
+    Steps,
+    add_table,
+    answers_of,
+    new_form,
+    set_actions,
+    step_reply,
+)
 from component.xmpp.jids import normalize_bare_jid
 
 MISTYPED = (InvalidInput, LastAdmin)
@@ -131,7 +138,7 @@ class AdminCommands:
             shown = operator_form.choice_fields()
             self._steps.keep(sessionid, Step("choose", shown=shown))
             form = _form(texts.operators_title(site), texts.OPERATORS_INSTRUCTIONS, shown)
-            _table(form, operators)
+            add_table(form, operator_form.COLUMNS, operator_form.table(operators))
             return _ask(iq, sessionid, form, next_step=True)
         if step.stage == "choose":
             return await self._chosen(iq, sessionid, slug, who, values)
@@ -198,10 +205,3 @@ def _form(title: str, instructions: str, fields: Sequence[FormField]) -> Any:
             options=options or None,
         )
     return form
-
-
-def _table(form: Any, operators: Sequence[Operator]) -> None:
-    for var, label in operator_form.COLUMNS:
-        form.add_reported(var, ftype="text-single", label=label)
-    for row in operator_form.table(operators):
-        form.add_item(row)

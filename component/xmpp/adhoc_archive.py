@@ -20,13 +20,16 @@ from component.desk.ports import ChatSummary
 from component.errors import InvalidInput, UnknownChat
 from component.models import Chat, ChatState, Message, VisitorCard
 from component.transcript_pages import PAGE_BYTES, Mark, OnePage
-from component.xmpp.adhoc_search import NO_CHAT, Searching, SearchReads, SearchStep
+from component.xmpp.adhoc_search import Searching, SearchReads, SearchStep
 from component.xmpp.adhoc_sessions import Sessions
 from component.xmpp.adhoc_steps import (
     Steps,
     action_of,
+    add_table,
     answers_of,
     new_form,
+    pick_field,
+    picked,
     set_actions,
     step_reply,
 )
@@ -245,8 +248,7 @@ class ArchiveCommands:
 
 def _chosen(values: Mapping[str, str], action: str) -> bool:
     """A chat picked in a table (`recent`, `search`): its transcript is what comes next."""
-    chat = values.get("chat", "").strip()
-    return chat not in ("", NO_CHAT) and action in ("execute", "complete", "next")
+    return bool(picked(values, "chat")) and action in ("execute", "complete", "next")
 
 
 def _ask_number(iq: Any, sessionid: str) -> Any:
@@ -268,30 +270,23 @@ def _recent_form(scope: Scope, step: RecentStep, rows: list[ChatSummary]) -> Any
     state = step.state or ANY_STATE
     form.add_field(var="state", ftype="list-single", label="State", value=state, options=states)
     form.add_field(var="operator", ftype="text-single", label="Operator", value=step.operator)
-    # "none" first and chosen: a client that sends every field back (a web select sends its
-    # first option) turns the page rather than opening the top row
-    chats = [{"label": NO_CHAT, "value": NO_CHAT}] + [
+    choices = {
+        str(r.number): texts.chat_choice(r.number, r.visitor_name, r.first_words) for r in rows
+    }
+    pick_field(form, "chat", "Open chat", choices)
+    cells = (
         {
-            "label": xml_chars(texts.chat_choice(r.number, r.visitor_name, r.first_words)),
-            "value": str(r.number),
+            "number": str(row.number),
+            "started": texts.stamp(row.opened_at),
+            "visitor": f"{row.visitor_name} ({row.visitor})",
+            "operator": row.operator or "",
+            "state": str(row.state),
+            "messages": str(row.messages),
+            "first_words": row.first_words,
         }
-        for r in rows
-    ]
-    form.add_field(var="chat", ftype="list-single", label="Open chat", value=NO_CHAT, options=chats)
-    for var, label in texts.RECENT_COLUMNS:
-        form.add_reported(var, ftype="text-single", label=label)
-    for row in rows:
-        form.add_item(
-            {
-                "number": str(row.number),
-                "started": texts.stamp(row.opened_at),
-                "visitor": xml_chars(f"{row.visitor_name} ({row.visitor})"),
-                "operator": row.operator or "",
-                "state": str(row.state),
-                "messages": str(row.messages),
-                "first_words": xml_chars(row.first_words),
-            }
-        )
+        for row in rows
+    )
+    add_table(form, texts.RECENT_COLUMNS, cells)
     return form
 
 

@@ -28,6 +28,7 @@ from component.xmpp.adhoc_sessions import Sessions
 from component.xmpp.adhoc_steps import (
     Steps,
     action_of,
+    add_table,
     answers_of,
     new_form,
     pick_field,
@@ -203,10 +204,7 @@ def _list_form(reader: Reader, step: ListStep, only_open: bool, rows: list[Feedb
     form.add_field(var="state", ftype="list-single", label="Show", value=state, options=states)
     choices = {str(r.feedback.number): feedback_view.choice(r) for r in rows}
     pick_field(form, "feedback", "Read feedback", choices)
-    for var, label in texts.FEEDBACK_COLUMNS:
-        form.add_reported(var, ftype="text-single", label=label)
-    for row in rows:
-        form.add_item(feedback_view.row(row))
+    add_table(form, texts.FEEDBACK_COLUMNS, (feedback_view.row(row) for row in rows))
     return form
 
 

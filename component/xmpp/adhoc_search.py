@@ -1,5 +1,7 @@
 """The archive's `search` command at a desk: a XEP-0004 form (query, from, to, operator, mode), then
-the matching chats as a table, paged with next/prev in the command's session.
+the matching chats as a table, paged with next/prev in the command's session. Stored text goes out
+with the characters XML 1.0 forbids replaced (adhoc_steps.add_table: a web visitor's `\x07` would
+close the stream).
 
 What a query means and who may search which chats is search_view.py's (pure); the reads are the
 SearchReads port's. Picking a chat opens its transcript (adhoc_archive.py, which runs this step).
@@ -7,7 +9,6 @@ SearchReads port's. Picking a chat opens its transcript (adhoc_archive.py, which
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -18,16 +19,16 @@ from component.desk.archive_view import Scope
 from component.desk.ports import SearchHit
 from component.desk.search_view import FIELDS, MODES, SEARCH_PAGE, SearchQuery
 from component.errors import InvalidInput
-from component.xmpp.adhoc_steps import Steps, new_form, set_actions, step_reply
+from component.xmpp.adhoc_steps import (
+    Steps,
+    add_table,
+    new_form,
+    pick_field,
+    set_actions,
+    step_reply,
+)
 from component.xmpp.jids import normalize_bare_jid
 
-NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-"""What XML 1.0 forbids (stored text may hold it: slixmpp would write it raw and the server
-close the stream); shown as U+FFFD."""
-NO_CHAT = "none"
-"""The "Open chat" list's first option, chosen: nothing opened (a client that sends the whole
-form back turns the page). It has a value, as XEP-0004 wants (profanity 0.13 crashes on an option
-without one), and shown chosen, clients list every option."""
 LABELS = {
     "query": "Query",
     "from": "From (YYYY-MM-DD)",
@@ -148,32 +149,22 @@ def _results(scope: Scope, step: SearchStep, query: SearchQuery, rows: list[Sear
     title = texts.search_title(scope.site, query.text, step.offset // SEARCH_PAGE + 1)
     form = new_form(title, texts.SEARCH_INSTRUCTIONS)
     _fields(form, dict(step.answers))
-    chats = [{"label": NO_CHAT, "value": NO_CHAT}] + [
-        {
-            "label": _xml(
-                texts.chat_choice(
-                    r.number, r.visitor_name, search_view.matching_line(r.body, query.text)
-                )
-            ),
-            "value": str(r.number),
-        }
-        for r in rows
-    ]
-    form.add_field(var="chat", ftype="list-single", label="Open chat", value=NO_CHAT, options=chats)
-    for var, label in texts.SEARCH_COLUMNS:
-        form.add_reported(var, ftype="text-single", label=label)
-    for row in rows:
-        form.add_item(
-            {
-                "number": str(row.number),
-                "at": texts.stamp(row.at),
-                "visitor": _xml(f"{row.visitor_name} ({row.visitor})"),
-                "operator": _xml(row.operator or ""),
-                "line": _xml(search_view.matching_line(row.body, query.text)),
-            }
+    choices = {
+        str(r.number): texts.chat_choice(
+            r.number, r.visitor_name, search_view.matching_line(r.body, query.text)
         )
+        for r in rows
+    }
+    pick_field(form, "chat", "Open chat", choices)
+    cells = (
+        {
+            "number": str(row.number),
+            "at": texts.stamp(row.at),
+            "visitor": f"{row.visitor_name} ({row.visitor})",
+            "operator": row.operator or "",
+            "line": search_view.matching_line(row.body, query.text),
+        }
+        for row in rows
+    )
+    add_table(form, texts.SEARCH_COLUMNS, cells)
     return form
-
-
-def _xml(text: str) -> str:
-    return NOT_XML.sub("\ufffd", text)

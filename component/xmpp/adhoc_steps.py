@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from slixmpp.exceptions import XMPPError
@@ -213,3 +213,14 @@ def picked(answers: Mapping[str, str], var: str) -> str:
     """The row chosen in a pick_field ("" for none)."""
     chosen = answers.get(var, "").strip()
     return "" if chosen == NOTHING else chosen
+
+
+def add_table(
+    shown: Any, columns: Sequence[tuple[str, str]], rows: Iterable[Mapping[str, str]]
+) -> None:
+    """A table of text (XEP-0004 `reported` and `item`s), each cell with the characters XML 1.0
+    forbids as U+FFFD."""
+    for var, label in columns:
+        shown.add_reported(var, ftype="text-single", label=label)
+    for row in rows:
+        shown.add_item({var: xml_chars(text) for var, text in row.items()})
