@@ -289,3 +289,18 @@ async def test_two_admins_removing_each_other_at_once_leave_one_admin(desk: Desk
             other = "bob" if survivor is alice else "alice"
             again = await admin_tests.pick(survivor, desk, "edit", desk.user(other))
             assert "admin" in note(await submit(survivor, desk.desk_jid(), again, admin=True))
+
+
+async def test_a_megabyte_answer_is_refused_and_the_session_goes_on(desk: Desk) -> None:
+    await refunds(desk, 25)
+    alice, *_ = await staff(desk)
+    first = await alice.run_command(desk.desk_jid(), "search", values={"query": "refund"})
+    turn = {"sessionid": first["command"]["sessionid"]}
+    huge = await alice.run_command(
+        desk.desk_jid(), "search", action="next", values={"query": "x" * 1_000_000}, **turn
+    )
+    assert condition(huge) == "not-acceptable"
+    again = await alice.run_command(desk.desk_jid(), "search", action="next", **turn)
+    assert numbers(again) == [5, 4, 3, 2, 1]
+    empty = await alice.run_command(desk.desk_jid(), "search", action="execute", values={}, **turn)
+    assert numbers(empty) == [5, 4, 3, 2, 1]  # an empty form changes nothing
