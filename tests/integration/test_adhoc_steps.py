@@ -304,3 +304,21 @@ async def test_a_megabyte_answer_is_refused_and_the_session_goes_on(desk: Desk) 
     assert numbers(again) == [5, 4, 3, 2, 1]
     empty = await alice.run_command(desk.desk_jid(), "search", action="execute", values={}, **turn)
     assert numbers(empty) == [5, 4, 3, 2, 1]  # an empty form changes nothing
+
+
+async def test_a_transcript_page_sent_back_whole_turns_the_page(desk: Desk) -> None:
+    """A client that sends the form back sends the page's text too (a text-multi of up to 12 KB):
+    it was refused as longer than 1000 characters, so such a client could never turn a page."""
+    await seed(desk, 1, long_chat=1)
+    alice, *_ = await staff(desk)
+    first = await alice.run_command(desk.desk_jid(), "transcript", values={"chat": "1"})
+    sessionid = first["command"]["sessionid"]
+    second = await alice.run_command(
+        desk.desk_jid(),
+        "transcript",
+        action="next",
+        sessionid=sessionid,
+        values=as_a_browser_submits(first),
+    )
+    assert transcript(second) != transcript(first)
+    assert "line 1 " not in transcript(second)
