@@ -17,6 +17,7 @@ from component.desk import archive_view
 from component.desk.archive_view import RECENT_PAGE, Scope
 from component.desk.helpdesk import HelpDesk
 from component.desk.ports import ChatSummary
+from component.desk.search_view import FIELDS
 from component.errors import InvalidInput, UnknownChat
 from component.models import Chat, ChatState, Message, VisitorCard
 from component.transcript_pages import PAGE_BYTES, Mark, OnePage
@@ -39,6 +40,9 @@ from component.xmpp.outbox import xml_chars
 TRANSCRIPT_PAGE_BYTES = PAGE_BYTES - 4096
 """A transcript page's text at most: its form, with title and fields, stays well under 16 KB."""
 ROWS_PER_READ = 200
+ASKED = ("chat", "state", "operator", *FIELDS)
+"""The fields the commands read back; the rest of a submitted form (a client sends a transcript's
+page back with `next`, up to 12 KB of it) is ignored."""
 MISTYPED = (InvalidInput, UnknownChat)
 """Refusals of an answer: the session stays as it was, for a corrected one."""
 LAST_SEQ = 2**31
@@ -107,7 +111,7 @@ class ArchiveCommands:
 
     def start(self, iq: Any, owner: str, target: str, slug: str, node: str) -> None:
         scope = archive_view.scope_of(self._desk(), owner.partition("/")[0], slug)
-        answers = answers_of(iq)
+        answers = answers_of(iq, ASKED)
         session = self._sessions.start(owner, target, node, FIRST_STEPS[node]())
         self._run(iq, session.id, scope, "execute", answers)
 
@@ -115,7 +119,7 @@ class ArchiveCommands:
         session = self._steps.find(iq, owner, target)
         scope = archive_view.scope_of(self._desk(), owner.partition("/")[0], slug)
         action = action_of(iq)
-        answers = {} if action == "cancel" else answers_of(iq)
+        answers = {} if action == "cancel" else answers_of(iq, ASKED)
         self._run(iq, session.id, scope, action, answers)
 
     def _run(
