@@ -65,7 +65,7 @@ class Steps:
             log.warning("%s tried a session of someone else at %s", owner, target)
             raise XMPPError("forbidden", "this session belongs to someone else") from None
         except UnknownSession:
-            raise XMPPError("bad-request", ENDED) from None
+            raise ended() from None
 
     def run(self, iq: Any, sessionid: str, work: Work) -> None:
         """Run `work` when the session's earlier steps are done; a `cancel` ends the session."""
@@ -130,7 +130,7 @@ class Steps:
     async def _answer(self, iq: Any, sessionid: str, work: Work) -> Any:
         session = self._sessions.get(sessionid)
         if session is None:  # ended by a step before this one
-            raise XMPPError("bad-request", ENDED)
+            raise ended()
         if iq["command"]["action"] == "cancel":
             self._sessions.end(sessionid)
             return step_reply(iq, sessionid, "canceled")
@@ -145,6 +145,12 @@ class Steps:
             self._waiting.pop(sessionid, None)
         if self._last.get(sessionid) is task:
             del self._last[sessionid]
+
+
+def ended() -> XMPPError:
+    """The answer to a step of a session that is not there (any more): bad-request with
+    XEP-0050's <bad-sessionid/>."""
+    return XMPPError("bad-request", ENDED, extension="bad-sessionid", extension_ns=COMMANDS_NS)
 
 
 def answers_of(
