@@ -3,7 +3,9 @@ Admin (the command line's own checks), then applied to the running desk at once 
 directory, as the periodic reload would, and logged with who made the change.
 
 DirectoryReload is that reload, shared with the periodic one under one lock, so an older reading
-can never be applied after a newer one.
+can never be applied after a newer one. The changes themselves run one at a time: each checks
+what is stored (the site's last admin) and writes, and two admins demoting or removing each other
+at once both saw two admins and left none.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ class LiveAdmin:
         self._normalize_jid = normalize_jid
         self._reload = reload
         self._languages = languages
+        self._changing = asyncio.Lock()  # one change at a time: its checks see the one before
 
     @property
     def languages(self) -> Collection[str]:
@@ -82,15 +85,16 @@ class LiveAdmin:
         self, slug: str, by: str, shown: tuple[FormField, ...], submitted: Mapping[str, str]
     ) -> list[str]:
         """Apply what the answers change (all or nothing); the names of the changed settings."""
-        site = await self.site(slug)
-        changes = settings_changes(site, shown, submitted, self._normalize_jid, self._languages)
-        if not changes:
-            return []
-        await self._admin.set_site(slug, changes)
-        await self._reload()
-        names = sorted(changes)
-        log.info("settings of %s changed by %s: %s", slug, by, ", ".join(names))
-        return names
+        async with self._changing:
+            site = await self.site(slug)
+            changes = settings_changes(site, shown, submitted, self._normalize_jid, self._languages)
+            if not changes:
+                return []
+            await self._admin.set_site(slug, changes)
+            await self._reload()
+            names = sorted(changes)
+            log.info("settings of %s changed by %s: %s", slug, by, ", ".join(names))
+            return names
 
     async def change_operator(
         self,
@@ -101,45 +105,48 @@ class LiveAdmin:
         submitted: Mapping[str, str],
     ) -> list[str]:
         """Apply what the answers change of one operator; the names of the changed values."""
-        operators = await self.operators(slug)
-        op = _find(operators, jid, slug)
-        changes = edit_changes(op, shown, submitted)
-        if changes.get("is_admin") is False:
-            keeps_an_admin(await self.site(slug), operators, jid)
-        if not changes:
-            return []
-        await self._admin.set_operator(slug, jid, changes)
-        await self._reload()
-        names = sorted(changes)
-        log.info("operator %s of %s changed by %s: %s", jid, slug, by, ", ".join(names))
-        return names
+        async with self._changing:
+            operators = await self.operators(slug)
+            op = _find(operators, jid, slug)
+            changes = edit_changes(op, shown, submitted)
+            if changes.get("is_admin") is False:
+                keeps_an_admin(await self.site(slug), operators, jid)
+            if not changes:
+                return []
+            await self._admin.set_operator(slug, jid, changes)
+            await self._reload()
+            names = sorted(changes)
+            log.info("operator %s of %s changed by %s: %s", jid, slug, by, ", ".join(names))
+            return names
 
     async def add_operator(
         self, slug: str, by: str, jid: str, submitted: Mapping[str, str]
     ) -> Operator:
         """Add an operator as `operator add` does; the desk greets them at once."""
-        name, priority, max_chats, admin = new_operator(submitted)
-        try:
-            op = await self._admin.add_operator(slug, jid, name, priority, max_chats, admin)
-        except DuplicateError:
-            raise InvalidInput(f"jid: {jid} is an operator of {slug} already") from None
-        await self._reload()
-        log.info("operator %s added to %s by %s", op.jid, slug, by)
-        return op
+        async with self._changing:
+            name, priority, max_chats, admin = new_operator(submitted)
+            try:
+                op = await self._admin.add_operator(slug, jid, name, priority, max_chats, admin)
+            except DuplicateError:
+                raise InvalidInput(f"jid: {jid} is an operator of {slug} already") from None
+            await self._reload()
+            log.info("operator %s added to %s by %s", op.jid, slug, by)
+            return op
 
     async def remove_operator(self, slug: str, by: str, jid: str) -> str:
         """Remove an operator (never the site's last admin); the desk releases them at once."""
-        operators = await self.operators(slug)
-        _find(operators, jid, slug)
-        site = await self.site(slug)
-        keeps_an_admin(site, operators, jid, removed=True)
-        try:
-            removed = await self._admin.remove_operator(slug, jid)
-        except NotFoundError as error:
-            raise InvalidInput(f"jid: {error}") from None
-        await self._reload()
-        log.info("operator %s removed from %s by %s", removed, slug, by)
-        if self._roster_removal is not None:
+        async with self._changing:
+            operators = await self.operators(slug)
+            _find(operators, jid, slug)
+            site = await self.site(slug)
+            keeps_an_admin(site, operators, jid, removed=True)
+            try:
+                removed = await self._admin.remove_operator(slug, jid)
+            except NotFoundError as error:
+                raise InvalidInput(f"jid: {error}") from None
+            await self._reload()
+            log.info("operator %s removed from %s by %s", removed, slug, by)
+        if self._roster_removal is not None:  # the server's API, outside the lock
             await self._roster_removal(site, removed)
         return removed
 

@@ -37,14 +37,12 @@ from component.xmpp.adhoc_admin import AdminCommands, SiteAdministration
 from component.xmpp.adhoc_archive import ArchiveCommands, Browsing
 from component.xmpp.adhoc_feedback import FeedbackCommands, FeedbackInbox
 from component.xmpp.adhoc_sessions import ForeignSession, Sessions, UnknownSession
+from component.xmpp.adhoc_steps import COMMANDS_NS, FORMS_NS, answers_of, set_actions, step_reply
 from component.xmpp.jids import Jid, parse_jid
 
 log = logging.getLogger(__name__)
 
-COMMANDS_NS = "http://jabber.org/protocol/commands"
-FORMS_NS = "jabber:x:data"
 SUBMIT_ACTIONS = frozenset({"execute", "next", "complete"})
-MAX_ANSWER_CHARS = 1000
 
 ChatAsk = Callable[[HelpDesk, str, str, int], console.Question | Reply]
 ChatAnswer = Callable[[HelpDesk, str, str, int, Mapping[str, str]], Reply]
@@ -200,17 +198,17 @@ class AdHoc:
         if address.kind is AddressKind.DESK and command["node"] in ARCHIVE_COMMANDS:
             if self.archive is None:
                 raise _command_error("bad-sessionid", "no such session here")
-            self.archive.resume(iq, _full(requester), target, address.slug, sessionid)
+            self.archive.resume(iq, _full(requester), target, address.slug)
             return
         if address.kind is AddressKind.DESK and command["node"] in FEEDBACK_COMMANDS:
             if self.feedback is None:
                 raise _command_error("bad-sessionid", "no such session here")
-            self.feedback.resume(iq, _full(requester), target, address.slug, sessionid)
+            self.feedback.resume(iq, _full(requester), target, address.slug)
             return
         if address.kind is AddressKind.DESK and command["node"] in ADMIN_COMMANDS:
             if self.admin is None:
                 raise _command_error("bad-sessionid", "no such session here")
-            self.admin.resume(iq, _full(requester), target, address.slug, sessionid)
+            self.admin.resume(iq, _full(requester), target, address.slug)
             return
         try:
             session = self.sessions.find(sessionid, _full(requester), target, command["node"])
@@ -223,13 +221,13 @@ class AdHoc:
             ) from None
         if command["action"] == "cancel":
             self.sessions.end(session.id)
-            self._reply(iq, session.id, "canceled").send()
+            step_reply(iq, session.id, "canceled").send()
             return
         if command["action"] not in SUBMIT_ACTIONS or not isinstance(
             session.context, console.Question
         ):
             raise _command_error("bad-action", "only complete or cancel can follow this step")
-        answers = _answers(command, session.context)
+        answers = _answers(iq, session.context)
         self.sessions.end(session.id)
         answer = CHAT_STEPS[session.node][1]  # sessions start only for those, at a chat
         reply = answer(self._desk(), requester.bare, address.slug, address.number, answers)
@@ -237,23 +235,15 @@ class AdHoc:
 
     # -- replies -------------------------------------------------------------------------------
 
-    def _reply(self, iq: Any, sessionid: str, status: str) -> Any:
-        reply = iq.reply()  # from the address it was sent to (a component must say `from`)
-        reply["command"]["node"] = iq["command"]["node"]
-        reply["command"]["sessionid"] = sessionid
-        reply["command"]["status"] = status
-        return reply
-
     def _complete(self, iq: Any, reply: Reply, sessionid: str | None = None) -> None:
         """The command is done: its text as the one note (what profanity and Converse show)."""
-        result = self._reply(iq, sessionid or secrets.token_urlsafe(12), "completed")
+        result = step_reply(iq, sessionid or secrets.token_urlsafe(12), "completed")
         result["command"].add_note(reply.text, "info" if reply.done else "warn")
         result.send()
 
     def _ask(self, iq: Any, sessionid: str, question: console.Question) -> None:
-        step = self._reply(iq, sessionid, "executing")
-        step["command"]["actions"] = ["complete"]
-        step["command"].xml.find(f"{{{COMMANDS_NS}}}actions").set("execute", "complete")
+        step = step_reply(iq, sessionid, "executing")
+        set_actions(step)
         step["command"].append(_form(question))
         step.send()
 
@@ -275,23 +265,14 @@ def _form(question: console.Question) -> Any:
     return form
 
 
-def _answers(command: Any, question: console.Question) -> Mapping[str, str]:
+def _answers(iq: Any, question: console.Question) -> Mapping[str, str]:
     """The submitted values of the question's fields; bad-request when a required one is empty."""
-    submitted = command.xml.find(f"{{{FORMS_NS}}}x")
-    values = command["form"]["values"] if submitted is not None else {}
-    answers = {f.var: _text(values.get(f.var)) for f in question.fields}
+    submitted = answers_of(iq, {f.var for f in question.fields})
+    answers = {f.var: submitted.get(f.var, "") for f in question.fields}
     missing = [f.label for f in question.fields if f.required and not answers[f.var].strip()]
     if missing:
         raise XMPPError("bad-request", f"missing: {', '.join(missing)}")
-    if any(len(answer) > MAX_ANSWER_CHARS for answer in answers.values()):
-        raise XMPPError("not-acceptable", f"an answer is longer than {MAX_ANSWER_CHARS} characters")
     return answers
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    return "\n".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def _command_error(reason: str, text: str) -> XMPPError:

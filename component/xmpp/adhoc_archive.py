@@ -2,41 +2,47 @@
 async archive reads, paged with XEP-0050's next/prev in sessions bound to their owner.
 
 Who may see what is archive_view.py's (pure); the reads are the Browsing port's (the archive's
-writer flushed first, so an open chat's latest messages are there). A command runs as a task: the
-reply, or the error, is sent when the reads are done.
+writer flushed first, so an open chat's latest messages are there). The steps run in
+adhoc_steps.py's runner: one session's in turn, a mistyped answer refused with the session kept.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
-
-from slixmpp.exceptions import XMPPError
-from slixmpp.plugins.xep_0004.stanza import Form
 
 from component import texts
 from component.desk import archive_view
 from component.desk.archive_view import RECENT_PAGE, Scope
 from component.desk.helpdesk import HelpDesk
 from component.desk.ports import ChatSummary
-from component.errors import HelpDeskError, InvalidInput, UnknownChat
+from component.desk.search_view import FIELDS
+from component.errors import InvalidInput, UnknownChat
 from component.models import Chat, ChatState, Message, VisitorCard
 from component.transcript_pages import PAGE_BYTES, Mark, OnePage
-from component.xmpp.adhoc_search import NO_CHAT, Searching, SearchReads, SearchStep
-from component.xmpp.adhoc_sessions import ForeignSession, Sessions, UnknownSession
+from component.xmpp.adhoc_search import Searching, SearchReads, SearchStep
+from component.xmpp.adhoc_sessions import Sessions
+from component.xmpp.adhoc_steps import (
+    Steps,
+    action_of,
+    add_table,
+    answers_of,
+    new_form,
+    pick_field,
+    picked,
+    set_actions,
+    step_reply,
+)
 from component.xmpp.jids import normalize_bare_jid
 from component.xmpp.outbox import xml_chars
 
-log = logging.getLogger(__name__)
-
-FORMS_NS = "jabber:x:data"
-COMMANDS_NS = "http://jabber.org/protocol/commands"
 TRANSCRIPT_PAGE_BYTES = PAGE_BYTES - 4096
 """A transcript page's text at most: its form, with title and fields, stays well under 16 KB."""
 ROWS_PER_READ = 200
+ASKED = ("chat", "state", "operator", *FIELDS)
+"""The fields the commands read back; the rest of a submitted form (a client sends a transcript's
+page back with `next`, up to 12 KB of it) is ignored."""
 MISTYPED = (InvalidInput, UnknownChat)
 """Refusals of an answer: the session stays as it was, for a corrected one."""
 LAST_SEQ = 2**31
@@ -100,89 +106,39 @@ class ArchiveCommands:
         self._desk = desk
         self._sessions = sessions
         self._browsing = browsing
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._last: dict[str, asyncio.Task[None]] = {}  # each session's latest step, till done
-        self._searching = Searching(browsing, sessions)
+        self._steps = Steps(sessions, MISTYPED)
+        self._searching = Searching(browsing, self._steps)
 
     def start(self, iq: Any, owner: str, target: str, slug: str, node: str) -> None:
         scope = archive_view.scope_of(self._desk(), owner.partition("/")[0], slug)
-        step = FIRST_STEPS[node]()
-        values = _values(iq)
-        session = self._sessions.start(owner, target, node, step)
-        self._spawn(session.id, lambda: self._step(iq, session.id, scope, "execute", values))
+        answers = answers_of(iq, ASKED)
+        session = self._sessions.start(owner, target, node, FIRST_STEPS[node]())
+        self._run(iq, session.id, scope, "execute", answers)
 
-    def resume(self, iq: Any, owner: str, target: str, slug: str, sessionid: str) -> None:
-        command = iq["command"]
-        try:
-            session = self._sessions.find(sessionid, owner, target, command["node"])
-        except ForeignSession:
-            log.warning("%s tried a session of someone else at %s", owner, target)
-            raise XMPPError("forbidden", "this session belongs to someone else") from None
-        except UnknownSession:
-            raise XMPPError("bad-request", "no such session here (ended or expired)") from None
+    def resume(self, iq: Any, owner: str, target: str, slug: str) -> None:
+        session = self._steps.find(iq, owner, target)
         scope = archive_view.scope_of(self._desk(), owner.partition("/")[0], slug)
-        action = command["action"] or "execute"
-        values = {} if action == "cancel" else _values(iq)
-        self._spawn(session.id, lambda: self._step(iq, session.id, scope, action, values))
+        action = action_of(iq)
+        answers = {} if action == "cancel" else answers_of(iq, ASKED)
+        self._run(iq, session.id, scope, action, answers)
 
-    def _spawn(self, sessionid: str, work: Callable[[], Awaitable[None]]) -> None:
-        """The steps of one session run one after the other, in the order they came: each reads
-        the session as the one before left it."""
-        before = self._last.get(sessionid)
-
-        async def in_turn() -> None:
-            if before is not None:
-                await asyncio.wait([before])
-            await work()
-
-        task = asyncio.ensure_future(in_turn())
-        self._last[sessionid] = task
-        self._tasks.add(task)
-        task.add_done_callback(lambda done: self._done(sessionid, done))
-
-    def _done(self, sessionid: str, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if self._last.get(sessionid) is task:
-            del self._last[sessionid]
-
-    async def _step(
-        self,
-        iq: Any,
-        sessionid: str,
-        scope: Scope,
-        action: str,
-        values: Mapping[str, str],
+    def _run(
+        self, iq: Any, sessionid: str, scope: Scope, action: str, answers: Mapping[str, str]
     ) -> None:
-        try:
-            session = self._sessions.get(sessionid)
-            if session is None:  # ended by a step before this one
-                raise XMPPError("bad-request", "no such session here (ended or expired)")
-            if action == "cancel":
-                self._sessions.end(sessionid)
-                _reply(iq, sessionid, "canceled").send()
-                return
-            step = session.context
+        async def work(step: object) -> Any:
             assert isinstance(step, Step)
             await self._browsing.flush()
             if isinstance(step, RecentStep):
-                await self._recent(iq, sessionid, scope, step, action, values)
-            elif isinstance(step, SearchStep) and _chosen(values, action):
-                await self._transcript(iq, sessionid, scope, TranscriptStep(), "execute", values)
-            elif isinstance(step, SearchStep):
-                await self._searching.step(iq, sessionid, scope, step, action, values)
-            else:
-                await self._transcript(iq, sessionid, scope, step, action, values)
-        except HelpDeskError as error:
-            if not isinstance(error, MISTYPED):
-                self._sessions.end(sessionid)
-            iq.exception(XMPPError(error.condition, error.text))  # type: ignore[arg-type]
-        except XMPPError as error:
-            self._sessions.end(sessionid)
-            iq.exception(error)
-        except Exception:
-            log.exception("ad-hoc command %r failed", iq["command"]["node"])
-            self._sessions.end(sessionid)
-            iq.exception(XMPPError("internal-server-error", "the command failed"))
+                return await self._recent(iq, sessionid, scope, step, action, answers)
+            if isinstance(step, SearchStep) and _chosen(answers, action):
+                return await self._transcript(
+                    iq, sessionid, scope, TranscriptStep(), "execute", answers
+                )
+            if isinstance(step, SearchStep):
+                return await self._searching.step(iq, sessionid, scope, step, action, answers)
+            return await self._transcript(iq, sessionid, scope, step, action, answers)
+
+        self._steps.run(iq, sessionid, work)
 
     async def _recent(
         self,
@@ -192,14 +148,11 @@ class ArchiveCommands:
         step: RecentStep,
         action: str,
         values: Mapping[str, str],
-    ) -> None:
+    ) -> Any:
         if _chosen(values, action):
-            await self._transcript(iq, sessionid, scope, TranscriptStep(), "execute", values)
-            return
+            return await self._transcript(iq, sessionid, scope, TranscriptStep(), "execute", values)
         if action == "complete":
-            self._sessions.end(sessionid)
-            _reply(iq, sessionid, "completed").send()
-            return
+            return self._steps.finish(iq, sessionid)
         state = values.get("state", step.state).strip()
         state = "" if state == ANY_STATE else state
         operator = values.get("operator", step.operator).strip()
@@ -210,18 +163,18 @@ class ArchiveCommands:
                 raise InvalidInput(f"not an operator's JID: {operator!r}") from None
         if state and state not in archive_view.STATES:
             raise InvalidInput(f"no chat state {state!r}")
-        if (state, operator) != (step.state, step.operator):
-            step = RecentStep(0, state, operator)
+        if (state, operator) != (step.state, step.operator):  # a new filter: its first page
+            step, action = RecentStep(0, state, operator), "execute"
         rows, has_next = await self._page(scope, step)
         offset = archive_view.turn(step.offset, action, has_next)
         if offset != step.offset:
             step = replace(step, offset=offset)
             rows, has_next = await self._page(scope, step)
-        self._keep(sessionid, step)
-        reply = _reply(iq, sessionid, "executing")
-        _actions(reply, prev=step.offset > 0, next_=has_next)
+        self._steps.keep(sessionid, step)
+        reply = step_reply(iq, sessionid, "executing")
+        set_actions(reply, prev=step.offset > 0, next_=has_next)
         reply["command"].append(_recent_form(scope, step, rows))
-        reply.send()
+        return reply
 
     async def _page(self, scope: Scope, step: RecentStep) -> tuple[list[ChatSummary], bool]:
         operator = scope.only_operator
@@ -246,7 +199,7 @@ class ArchiveCommands:
         step: TranscriptStep,
         action: str,
         values: Mapping[str, str],
-    ) -> None:
+    ) -> Any:
         typed = values.get("chat", "").strip()
         if typed:
             number = archive_view.parse_number(typed, scope.site.slug)
@@ -254,13 +207,10 @@ class ArchiveCommands:
                 raise UnknownChat(f"there is no chat {typed!r}")
             step = TranscriptStep(number, 1)
         elif step.number is not None and action == "complete":
-            self._sessions.end(sessionid)
-            _reply(iq, sessionid, "completed").send()
-            return
+            return self._steps.finish(iq, sessionid)
         if step.number is None:
-            self._keep(sessionid, step)
-            _ask_number(iq, sessionid)
-            return
+            self._steps.keep(sessionid, step)
+            return _ask_number(iq, sessionid)
         chat = archive_view.visible(
             scope, await self._browsing.chat(scope.site.id, step.number), step.number
         )
@@ -272,12 +222,12 @@ class ArchiveCommands:
         page = await self._transcript_page(scope, chat, step.starts[part - 1])
         starts = step.starts[:part] + (() if page.next is None else (page.next,))
         step = TranscriptStep(step.number, part, starts)
-        self._keep(sessionid, step)
-        reply = _reply(iq, sessionid, "executing")
-        _actions(reply, prev=part > 1, next_=page.next is not None)
+        self._steps.keep(sessionid, step)
+        reply = step_reply(iq, sessionid, "executing")
+        set_actions(reply, prev=part > 1, next_=page.next is not None)
         form = _transcript_form(scope, chat, page.page(), part, last=page.next is None)
         reply["command"].append(form)
-        reply.send()
+        return reply
 
     async def _transcript_page(self, scope: Scope, chat: Chat, start: Mark) -> OnePage:
         """The page from `start`: only the messages it shows (and one more) are read."""
@@ -299,100 +249,52 @@ class ArchiveCommands:
             after = batch[-1].seq
         return page
 
-    def _keep(self, sessionid: str, step: Step) -> None:
-        session = self._sessions.get(sessionid)
-        if session is not None:
-            session.context = step
-
 
 def _chosen(values: Mapping[str, str], action: str) -> bool:
     """A chat picked in a table (`recent`, `search`): its transcript is what comes next."""
-    chat = values.get("chat", "").strip()
-    return chat not in ("", NO_CHAT) and action in ("execute", "complete", "next")
+    return bool(picked(values, "chat")) and action in ("execute", "complete", "next")
 
 
-def _values(iq: Any) -> dict[str, str]:
-    command = iq["command"]
-    if command.xml.find(f"{{{FORMS_NS}}}x") is None:
-        return {}
-    found: dict[str, str] = {}
-    for var, value in command["form"]["values"].items():
-        text = "\n".join(map(str, value)) if isinstance(value, list) else str(value or "")
-        if len(text) > 1000:
-            raise XMPPError("not-acceptable", "an answer is longer than 1000 characters")
-        found[var] = text
-    return found
-
-
-def _reply(iq: Any, sessionid: str, status: str) -> Any:
-    reply = iq.reply()
-    reply["command"]["node"] = iq["command"]["node"]
-    reply["command"]["sessionid"] = sessionid
-    reply["command"]["status"] = status
+def _ask_number(iq: Any, sessionid: str) -> Any:
+    reply = step_reply(iq, sessionid, "executing")
+    set_actions(reply)
+    form = new_form(texts.ARCHIVE_COMMAND_NAMES["transcript"], texts.TRANSCRIPT_INSTRUCTIONS)
+    form.add_field(var="chat", ftype="text-single", label="Chat number", required=True)
+    reply["command"].append(form)
     return reply
 
 
-def _actions(reply: Any, *, prev: bool, next_: bool) -> None:
-    chosen = [name for name, on in (("prev", prev), ("next", next_)) if on] + ["complete"]
-    reply["command"]["actions"] = chosen
-    reply["command"].xml.find(f"{{{COMMANDS_NS}}}actions").set(
-        "execute", "next" if next_ else "complete"
-    )
-
-
-def _ask_number(iq: Any, sessionid: str) -> None:
-    reply = _reply(iq, sessionid, "executing")
-    _actions(reply, prev=False, next_=False)
-    form = Form()
-    form["type"] = "form"
-    form["title"] = texts.ARCHIVE_COMMAND_NAMES["transcript"]
-    form["instructions"] = texts.TRANSCRIPT_INSTRUCTIONS
-    form.add_field(var="chat", ftype="text-single", label="Chat number", required=True)
-    reply["command"].append(form)
-    reply.send()
-
-
 def _recent_form(scope: Scope, step: RecentStep, rows: list[ChatSummary]) -> Any:
-    form = Form()
-    form["type"] = "form"
-    form["title"] = texts.recent_title(scope.site, step.offset // RECENT_PAGE + 1)
-    form["instructions"] = texts.RECENT_INSTRUCTIONS
+    form = new_form(
+        texts.recent_title(scope.site, step.offset // RECENT_PAGE + 1), texts.RECENT_INSTRUCTIONS
+    )
     states = [{"label": ANY_STATE, "value": ANY_STATE}] + [
         {"label": s, "value": s} for s in archive_view.STATES
     ]
     state = step.state or ANY_STATE
     form.add_field(var="state", ftype="list-single", label="State", value=state, options=states)
     form.add_field(var="operator", ftype="text-single", label="Operator", value=step.operator)
-    # "none" first and chosen: a client that sends every field back (a web select sends its
-    # first option) turns the page rather than opening the top row
-    chats = [{"label": NO_CHAT, "value": NO_CHAT}] + [
+    choices = {
+        str(r.number): texts.chat_choice(r.number, r.visitor_name, r.first_words) for r in rows
+    }
+    pick_field(form, "chat", "Open chat", choices)
+    cells = (
         {
-            "label": xml_chars(texts.chat_choice(r.number, r.visitor_name, r.first_words)),
-            "value": str(r.number),
+            "number": str(row.number),
+            "started": texts.stamp(row.opened_at),
+            "visitor": f"{row.visitor_name} ({row.visitor})",
+            "operator": row.operator or "",
+            "state": str(row.state),
+            "messages": str(row.messages),
+            "first_words": row.first_words,
         }
-        for r in rows
-    ]
-    form.add_field(var="chat", ftype="list-single", label="Open chat", value=NO_CHAT, options=chats)
-    for var, label in texts.RECENT_COLUMNS:
-        form.add_reported(var, ftype="text-single", label=label)
-    for row in rows:
-        form.add_item(
-            {
-                "number": str(row.number),
-                "started": texts.stamp(row.opened_at),
-                "visitor": xml_chars(f"{row.visitor_name} ({row.visitor})"),
-                "operator": row.operator or "",
-                "state": str(row.state),
-                "messages": str(row.messages),
-                "first_words": xml_chars(row.first_words),
-            }
-        )
+        for row in rows
+    )
+    add_table(form, texts.RECENT_COLUMNS, cells)
     return form
 
 
 def _transcript_form(scope: Scope, chat: Chat, page: str, part: int, *, last: bool) -> Any:
-    form = Form()
-    form["type"] = "form"
-    form["title"] = texts.transcript_title(scope.site, chat.number, part, last)
+    form = new_form(texts.transcript_title(scope.site, chat.number, part, last))
     form.add_field(var="transcript", ftype="text-multi", label="Transcript", value=xml_chars(page))
     return form

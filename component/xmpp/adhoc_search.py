@@ -1,5 +1,7 @@
 """The archive's `search` command at a desk: a XEP-0004 form (query, from, to, operator, mode), then
-the matching chats as a table, paged with next/prev in the command's session.
+the matching chats as a table, paged with next/prev in the command's session. Stored text goes out
+with the characters XML 1.0 forbids replaced (adhoc_steps.add_table: a web visitor's `\x07` would
+close the stream).
 
 What a query means and who may search which chats is search_view.py's (pure); the reads are the
 SearchReads port's. Picking a chat opens its transcript (adhoc_archive.py, which runs this step).
@@ -7,12 +9,9 @@ SearchReads port's. Picking a chat opens its transcript (adhoc_archive.py, which
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
-
-from slixmpp.plugins.xep_0004.stanza import Form
 
 from component import texts
 from component.desk import archive_view, search_view
@@ -20,17 +19,16 @@ from component.desk.archive_view import Scope
 from component.desk.ports import SearchHit
 from component.desk.search_view import FIELDS, MODES, SEARCH_PAGE, SearchQuery
 from component.errors import InvalidInput
-from component.xmpp.adhoc_sessions import Sessions
+from component.xmpp.adhoc_steps import (
+    Steps,
+    add_table,
+    new_form,
+    pick_field,
+    set_actions,
+    step_reply,
+)
 from component.xmpp.jids import normalize_bare_jid
 
-COMMANDS_NS = "http://jabber.org/protocol/commands"
-NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-"""What XML 1.0 forbids (stored text may hold it: slixmpp would write it raw and the server
-close the stream); shown as U+FFFD."""
-NO_CHAT = "none"
-"""The "Open chat" list's first option, chosen: nothing opened (a client that sends the whole
-form back turns the page). It has a value, as XEP-0004 wants (profanity 0.13 crashes on an option
-without one), and shown chosen, clients list every option."""
 LABELS = {
     "query": "Query",
     "from": "From (YYYY-MM-DD)",
@@ -57,9 +55,9 @@ class SearchStep:
 
 
 class Searching:
-    def __init__(self, reads: SearchReads, sessions: Sessions) -> None:
+    def __init__(self, reads: SearchReads, steps: Steps) -> None:
         self._reads = reads
-        self._sessions = sessions
+        self._steps = steps
 
     async def step(
         self,
@@ -69,32 +67,31 @@ class Searching:
         step: SearchStep,
         action: str,
         values: Mapping[str, str],
-    ) -> None:
+    ) -> Any:
+        """One step's answer: the form to fill, a page of results, or the end."""
         answers = _answers(step, values)
         if step.query is None and not values:
-            self._keep(sessionid, step)
-            _ask(iq, sessionid)
-            return
+            self._steps.keep(sessionid, step)
+            return _ask(iq, sessionid)
         if step.query is not None and answers == step.answers and action == "complete":
-            self._sessions.end(sessionid)
-            _reply(iq, sessionid, "completed").send()
-            return
-        if step.query is None or answers != step.answers:
+            return self._steps.finish(iq, sessionid)
+        if step.query is None or answers != step.answers:  # a new query: its first page
             step = SearchStep(answers, search_view.parse_query(dict(answers)))
+            action = "execute"
         rows, has_next = await self._page(scope, step)
         offset = archive_view.turn(step.offset, action, has_next, SEARCH_PAGE)
         if offset != step.offset:
             step = replace(step, offset=offset)
             rows, has_next = await self._page(scope, step)
-        self._keep(sessionid, step)
-        reply = _reply(iq, sessionid, "executing")
-        _actions(reply, prev=step.offset > 0, next_=has_next)
+        self._steps.keep(sessionid, step)
+        reply = step_reply(iq, sessionid, "executing")
+        set_actions(reply, prev=step.offset > 0, next_=has_next)
         assert step.query is not None
         if not rows:
             found = search_view.searchable(step.query.text)
             reply["command"].add_note(texts.nothing_found(step.query.text, found), "info")
         reply["command"].append(_results(scope, step, step.query, rows))
-        reply.send()
+        return reply
 
     async def _page(self, scope: Scope, step: SearchStep) -> tuple[list[SearchHit], bool]:
         assert step.query is not None
@@ -105,11 +102,6 @@ class Searching:
             scope.site.id, step.query, operator, step.offset, SEARCH_PAGE + 1
         )
         return rows[:SEARCH_PAGE], len(rows) > SEARCH_PAGE
-
-    def _keep(self, sessionid: str, step: SearchStep) -> None:
-        session = self._sessions.get(sessionid)
-        if session is not None:
-            session.context = step
 
 
 def _answers(step: SearchStep, values: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
@@ -126,32 +118,13 @@ def _answers(step: SearchStep, values: Mapping[str, str]) -> tuple[tuple[str, st
     return tuple(answers.items())
 
 
-def _reply(iq: Any, sessionid: str, status: str) -> Any:
-    reply = iq.reply()
-    reply["command"]["node"] = iq["command"]["node"]
-    reply["command"]["sessionid"] = sessionid
-    reply["command"]["status"] = status
-    return reply
-
-
-def _actions(reply: Any, *, prev: bool, next_: bool) -> None:
-    chosen = [name for name, on in (("prev", prev), ("next", next_)) if on] + ["complete"]
-    reply["command"]["actions"] = chosen
-    reply["command"].xml.find(f"{{{COMMANDS_NS}}}actions").set(
-        "execute", "next" if next_ else "complete"
-    )
-
-
-def _ask(iq: Any, sessionid: str) -> None:
-    reply = _reply(iq, sessionid, "executing")
-    _actions(reply, prev=False, next_=False)
-    form = Form()
-    form["type"] = "form"
-    form["title"] = texts.ARCHIVE_COMMAND_NAMES["search"]
-    form["instructions"] = texts.SEARCH_INSTRUCTIONS
+def _ask(iq: Any, sessionid: str) -> Any:
+    reply = step_reply(iq, sessionid, "executing")
+    set_actions(reply)
+    form = new_form(texts.ARCHIVE_COMMAND_NAMES["search"], texts.SEARCH_INSTRUCTIONS)
     _fields(form, {})
     reply["command"].append(form)
-    reply.send()
+    return reply
 
 
 def _fields(form: Any, answers: Mapping[str, str]) -> None:
@@ -173,37 +146,25 @@ def _fields(form: Any, answers: Mapping[str, str]) -> None:
 
 
 def _results(scope: Scope, step: SearchStep, query: SearchQuery, rows: list[SearchHit]) -> Any:
-    form = Form()
-    form["type"] = "form"
-    form["title"] = texts.search_title(scope.site, query.text, step.offset // SEARCH_PAGE + 1)
-    form["instructions"] = texts.SEARCH_INSTRUCTIONS
+    title = texts.search_title(scope.site, query.text, step.offset // SEARCH_PAGE + 1)
+    form = new_form(title, texts.SEARCH_INSTRUCTIONS)
     _fields(form, dict(step.answers))
-    chats = [{"label": NO_CHAT, "value": NO_CHAT}] + [
-        {
-            "label": _xml(
-                texts.chat_choice(
-                    r.number, r.visitor_name, search_view.matching_line(r.body, query.text)
-                )
-            ),
-            "value": str(r.number),
-        }
-        for r in rows
-    ]
-    form.add_field(var="chat", ftype="list-single", label="Open chat", value=NO_CHAT, options=chats)
-    for var, label in texts.SEARCH_COLUMNS:
-        form.add_reported(var, ftype="text-single", label=label)
-    for row in rows:
-        form.add_item(
-            {
-                "number": str(row.number),
-                "at": texts.stamp(row.at),
-                "visitor": _xml(f"{row.visitor_name} ({row.visitor})"),
-                "operator": _xml(row.operator or ""),
-                "line": _xml(search_view.matching_line(row.body, query.text)),
-            }
+    choices = {
+        str(r.number): texts.chat_choice(
+            r.number, r.visitor_name, search_view.matching_line(r.body, query.text)
         )
+        for r in rows
+    }
+    pick_field(form, "chat", "Open chat", choices)
+    cells = (
+        {
+            "number": str(row.number),
+            "at": texts.stamp(row.at),
+            "visitor": f"{row.visitor_name} ({row.visitor})",
+            "operator": row.operator or "",
+            "line": search_view.matching_line(row.body, query.text),
+        }
+        for row in rows
+    )
+    add_table(form, texts.SEARCH_COLUMNS, cells)
     return form
-
-
-def _xml(text: str) -> str:
-    return NOT_XML.sub("\ufffd", text)

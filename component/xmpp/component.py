@@ -26,7 +26,8 @@ from component.errors import HelpDeskError, RateLimited, UnknownSite
 from component.models import Typing, VisitorKind
 from component.visitor_limits import VisitorLimits
 from component.xmpp import peers, stanzas
-from component.xmpp.adhoc import COMMANDS_NS, AdHoc
+from component.xmpp.adhoc import AdHoc
+from component.xmpp.adhoc_steps import COMMANDS_NS
 from component.xmpp.admission import XmppAdmission
 from component.xmpp.jids import Jid, normalize_domain, parse_jid
 from component.xmpp.outbox import SlixmppOut

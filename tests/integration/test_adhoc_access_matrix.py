@@ -544,20 +544,11 @@ MULTI_STEP = [
     if role == owner_of(address) and cell["continue"] == "own"
 ]
 """(address, command) of every command that keeps a session (its owner's cell: `own`)."""
-PLAIN_BAD_REQUEST = pytest.mark.xfail(
-    strict=True,
-    reason="recent, transcript, search, feedback, settings and operators answer a session that "
-    "ended with a bare bad-request, without XEP-0050's <bad-sessionid/> that transfer (and every "
-    "single-step command) gives",
-)
 
 
 @pytest.mark.parametrize(
     ("address", "command"),
-    [
-        pytest.param(a, c, id=f"{a}-{c}", marks=[PLAIN_BAD_REQUEST] if a == "desk" else [])
-        for a, c in MULTI_STEP
-    ],
+    [pytest.param(a, c, id=f"{a}-{c}") for a, c in MULTI_STEP],
 )
 async def test_a_session_that_ended_is_a_bad_sessionid(
     ready: World, address: str, command: str
