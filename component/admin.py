@@ -21,6 +21,7 @@ from component.storage.directory import (
     DirectoryRepository,
     NotFoundError,
     OperatorChanges,
+    OperatorsCheck,
     SiteChanges,
 )
 
@@ -347,12 +348,14 @@ class Admin:
         site = await self._repo.get_site(checked_slug(slug))
         return await self._repo.list_operators(site.id)
 
-    async def remove_operator(self, slug: str, jid: str) -> str:
-        """Remove the operator; returns the JID as stored."""
+    async def remove_operator(
+        self, slug: str, jid: str, check: OperatorsCheck | None = None
+    ) -> str:
+        """Remove the operator; returns the JID as stored. `check`: see update_operator."""
         site = await self._repo.get_site(checked_slug(slug))
         jid = checked_jid(jid, self._normalize_jid)
         try:
-            await self._repo.remove_operator(site.id, jid)
+            await self._repo.remove_operator(site.id, jid, check)
         except NotFoundError:
             raise NotFoundError(f"{jid} is not an operator of {site.slug}") from None
         return jid
@@ -370,14 +373,22 @@ class Admin:
         await self._repo.update_site(site.id, changes)
         return await self._repo.get_site(site.slug)
 
-    async def set_operator(self, slug: str, jid: str, changes: OperatorChanges) -> Operator:
+    async def set_operator(
+        self,
+        slug: str,
+        jid: str,
+        changes: OperatorChanges,
+        check: OperatorsCheck | None = None,
+    ) -> Operator:
+        """Change an operator; `check` (a rule over the site's operators, such as keeping an
+        admin) is decided with their rows locked, in the transaction of the change."""
         if not changes:
             raise InvalidInput("nothing to change")
         site = await self._repo.get_site(checked_slug(slug))
         jid = checked_jid(jid, self._normalize_jid)
         if await self._repo.find_operator(site.id, jid) is None:
             raise NotFoundError(f"{jid} is not an operator of {site.slug}")
-        await self._repo.update_operator(site.id, jid, changes)
+        await self._repo.update_operator(site.id, jid, changes, check)
         updated = await self._repo.find_operator(site.id, jid)
         if updated is None:  # removed meanwhile
             raise NotFoundError(f"{jid} is not an operator of {site.slug}")

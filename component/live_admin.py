@@ -2,6 +2,8 @@
 Admin (the command line's own checks), then applied to the running desk at once by reloading the
 directory, as the periodic reload would, and logged with who made the change.
 
+The last-admin rule is checked on what the desk read, and again in the transaction that stores
+the change, with the site's operators locked (two admins demoting each other at once leave one).
 DirectoryReload is that reload, shared with the periodic one under one lock, so an older reading
 can never be applied after a newer one.
 """
@@ -20,7 +22,12 @@ from component.forms import FormField
 from component.models import Operator, Site
 from component.operator_form import edit_changes, keeps_an_admin, new_operator
 from component.site_form import settings_changes
-from component.storage.directory import DirectoryRepository, DuplicateError, NotFoundError
+from component.storage.directory import (
+    DirectoryRepository,
+    DuplicateError,
+    NotFoundError,
+    OperatorsCheck,
+)
 
 log = logging.getLogger(__name__)
 
@@ -104,11 +111,14 @@ class LiveAdmin:
         operators = await self.operators(slug)
         op = _find(operators, jid, slug)
         changes = edit_changes(op, shown, submitted)
+        check = None
         if changes.get("is_admin") is False:
-            keeps_an_admin(await self.site(slug), operators, jid)
+            site = await self.site(slug)
+            keeps_an_admin(site, operators, jid)
+            check = _keeping_an_admin(site, jid)  # decided again as the change is stored
         if not changes:
             return []
-        await self._admin.set_operator(slug, jid, changes)
+        await self._admin.set_operator(slug, jid, changes, check)
         await self._reload()
         names = sorted(changes)
         log.info("operator %s of %s changed by %s: %s", jid, slug, by, ", ".join(names))
@@ -134,7 +144,9 @@ class LiveAdmin:
         site = await self.site(slug)
         keeps_an_admin(site, operators, jid, removed=True)
         try:
-            removed = await self._admin.remove_operator(slug, jid)
+            removed = await self._admin.remove_operator(
+                slug, jid, _keeping_an_admin(site, jid, removed=True)
+            )
         except NotFoundError as error:
             raise InvalidInput(f"jid: {error}") from None
         await self._reload()
@@ -142,6 +154,16 @@ class LiveAdmin:
         if self._roster_removal is not None:
             await self._roster_removal(site, removed)
         return removed
+
+
+def _keeping_an_admin(site: Site, jid: str, *, removed: bool = False) -> OperatorsCheck:
+    """The last-admin rule over the operators as stored, for the transaction of the change: two
+    admins demoting or removing each other at once cannot both pass it."""
+
+    def check(operators: list[Operator]) -> None:
+        keeps_an_admin(site, operators, jid, removed=removed)
+
+    return check
 
 
 def _find(operators: list[Operator], jid: str, slug: str) -> Operator:
