@@ -285,6 +285,11 @@ def operator_changes(
     return changes
 
 
+def _not_an_operator(key: str, jid: str, site: Site) -> InvalidField:
+    what = key.replace("_", " ")
+    return InvalidField(key, f"bad {what} {jid}: not an operator of {site.slug}")
+
+
 def _optional_jid(value: str, normalize: JidNormalizer) -> str | None:
     return None if value.strip().lower() in CLEAR else checked_jid(value, normalize)
 
@@ -365,12 +370,23 @@ class Admin:
         if not changes:
             raise InvalidInput("nothing to change")
         site = await self._repo.get_site(checked_slug(slug))
-        for key in ("default_operator", "target_operator"):
-            jid = changes.get(key)
-            if isinstance(jid, str) and await self._repo.find_operator(site.id, jid) is None:
-                what = key.replace("_", " ")
-                raise InvalidField(key, f"bad {what} {jid}: not an operator of {site.slug}")
-        await self._repo.update_site(site.id, changes)
+        named = {
+            key: jid
+            for key in ("default_operator", "target_operator")
+            if isinstance(jid := changes.get(key), str)
+        }
+        for key, jid in named.items():
+            if await self._repo.find_operator(site.id, jid) is None:
+                raise _not_an_operator(key, jid, site)
+
+        def still_operators(operators: list[Operator]) -> None:
+            """Decided again as the change is stored: an operator removed meanwhile is not."""
+            members = {op.jid for op in operators}
+            for key, jid in named.items():
+                if jid not in members:
+                    raise _not_an_operator(key, jid, site)
+
+        await self._repo.update_site(site.id, changes, still_operators if named else None)
         return await self._repo.get_site(site.slug)
 
     async def set_operator(

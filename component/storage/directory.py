@@ -125,10 +125,18 @@ class DirectoryRepository:
         rows = await self._db.fetch_all(f"SELECT {_SITE_COLUMNS} FROM sites ORDER BY slug")
         return [_site(row) for row in rows]
 
-    async def update_site(self, site_id: int, changes: SiteChanges) -> None:
-        """Change the given settings of one site in a single UPDATE."""
+    async def update_site(
+        self, site_id: int, changes: SiteChanges, check: OperatorsCheck | None = None
+    ) -> None:
+        """Change the given settings of one site in a single UPDATE; with `check`, only if the
+        site's operators, read locked in the same transaction, pass it."""
         assignments, values = _set_clause(_SITE_SETTABLE, changes)
-        await self._db.execute(f"UPDATE sites SET {assignments} WHERE id = %s", (*values, site_id))
+        async with self._db.transaction() as cursor:
+            if check is not None:
+                await _check_locked(cursor, site_id, check)
+            await cursor.execute(
+                f"UPDATE sites SET {assignments} WHERE id = %s", (*values, site_id)
+            )
 
     async def get_avatar(self, site_id: int) -> Avatar | None:
         """The site's avatar image as stored (bytes, type, ETag); None when it has none."""
