@@ -22,6 +22,7 @@ from component.forms import FormField
 from component.models import Operator, Site
 from component.operator_form import edit_changes, keeps_an_admin, new_operator
 from component.site_form import settings_changes
+from component.storage.database import StorageError
 from component.storage.directory import (
     DirectoryRepository,
     DuplicateError,
@@ -69,6 +70,14 @@ class LiveAdmin:
         self._reload = reload
         self._languages = languages
 
+    async def _apply(self) -> None:
+        """The stored change to the running desk now; when that reading fails, the change is
+        made all the same (stored) and the periodic reload applies it."""
+        try:
+            await self._reload()
+        except StorageError as error:
+            log.warning("a change is stored; the desk applies it at the next reload (%s)", error)
+
     @property
     def languages(self) -> Collection[str]:
         return self._languages
@@ -94,7 +103,7 @@ class LiveAdmin:
         if not changes:
             return []
         await self._admin.set_site(slug, changes)
-        await self._reload()
+        await self._apply()
         names = sorted(changes)
         log.info("settings of %s changed by %s: %s", slug, by, ", ".join(names))
         return names
@@ -119,7 +128,7 @@ class LiveAdmin:
         if not changes:
             return []
         await self._admin.set_operator(slug, jid, changes, check)
-        await self._reload()
+        await self._apply()
         names = sorted(changes)
         log.info("operator %s of %s changed by %s: %s", jid, slug, by, ", ".join(names))
         return names
@@ -133,7 +142,7 @@ class LiveAdmin:
             op = await self._admin.add_operator(slug, jid, name, priority, max_chats, admin)
         except DuplicateError:
             raise InvalidInput(f"jid: {jid} is an operator of {slug} already") from None
-        await self._reload()
+        await self._apply()
         log.info("operator %s added to %s by %s", op.jid, slug, by)
         return op
 
@@ -149,7 +158,7 @@ class LiveAdmin:
             )
         except NotFoundError as error:
             raise InvalidInput(f"jid: {error}") from None
-        await self._reload()
+        await self._apply()
         log.info("operator %s removed from %s by %s", removed, slug, by)
         if self._roster_removal is not None:
             await self._roster_removal(site, removed)
