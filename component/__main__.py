@@ -24,11 +24,12 @@ from component.admin import (
     checked_slug,
     operator_changes,
     site_set_changes,
+    whole_number,
 )
 from component.archive_admin import add_archive_commands, run_archive_command
 from component.catalogue import CatalogueError
 from component.config import Config, ConfigError, load_config
-from component.errors import InvalidInput
+from component.errors import InvalidField, InvalidInput
 from component.feedback import DoneOutcome, done_text
 from component.feedback_list import feedback_line
 from component.locales import shipped_catalogue
@@ -113,6 +114,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _whole_number(text: str) -> int:
+    """An option's whole number, refused with the text the desk's forms give the same value."""
+    try:
+        return whole_number("", text)
+    except InvalidField as error:
+        raise argparse.ArgumentTypeError(error.text) from None
+
+
 def _site_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     site = commands.add_parser("site", help="sites").add_subparsers(dest="action", required=True)
     add = site.add_parser("add", help="add a site")
@@ -127,17 +136,17 @@ def _site_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     change.add_argument("slug")
     change.add_argument("--name")
     change.add_argument("--strategy", choices=[strategy.value for strategy in Strategy])
-    change.add_argument("--answer-timeout", type=int, metavar="SECONDS", help="1..86400")
+    change.add_argument("--answer-timeout", type=_whole_number, metavar="SECONDS", help="1..86400")
     for which in ("default", "target"):
         change.add_argument(
             f"--{which}-operator", metavar="JID|none", help=f"{which} operator; none clears it"
         )
     change.add_argument(
-        "--max-chats", type=int, metavar="N", help="default per operator, 0 = unlimited"
+        "--max-chats", type=_whole_number, metavar="N", help="default per operator, 0 = unlimited"
     )
     change.add_argument(
         "--retention-days",
-        type=int,
+        type=_whole_number,
         metavar="N",
         help="closed chats are purged N days after their last activity; 0 = keep for ever",
     )
@@ -179,8 +188,8 @@ def _operator_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     add.add_argument("slug")
     add.add_argument("jid")
     add.add_argument("--name", required=True)
-    add.add_argument("--priority", type=int, default=0)
-    add.add_argument("--max-chats", type=int, default=0)
+    add.add_argument("--priority", type=_whole_number, default=0)
+    add.add_argument("--max-chats", type=_whole_number, default=0)
     add.add_argument("--admin", action="store_true", help="site admin")
     actions.add_parser("list", help="list a site's operators").add_argument("slug")
     remove = actions.add_parser("remove", help="remove an operator from a site")
@@ -194,8 +203,8 @@ def _operator_set_command(actions: argparse._SubParsersAction[argparse.ArgumentP
     change.add_argument("slug")
     change.add_argument("jid")
     change.add_argument("--name")
-    change.add_argument("--priority", type=int, metavar="N", help="-1000000..1000000")
-    change.add_argument("--max-chats", type=int, metavar="N", help="0 = the site's limit")
+    change.add_argument("--priority", type=_whole_number, metavar="N", help="-1000000..1000000")
+    change.add_argument("--max-chats", type=_whole_number, metavar="N", help="0 = the site's limit")
     enabled = change.add_mutually_exclusive_group()
     enabled.add_argument("--enabled", dest="enabled", action="store_const", const=True)
     enabled.add_argument("--disabled", dest="enabled", action="store_const", const=False)

@@ -21,6 +21,7 @@ from component.storage.directory import (
     DirectoryRepository,
     NotFoundError,
     OperatorChanges,
+    OperatorsCheck,
     SiteChanges,
 )
 
@@ -284,6 +285,11 @@ def operator_changes(
     return changes
 
 
+def _not_an_operator(key: str, jid: str, site: Site) -> InvalidField:
+    what = key.replace("_", " ")
+    return InvalidField(key, f"bad {what} {jid}: not an operator of {site.slug}")
+
+
 def _optional_jid(value: str, normalize: JidNormalizer) -> str | None:
     return None if value.strip().lower() in CLEAR else checked_jid(value, normalize)
 
@@ -347,12 +353,14 @@ class Admin:
         site = await self._repo.get_site(checked_slug(slug))
         return await self._repo.list_operators(site.id)
 
-    async def remove_operator(self, slug: str, jid: str) -> str:
-        """Remove the operator; returns the JID as stored."""
+    async def remove_operator(
+        self, slug: str, jid: str, check: OperatorsCheck | None = None
+    ) -> str:
+        """Remove the operator; returns the JID as stored. `check`: see update_operator."""
         site = await self._repo.get_site(checked_slug(slug))
         jid = checked_jid(jid, self._normalize_jid)
         try:
-            await self._repo.remove_operator(site.id, jid)
+            await self._repo.remove_operator(site.id, jid, check)
         except NotFoundError:
             raise NotFoundError(f"{jid} is not an operator of {site.slug}") from None
         return jid
@@ -362,22 +370,41 @@ class Admin:
         if not changes:
             raise InvalidInput("nothing to change")
         site = await self._repo.get_site(checked_slug(slug))
-        for key in ("default_operator", "target_operator"):
-            jid = changes.get(key)
-            if isinstance(jid, str) and await self._repo.find_operator(site.id, jid) is None:
-                what = key.replace("_", " ")
-                raise InvalidField(key, f"bad {what} {jid}: not an operator of {site.slug}")
-        await self._repo.update_site(site.id, changes)
+        named = {
+            key: jid
+            for key in ("default_operator", "target_operator")
+            if isinstance(jid := changes.get(key), str)
+        }
+        for key, jid in named.items():
+            if await self._repo.find_operator(site.id, jid) is None:
+                raise _not_an_operator(key, jid, site)
+
+        def still_operators(operators: list[Operator]) -> None:
+            """Decided again as the change is stored: an operator removed meanwhile is not."""
+            members = {op.jid for op in operators}
+            for key, jid in named.items():
+                if jid not in members:
+                    raise _not_an_operator(key, jid, site)
+
+        await self._repo.update_site(site.id, changes, still_operators if named else None)
         return await self._repo.get_site(site.slug)
 
-    async def set_operator(self, slug: str, jid: str, changes: OperatorChanges) -> Operator:
+    async def set_operator(
+        self,
+        slug: str,
+        jid: str,
+        changes: OperatorChanges,
+        check: OperatorsCheck | None = None,
+    ) -> Operator:
+        """Change an operator; `check` (a rule over the site's operators, such as keeping an
+        admin) is decided with their rows locked, in the transaction of the change."""
         if not changes:
             raise InvalidInput("nothing to change")
         site = await self._repo.get_site(checked_slug(slug))
         jid = checked_jid(jid, self._normalize_jid)
         if await self._repo.find_operator(site.id, jid) is None:
             raise NotFoundError(f"{jid} is not an operator of {site.slug}")
-        await self._repo.update_operator(site.id, jid, changes)
+        await self._repo.update_operator(site.id, jid, changes, check)
         updated = await self._repo.find_operator(site.id, jid)
         if updated is None:  # removed meanwhile
             raise NotFoundError(f"{jid} is not an operator of {site.slug}")

@@ -18,7 +18,7 @@ from component.config import Config
 from component.storage import Database
 from component.storage.directory import DirectoryRepository
 from component.storage.export import ArchiveExport
-from component.storage.purge import ChatPurge
+from component.storage.purge import ChatPurge, PurgeFailed
 
 
 def add_archive_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,7 +58,11 @@ async def _purge(args: argparse.Namespace, db: Database) -> None:
         sites = [await directory.get_site(checked_slug(args.slug))]
     purge = ChatPurge(db)
     for site in sites:
-        counts = await purge.purge_site(site, time.time(), dry_run=args.dry_run)
+        try:
+            counts = await purge.purge_site(site, time.time(), dry_run=args.dry_run)
+        except PurgeFailed as error:  # what it deleted before the failure, then the error
+            print(error.counts.line(dry_run=args.dry_run), flush=True)
+            raise
         print(counts.line(dry_run=args.dry_run), flush=True)
 
 

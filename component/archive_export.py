@@ -61,6 +61,12 @@ def parse_since(text: str) -> float:
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
+    try:
+        value.astimezone(UTC)  # OverflowError past 9999-12-31 or before 0001-01-01 in UTC
+    except OverflowError:
+        raise InvalidInput(
+            f"bad --since {text!r}: in UTC it is outside 0001-01-01..9999-12-31"
+        ) from None
     return value.timestamp()
 
 

@@ -2,10 +2,10 @@
 Admin (the command line's own checks), then applied to the running desk at once by reloading the
 directory, as the periodic reload would, and logged with who made the change.
 
+The last-admin rule is checked on what the desk read, and again in the transaction that stores
+the change, with the site's operators locked (two admins demoting each other at once leave one).
 DirectoryReload is that reload, shared with the periodic one under one lock, so an older reading
-can never be applied after a newer one. The changes themselves run one at a time: each checks
-what is stored (the site's last admin) and writes, and two admins demoting or removing each other
-at once both saw two admins and left none.
+can never be applied after a newer one.
 """
 
 from __future__ import annotations
@@ -22,7 +22,13 @@ from component.forms import FormField
 from component.models import Operator, Site
 from component.operator_form import edit_changes, keeps_an_admin, new_operator
 from component.site_form import settings_changes
-from component.storage.directory import DirectoryRepository, DuplicateError, NotFoundError
+from component.storage.database import StorageError
+from component.storage.directory import (
+    DirectoryRepository,
+    DuplicateError,
+    NotFoundError,
+    OperatorsCheck,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +69,14 @@ class LiveAdmin:
         self._normalize_jid = normalize_jid
         self._reload = reload
         self._languages = languages
-        self._changing = asyncio.Lock()  # one change at a time: its checks see the one before
+
+    async def _apply(self) -> None:
+        """The stored change to the running desk now; when that reading fails, the change is
+        made all the same (stored) and the periodic reload applies it."""
+        try:
+            await self._reload()
+        except StorageError as error:
+            log.warning("a change is stored; the desk applies it at the next reload (%s)", error)
 
     @property
     def languages(self) -> Collection[str]:
@@ -85,16 +98,15 @@ class LiveAdmin:
         self, slug: str, by: str, shown: tuple[FormField, ...], submitted: Mapping[str, str]
     ) -> list[str]:
         """Apply what the answers change (all or nothing); the names of the changed settings."""
-        async with self._changing:
-            site = await self.site(slug)
-            changes = settings_changes(site, shown, submitted, self._normalize_jid, self._languages)
-            if not changes:
-                return []
-            await self._admin.set_site(slug, changes)
-            await self._reload()
-            names = sorted(changes)
-            log.info("settings of %s changed by %s: %s", slug, by, ", ".join(names))
-            return names
+        site = await self.site(slug)
+        changes = settings_changes(site, shown, submitted, self._normalize_jid, self._languages)
+        if not changes:
+            return []
+        await self._admin.set_site(slug, changes)
+        await self._apply()
+        names = sorted(changes)
+        log.info("settings of %s changed by %s: %s", slug, by, ", ".join(names))
+        return names
 
     async def change_operator(
         self,
@@ -105,50 +117,62 @@ class LiveAdmin:
         submitted: Mapping[str, str],
     ) -> list[str]:
         """Apply what the answers change of one operator; the names of the changed values."""
-        async with self._changing:
-            operators = await self.operators(slug)
-            op = _find(operators, jid, slug)
-            changes = edit_changes(op, shown, submitted)
-            if changes.get("is_admin") is False:
-                keeps_an_admin(await self.site(slug), operators, jid)
-            if not changes:
-                return []
-            await self._admin.set_operator(slug, jid, changes)
-            await self._reload()
-            names = sorted(changes)
-            log.info("operator %s of %s changed by %s: %s", jid, slug, by, ", ".join(names))
-            return names
+        operators = await self.operators(slug)
+        op = _find(operators, jid, slug)
+        changes = edit_changes(op, shown, submitted)
+        check = None
+        if changes.get("is_admin") is False:
+            site = await self.site(slug)
+            keeps_an_admin(site, operators, jid)
+            check = _keeping_an_admin(site, jid)  # decided again as the change is stored
+        if not changes:
+            return []
+        await self._admin.set_operator(slug, jid, changes, check)
+        await self._apply()
+        names = sorted(changes)
+        log.info("operator %s of %s changed by %s: %s", jid, slug, by, ", ".join(names))
+        return names
 
     async def add_operator(
         self, slug: str, by: str, jid: str, submitted: Mapping[str, str]
     ) -> Operator:
         """Add an operator as `operator add` does; the desk greets them at once."""
-        async with self._changing:
-            name, priority, max_chats, admin = new_operator(submitted)
-            try:
-                op = await self._admin.add_operator(slug, jid, name, priority, max_chats, admin)
-            except DuplicateError:
-                raise InvalidInput(f"jid: {jid} is an operator of {slug} already") from None
-            await self._reload()
-            log.info("operator %s added to %s by %s", op.jid, slug, by)
-            return op
+        name, priority, max_chats, admin = new_operator(submitted)
+        try:
+            op = await self._admin.add_operator(slug, jid, name, priority, max_chats, admin)
+        except DuplicateError:
+            raise InvalidInput(f"jid: {jid} is an operator of {slug} already") from None
+        await self._apply()
+        log.info("operator %s added to %s by %s", op.jid, slug, by)
+        return op
 
     async def remove_operator(self, slug: str, by: str, jid: str) -> str:
         """Remove an operator (never the site's last admin); the desk releases them at once."""
-        async with self._changing:
-            operators = await self.operators(slug)
-            _find(operators, jid, slug)
-            site = await self.site(slug)
-            keeps_an_admin(site, operators, jid, removed=True)
-            try:
-                removed = await self._admin.remove_operator(slug, jid)
-            except NotFoundError as error:
-                raise InvalidInput(f"jid: {error}") from None
-            await self._reload()
-            log.info("operator %s removed from %s by %s", removed, slug, by)
-        if self._roster_removal is not None:  # the server's API, outside the lock
+        operators = await self.operators(slug)
+        _find(operators, jid, slug)
+        site = await self.site(slug)
+        keeps_an_admin(site, operators, jid, removed=True)
+        try:
+            removed = await self._admin.remove_operator(
+                slug, jid, _keeping_an_admin(site, jid, removed=True)
+            )
+        except NotFoundError as error:
+            raise InvalidInput(f"jid: {error}") from None
+        await self._apply()
+        log.info("operator %s removed from %s by %s", removed, slug, by)
+        if self._roster_removal is not None:
             await self._roster_removal(site, removed)
         return removed
+
+
+def _keeping_an_admin(site: Site, jid: str, *, removed: bool = False) -> OperatorsCheck:
+    """The last-admin rule over the operators as stored, for the transaction of the change: two
+    admins demoting or removing each other at once cannot both pass it."""
+
+    def check(operators: list[Operator]) -> None:
+        keeps_an_admin(site, operators, jid, removed=removed)
+
+    return check
 
 
 def _find(operators: list[Operator], jid: str, slug: str) -> Operator:

@@ -52,3 +52,12 @@ class PurgeCounts:
             f"{self.slug}: {verb} {self.chats} chats and {self.messages} messages"
             f" (retention {self.retention_days} days)"
         )
+
+
+class PurgeInterrupted(Exception):
+    """A purge failed part way: `counts` is what it deleted before (gone for good, so counted);
+    the chats left are purged by the next run."""
+
+    def __init__(self, counts: PurgeCounts, reason: str) -> None:
+        super().__init__(reason)
+        self.counts = counts

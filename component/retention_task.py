@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from component.models import Site
-from component.retention import PurgeCounts
+from component.retention import PurgeCounts, PurgeInterrupted
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,13 @@ class RetentionTask:
     async def _purge_one(self, site: Site) -> None:
         try:
             counts = await self._purge.purge_site(site, self._clock())
+        except PurgeInterrupted as error:  # what went before the failure is gone: counted
+            self._metrics.count_purged(site.slug, error.counts.chats, error.counts.messages)
+            log.exception(
+                "retention purge failed part way, %s; the rest at the next run",
+                error.counts.line(),
+            )
+            return
         except Exception:
             log.exception("retention purge of %s failed; tried again at the next run", site.slug)
             return

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from component.desk.archive_view import Scope
 from component.errors import InvalidInput
@@ -28,6 +28,9 @@ MIN_WORD_CHARS = 3
 """MariaDB's innodb_ft_min_token_size (default): shorter words are not in the index."""
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 WORD = re.compile(r"\w+", re.UNICODE)
+LAST_DAY = datetime.combine(date.max, datetime.min.time(), UTC).timestamp()
+"""9999-12-31, the last day a date can name: a range `to` it has no end (its next midnight is
+no time Python or MariaDB's DATETIME can hold)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +58,9 @@ def parse_query(values: Mapping[str, str]) -> SearchQuery:
         raise InvalidInput(f"no search mode {mode!r} (natural or boolean)")
     since = _day(values.get("from", ""), "from")
     until = _day(values.get("to", ""), "to")
-    if until is not None:
+    if until is not None and until >= LAST_DAY:
+        until = None  # nothing is later than the calendar's last day: no bound to overflow
+    elif until is not None:
         until += timedelta(days=1).total_seconds()  # `to` is inclusive: up to its midnight
     if since is not None and until is not None and since >= until:
         raise InvalidInput("the date `from` is after the date `to`")

@@ -2,7 +2,8 @@
 one row per chat with its latest matching message, newest chat first.
 
 The site, the days and the operator are conditions in SQL; the user's text is always a bound
-parameter (in boolean mode a malformed expression is InvalidInput, not a storage failure).
+parameter (in boolean mode a malformed expression is InvalidInput, not a storage failure; in
+natural mode the one text MariaDB cannot parse, a lone `*`, has no word and finds nothing).
 """
 
 from __future__ import annotations
@@ -84,6 +85,8 @@ class ArchiveSearch:
                 " try rarer words (boolean mode: +word +word)"
             ) from None
         except StorageError as error:
+            if query.mode == "natural" and _code(error) == PARSE_ERROR:
+                return []  # a lone `*`: MariaDB's parser wants a word after it; none is there
             if query.mode == "boolean" and _code(error) == PARSE_ERROR:
                 raise InvalidInput(
                     f"not a boolean search MariaDB can read: {_text(error)}"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from typing import TypedDict
+from collections.abc import Callable, Mapping
+from typing import Any, TypedDict
 
 import pymysql
 
@@ -84,6 +84,11 @@ _OPERATOR_SETTABLE = {
 }
 
 
+OperatorsCheck = Callable[[list[Operator]], None]
+"""A rule over a site's operators as they are, checked with their rows locked before a change
+is made in the same transaction (it raises to refuse: nothing is changed)."""
+
+
 class DuplicateError(StorageError):
     """The row exists already (a site slug, an operator of a site)."""
 
@@ -120,10 +125,18 @@ class DirectoryRepository:
         rows = await self._db.fetch_all(f"SELECT {_SITE_COLUMNS} FROM sites ORDER BY slug")
         return [_site(row) for row in rows]
 
-    async def update_site(self, site_id: int, changes: SiteChanges) -> None:
-        """Change the given settings of one site in a single UPDATE."""
+    async def update_site(
+        self, site_id: int, changes: SiteChanges, check: OperatorsCheck | None = None
+    ) -> None:
+        """Change the given settings of one site in a single UPDATE; with `check`, only if the
+        site's operators, read locked in the same transaction, pass it."""
         assignments, values = _set_clause(_SITE_SETTABLE, changes)
-        await self._db.execute(f"UPDATE sites SET {assignments} WHERE id = %s", (*values, site_id))
+        async with self._db.transaction() as cursor:
+            if check is not None:
+                await _check_locked(cursor, site_id, check)
+            await cursor.execute(
+                f"UPDATE sites SET {assignments} WHERE id = %s", (*values, site_id)
+            )
 
     async def get_avatar(self, site_id: int) -> Avatar | None:
         """The site's avatar image as stored (bytes, type, ETag); None when it has none."""
@@ -181,13 +194,23 @@ class DirectoryRepository:
         )
         return _operator(rows[0]) if rows else None
 
-    async def update_operator(self, site_id: int, jid: str, changes: OperatorChanges) -> None:
-        """Change the given values of one operator of one site in a single UPDATE."""
+    async def update_operator(
+        self,
+        site_id: int,
+        jid: str,
+        changes: OperatorChanges,
+        check: OperatorsCheck | None = None,
+    ) -> None:
+        """Change the given values of one operator of one site in a single UPDATE; with `check`,
+        only if the site's operators, read locked in the same transaction, pass it."""
         assignments, values = _set_clause(_OPERATOR_SETTABLE, changes)
-        await self._db.execute(
-            f"UPDATE operators SET {assignments} WHERE site_id = %s AND jid = %s",
-            (*values, site_id, jid),
-        )
+        async with self._db.transaction() as cursor:
+            if check is not None:
+                await _check_locked(cursor, site_id, check)
+            await cursor.execute(
+                f"UPDATE operators SET {assignments} WHERE site_id = %s AND jid = %s",
+                (*values, site_id, jid),
+            )
 
     async def mark_subscribed(self, site_id: int, jid: str, at: float) -> None:
         """The operator's presence is the desk's since `at` (their roster has the desk with
@@ -198,9 +221,14 @@ class DirectoryRepository:
             (to_db_time(at), site_id, jid),
         )
 
-    async def remove_operator(self, site_id: int, jid: str) -> None:
-        """Remove the membership and, in the same transaction, the site's references to it."""
+    async def remove_operator(
+        self, site_id: int, jid: str, check: OperatorsCheck | None = None
+    ) -> None:
+        """Remove the membership and, in the same transaction, the site's references to it; with
+        `check`, only if the site's operators, read locked in that transaction, pass it."""
         async with self._db.transaction() as cursor:
+            if check is not None:
+                await _check_locked(cursor, site_id, check)
             removed = await cursor.execute(
                 "DELETE FROM operators WHERE site_id = %s AND jid = %s", (site_id, jid)
             )
@@ -211,6 +239,16 @@ class DirectoryRepository:
                     f"UPDATE sites SET {column} = NULL WHERE id = %s AND {column} = %s",
                     (site_id, jid),
                 )
+
+
+async def _check_locked(cursor: Any, site_id: int, check: OperatorsCheck) -> None:
+    """The site's operators read with their rows locked until the transaction ends (a second
+    change of the same site waits here, then reads what the first one left), given to `check`."""
+    await cursor.execute(
+        f"SELECT {_OPERATOR_COLUMNS} FROM operators WHERE site_id = %s ORDER BY jid FOR UPDATE",
+        (site_id,),
+    )
+    check([_operator(row) for row in await cursor.fetchall()])
 
 
 def _set_clause(

@@ -12,8 +12,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from component.models import ChatState, Site
-from component.retention import CHATS_PER_BATCH, MESSAGES_PER_BATCH, PurgeCounts, purge_cutoff
-from component.storage.database import Database, to_db_time
+from component.retention import (
+    CHATS_PER_BATCH,
+    MESSAGES_PER_BATCH,
+    PurgeCounts,
+    PurgeInterrupted,
+    purge_cutoff,
+)
+from component.storage.database import Database, StorageError, to_db_time
 
 _OPEN_STATES = (ChatState.QUEUED.value, ChatState.ASSIGNED.value)
 # FORCE INDEX: (site_id, opened_at, number) is the keyset's order, read up to the cutoff and
@@ -34,6 +40,20 @@ _NEXT_BATCH = (
 _EPOCH = datetime(1970, 1, 1)
 
 
+class PurgeFailed(StorageError, PurgeInterrupted):
+    """The database failed part way through a purge; `counts`: what was deleted before."""
+
+
+class _Tally:
+    """What one purge has deleted so far, statement by statement."""
+
+    def __init__(self, slug: str, days: int) -> None:
+        self.counts = PurgeCounts(slug, retention_days=days)
+
+    def add(self, chats: int = 0, messages: int = 0) -> None:
+        self.counts += PurgeCounts(self.counts.slug, chats, messages)
+
+
 class ChatPurge:
     def __init__(
         self,
@@ -46,27 +66,36 @@ class ChatPurge:
         self._messages_per_batch = messages_per_batch
 
     async def purge_site(self, site: Site, now: float, *, dry_run: bool = False) -> PurgeCounts:
-        """Delete the site's chats past its retention (with dry_run: count them only)."""
-        days = site.settings.retention_days
-        counts = PurgeCounts(site.slug, retention_days=days)
-        cutoff = purge_cutoff(now, days)
+        """Delete the site's chats past its retention (with dry_run: count them only).
+
+        PurgeFailed (a StorageError) when the database fails part way, with the counts of what
+        was deleted before: those batches are gone whatever happens next."""
+        tally = _Tally(site.slug, site.settings.retention_days)
+        try:
+            await self._purge(site, now, dry_run, tally)
+        except StorageError as error:
+            raise PurgeFailed(tally.counts, str(error)) from error
+        return tally.counts
+
+    async def _purge(self, site: Site, now: float, dry_run: bool, tally: _Tally) -> None:
+        cutoff = purge_cutoff(now, site.settings.retention_days)
         if cutoff is None:
-            return counts
+            return
         past = await self._past_args(site.id, cutoff)
         if past is None:
-            return counts
+            return
         after: tuple[datetime, int] = (_EPOCH, 0)
         while True:  # page by page, the same for a dry run: no query reads the whole archive
             rows = await self._db.fetch_all(
                 _NEXT_BATCH, (*past, after[0], after[0], after[1], self._chats_per_batch)
             )
             if not rows:
-                return counts
+                return
             numbers = [int(row[0]) for row in rows]
             if dry_run:
-                counts += PurgeCounts(site.slug, len(numbers), await self._count(site, numbers))
+                tally.add(len(numbers), await self._count(site, numbers))
             else:
-                counts += await self._delete(site, numbers)
+                await self._delete(site, numbers, tally)
             after = (rows[-1][1], numbers[-1])
 
     async def _past_args(self, site_id: int, cutoff: float) -> tuple[object, ...] | None:
@@ -88,17 +117,17 @@ class ChatPurge:
         )
         return int(rows[0][0])
 
-    async def _delete(self, site: Site, numbers: list[int]) -> PurgeCounts:
+    async def _delete(self, site: Site, numbers: list[int], tally: _Tally) -> None:
         """These chats' messages in short transactions, then the chats and their web rows in one
-        (chats over are never written again: closed and offline are final states)."""
+        (chats over are never written again: closed and offline are final states); each
+        statement's count goes into `tally` as soon as it is committed."""
         listed = ", ".join(["%s"] * len(numbers))
-        messages = 0
         while True:
             deleted = await self._db.execute(
                 f"DELETE FROM messages WHERE site_id = %s AND chat_number IN ({listed}) LIMIT %s",
                 (site.id, *numbers, self._messages_per_batch),
             )
-            messages += deleted
+            tally.add(messages=deleted)
             if deleted < self._messages_per_batch:
                 break
         async with self._db.transaction() as cursor:
@@ -111,4 +140,4 @@ class ChatPurge:
                 " AND state NOT IN (%s, %s)",
                 (site.id, *numbers, *_OPEN_STATES),
             )
-        return PurgeCounts(site.slug, int(chats), messages)
+        tally.add(chats=int(chats))

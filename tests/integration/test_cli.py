@@ -291,7 +291,7 @@ async def operator_id(desk: Desk, slug: str, jid: str) -> int:
         (("site", "set", "acme", "--strategy", "bogus"), "invalid choice: 'bogus'"),
         (("site", "set", "acme", "--answer-timeout", "0"), "bad answer timeout 0"),
         (("site", "set", "acme", "--answer-timeout", "86401"), "bad answer timeout"),
-        (("site", "set", "acme", "--answer-timeout", "soon"), "invalid int value"),
+        (("site", "set", "acme", "--answer-timeout", "soon"), "not a whole number: 'soon'"),
         (("site", "set", "acme", "--max-chats", "-1"), "bad max chats"),
         (("site", "set", "acme", "--max-chats", "1000001"), "bad max chats"),
         (("site", "set", "acme", "--name", "bad\x07name"), "bad name"),
@@ -339,7 +339,7 @@ async def operator_id(desk: Desk, slug: str, jid: str) -> int:
         ),
         (
             ("operator", "set", "acme", "alice@example.com", "--name", "Al", "--priority", "2e3"),
-            "invalid int value",
+            "not a whole number: '2e3'",
         ),
         (
             ("operator", "set", "acme", "alice@example.com", "--enabled", "--disabled"),
