@@ -2,8 +2,10 @@
 one row per chat with its latest matching message, newest chat first.
 
 The site, the days and the operator are conditions in SQL; the user's text is always a bound
-parameter (in boolean mode a malformed expression is InvalidInput, not a storage failure; in
-natural mode the one text MariaDB cannot parse, a lone `*`, has no word and finds nothing).
+parameter (in boolean mode a malformed expression is InvalidInput, not a storage failure).
+A one-word query is first looked for by walking the site's newest messages (search_walk.py):
+fast exactly when the word is common, which is when the index is slow; a page the walk cannot
+fill is the index's to answer, with the same rows either way.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from component.storage.database import (
     from_db_time,
     to_db_time,
 )
+from component.storage.search_walk import first_chat_sql, walk_pattern, walk_sql
 
 BODY_CHARS = 4000
 """Of each matching message, what is read (its matching line is cut from this)."""
@@ -76,6 +79,16 @@ class ArchiveSearch:
         self, site_id: int, query: SearchQuery, operator: str | None, offset: int, limit: int
     ) -> list[SearchHit]:
         """Up to `limit` chats from `offset` on whose messages match, newest chat first."""
+        pattern = walk_pattern(query)
+        if pattern is not None:
+            first = await self._db.fetch_all(*first_chat_sql(site_id))
+            first_chat = int(first[0][0]) if first else 0
+            sql, params = walk_sql(
+                site_id, first_chat, query, pattern, operator, offset, limit, BODY_CHARS
+            )
+            rows = await self._db.fetch_all(sql, params)
+            if len(rows) == limit:  # a full page among the newest messages: the same rows
+                return _hits(rows)
         sql, params = search_sql(site_id, query, operator, offset, limit)
         try:
             rows = await self._db.fetch_all(sql, params)
@@ -92,17 +105,21 @@ class ArchiveSearch:
                     f"not a boolean search MariaDB can read: {_text(error)}"
                 ) from None
             raise
-        return [
-            SearchHit(
-                number=int(row[0]),
-                at=from_db_time(row[1]) or 0.0,
-                visitor_name=str(row[2]),
-                visitor=str(row[3]),
-                operator=None if row[4] is None else str(row[4]),
-                body=str(row[5]),
-            )
-            for row in rows
-        ]
+        return _hits(rows)
+
+
+def _hits(rows: list[Any]) -> list[SearchHit]:
+    return [
+        SearchHit(
+            number=int(row[0]),
+            at=from_db_time(row[1]) or 0.0,
+            visitor_name=str(row[2]),
+            visitor=str(row[3]),
+            operator=None if row[4] is None else str(row[4]),
+            body=str(row[5]),
+        )
+        for row in rows
+    ]
 
 
 def _code(error: StorageError) -> int:
