@@ -79,19 +79,8 @@ class ArchiveSearch:
         self, site_id: int, query: SearchQuery, operator: str | None, offset: int, limit: int
     ) -> list[SearchHit]:
         """Up to `limit` chats from `offset` on whose messages match, newest chat first."""
-        pattern = walk_pattern(query)
-        if pattern is not None:
-            first = await self._db.fetch_all(*first_chat_sql(site_id))
-            first_chat = int(first[0][0]) if first else 0
-            sql, params = walk_sql(
-                site_id, first_chat, query, pattern, operator, offset, limit, BODY_CHARS
-            )
-            rows = await self._db.fetch_all(sql, params)
-            if len(rows) == limit:  # a full page among the newest messages: the same rows
-                return _hits(rows)
-        sql, params = search_sql(site_id, query, operator, offset, limit)
         try:
-            rows = await self._db.fetch_all(sql, params)
+            return _hits(await self._rows(site_id, query, operator, offset, limit))
         except QueryTimeout:
             raise SearchTooSlow(
                 "the search took too long: its words are in too many messages;"
@@ -105,7 +94,22 @@ class ArchiveSearch:
                     f"not a boolean search MariaDB can read: {_text(error)}"
                 ) from None
             raise
-        return _hits(rows)
+
+    async def _rows(
+        self, site_id: int, query: SearchQuery, operator: str | None, offset: int, limit: int
+    ) -> list[Any]:
+        pattern = walk_pattern(query)
+        if pattern is not None:
+            first = await self._db.fetch_all(*first_chat_sql(site_id))
+            first_chat = int(first[0][0]) if first else 0
+            sql, params = walk_sql(
+                site_id, first_chat, query, pattern, operator, offset, limit, BODY_CHARS
+            )
+            rows = await self._db.fetch_all(sql, params)
+            if len(rows) == limit:  # a full page among the newest messages: the same rows
+                return rows
+        sql, params = search_sql(site_id, query, operator, offset, limit)
+        return await self._db.fetch_all(sql, params)
 
 
 def _hits(rows: list[Any]) -> list[SearchHit]:
