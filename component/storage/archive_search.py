@@ -16,6 +16,7 @@ from component.desk.ports import SearchHit
 from component.desk.search_view import SearchQuery
 from component.errors import HelpDeskError, InvalidInput
 from component.models import Sender
+from component.storage import search_walk
 from component.storage.database import (
     Database,
     QueryTimeout,
@@ -23,7 +24,7 @@ from component.storage.database import (
     from_db_time,
     to_db_time,
 )
-from component.storage.search_walk import first_chat_sql, walk_pattern, walk_sql
+from component.storage.search_walk import Pattern, first_chat_sql, walk_pattern, walk_sql
 
 BODY_CHARS = 4000
 """Of each matching message, what is read (its matching line is cut from this)."""
@@ -100,15 +101,35 @@ class ArchiveSearch:
     ) -> list[Any]:
         pattern = walk_pattern(query)
         if pattern is not None:
-            first = await self._db.fetch_all(*first_chat_sql(site_id))
-            first_chat = int(first[0][0]) if first else 0
-            sql, params = walk_sql(
-                site_id, first_chat, query, pattern, operator, offset, limit, BODY_CHARS
+            wanted = offset + limit
+            probe = await self._walk(
+                site_id, search_walk.PROBE_MESSAGES, query, pattern, operator, 0, wanted
             )
-            rows = await self._db.fetch_all(sql, params)
-            if len(rows) == limit:  # a full page among the newest messages: the same rows
-                return rows
+            if len(probe) == wanted:  # a full page among the newest messages: the same rows
+                return probe[offset:]
+            walked, probed = search_walk.WALK_MESSAGES, search_walk.PROBE_MESSAGES
+            if len(probe) * walked >= wanted * probed:  # common enough to fill the longer walk
+                rows = await self._walk(site_id, walked, query, pattern, operator, offset, limit)
+                if len(rows) == limit:
+                    return rows
         sql, params = search_sql(site_id, query, operator, offset, limit)
+        return await self._db.fetch_all(sql, params)
+
+    async def _walk(
+        self,
+        site_id: int,
+        messages: int,
+        query: SearchQuery,
+        pattern: Pattern,
+        operator: str | None,
+        offset: int,
+        limit: int,
+    ) -> list[Any]:
+        first = await self._db.fetch_all(*first_chat_sql(site_id, messages))
+        first_chat = int(first[0][0]) if first else 0
+        sql, params = walk_sql(
+            site_id, first_chat, query, pattern, operator, offset, limit, BODY_CHARS
+        )
         return await self._db.fetch_all(sql, params)
 
 

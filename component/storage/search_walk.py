@@ -24,6 +24,9 @@ from component.storage.database import to_db_time
 
 WALK_MESSAGES = 4000
 """The site's newest messages the walk reads at most before the index is asked instead."""
+PROBE_MESSAGES = 500
+"""The newest messages read first: a word found in too few of their chats to fill a page in
+WALK_MESSAGES is rare enough for the index, which answers without the longer walk."""
 MAX_WORD_CHARS = 84
 """MariaDB's innodb_ft_max_token_size (default): longer words are not in the index."""
 STOPWORDS = frozenset(
@@ -66,8 +69,20 @@ STOPWORDS = frozenset(
     ]
 )
 """InnoDB's default stopwords (INFORMATION_SCHEMA.INNODB_FT_DEFAULT_STOPWORD): not indexed."""
-EXPANSIONS = ("ss", "ij", "oe", "zw", "ts", "dz", "lj", "nj")
-"""Letter pairs the collation takes as one letter (`ß` = `ss`): such words are not walked."""
+EXPANSIONS = {
+    "ss": "ß",
+    "ij": "Ĳĳ",
+    "oe": "Œœ",
+    "zw": "ƍ",
+    "ts": "ƾ",
+    "dz": "ǄǅǆǱǲǳ",
+    "lj": "Ǉǈǉ",
+    "nj": "Ǌǋǌ",
+}
+"""The one letters the collation takes as two (`ß` = `ss`), read from it; a word holding such a
+pair is matched either way (but not found by LIKE, which takes them apart)."""
+MAX_EXPANSIONS = 3
+"""Words with more such pairs are left to the index (each doubles the REGEXP)."""
 WORD = re.compile(r"\+?(\w+)")
 # The characters utf8mb4_unicode_ci (MariaDB 10.11) takes as each letter, read from it.
 LETTERS: dict[str, str] = {
@@ -152,19 +167,30 @@ def walk_pattern(query: SearchQuery) -> Pattern | None:
     if not MIN_WORD_CHARS <= len(word) <= MAX_WORD_CHARS or None in bases:
         return None
     folded = "".join(base or "" for base in bases)
-    if folded in STOPWORDS or any(pair in folded for pair in EXPANSIONS):
+    pairs = sum(folded[i : i + 2] in EXPANSIONS for i in range(len(folded) - 1))
+    if folded in STOPWORDS or pairs > MAX_EXPANSIONS:
         return None
-    letters = "".join(f"[{LETTERS[base]}]" for base in folded)
-    return Pattern(f"%{word}%", rf"\b{letters}\b")
+    return Pattern("%" if pairs else f"%{word}%", rf"\b{_letters(folded)}\b")
 
 
-def first_chat_sql(site_id: int) -> tuple[str, list[Any]]:
-    """The chat of the site's WALK_MESSAGES-th newest message (no row: the site has fewer)."""
+def _letters(folded: str) -> str:
+    """`folded`'s letters, each as any of its equals, a pair also as the one letter it equals."""
+    if not folded:
+        return ""
+    one = f"[{LETTERS[folded[0]]}]"
+    pair = EXPANSIONS.get(folded[:2])
+    if pair is None:
+        return one + _letters(folded[1:])
+    return f"(?:{one}{_letters(folded[1:])}|[{pair}]{_letters(folded[2:])})"
+
+
+def first_chat_sql(site_id: int, messages: int) -> tuple[str, list[Any]]:
+    """The chat of the site's `messages`-th newest message (no row: the site has fewer)."""
     sql = (
         "SELECT chat_number FROM messages WHERE site_id = %s"
         " ORDER BY chat_number DESC, seq DESC LIMIT 1 OFFSET %s"
     )
-    return sql, [site_id, WALK_MESSAGES - 1]
+    return sql, [site_id, messages - 1]
 
 
 def walk_sql(

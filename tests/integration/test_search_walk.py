@@ -34,8 +34,24 @@ BODIES = [
     "Заказ пришёл",
     "order refund order",
     "nothing here",
+    "Straße frei",
+    "reset the paßword",
+    "password again",
 ]
-WORDS = ["счет", "счёт", "cafe", "café", "mail", "йод", "иод", "заказ", "order", "refund"]
+WORDS = [
+    "счет",
+    "счёт",
+    "cafe",
+    "café",
+    "mail",
+    "йод",
+    "иод",
+    "заказ",
+    "order",
+    "refund",
+    "strasse",
+    "password",
+]
 CHATS, SITE_CHATS = 60, 5
 DAY = 86400.0
 START = datetime(2025, 3, 1, tzinfo=UTC).timestamp()
@@ -75,10 +91,12 @@ async def by_index(db: Database, site: int, query: SearchQuery, offset: int, lim
     return await db.fetch_all(*search_sql(site, query, query.operator, offset, limit))
 
 
-async def by_walk(db: Database, site: int, query: SearchQuery, offset: int, limit: int) -> Any:
+async def by_walk(
+    db: Database, site: int, query: SearchQuery, offset: int, limit: int, messages: int = 10_000
+) -> Any:
     pattern = walk_pattern(query)
     assert pattern is not None
-    first = await db.fetch_all(*first_chat_sql(site))
+    first = await db.fetch_all(*first_chat_sql(site, messages))
     first_chat = int(first[0][0]) if first else 0
     sql, params = walk_sql(
         site, first_chat, query, pattern, query.operator, offset, limit, BODY_CHARS
@@ -115,15 +133,15 @@ async def test_search_walks_when_the_newest_messages_fill_the_page_and_asks_the_
     db = await new_database()
     acme, other = await an_archive(db)
     search = ArchiveSearch(db)
-    for walked in (30, 3, 1000):  # the newest 10 chats, the newest chat, all of them
+    for probed, walked in ((6, 30), (15, 90), (3, 3), (3, 1000), (1000, 1000)):
+        monkeypatch.setattr(search_walk, "PROBE_MESSAGES", probed)
         monkeypatch.setattr(search_walk, "WALK_MESSAGES", walked)
         for query in QUERIES:
             for offset in (0, 5):
                 hits = await search.search(acme, query, query.operator, offset, 5)
                 rows = await by_index(db, acme, query, offset, 5)
                 assert [(h.number, h.body) for h in hits] == [(r[0], r[5]) for r in rows]
-    monkeypatch.setattr(search_walk, "WALK_MESSAGES", 30)
-    filled = [len(await by_walk(db, acme, query, 0, 5)) == 5 for query in QUERIES]
+    filled = [len(await by_walk(db, acme, query, 0, 5, 90)) == 5 for query in QUERIES]
     assert any(filled), "some pages came from the walk"
     assert not all(filled), "and some from the index"
     assert [h.number for h in await search.search(other, SearchQuery("order"), None, 0, 50)] == [
