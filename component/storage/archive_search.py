@@ -2,7 +2,8 @@
 one row per chat with its latest matching message, newest chat first.
 
 The site, the days and the operator are conditions in SQL; the user's text is always a bound
-parameter (in boolean mode a malformed expression is InvalidInput, not a storage failure).
+parameter (in boolean mode a malformed expression is InvalidInput, not a storage failure; in
+natural mode the one text MariaDB cannot parse, a lone `*`, has no word and finds nothing).
 A one-word query is first looked for by walking the site's newest messages (search_walk.py):
 fast exactly when the word is common, which is when the index is slow; a page the walk cannot
 fill is the index's to answer, with the same rows either way.
