@@ -16,16 +16,20 @@ from typing import Any
 from component.desk.ports import SearchHit
 from component.desk.search_view import SearchQuery
 from component.errors import HelpDeskError, InvalidInput
-from component.models import Sender
 from component.storage import search_walk
 from component.storage.database import (
     Database,
     QueryTimeout,
     StorageError,
     from_db_time,
-    to_db_time,
 )
-from component.storage.search_walk import Pattern, first_chat_sql, walk_pattern, walk_sql
+from component.storage.search_walk import (
+    Pattern,
+    first_chat_sql,
+    hits_sql,
+    walk_pattern,
+    walk_sql,
+)
 
 BODY_CHARS = 4000
 """Of each matching message, what is read (its matching line is cut from this)."""
@@ -47,30 +51,9 @@ def search_sql(
     site_id: int, query: SearchQuery, operator: str | None, offset: int, limit: int
 ) -> tuple[str, list[Any]]:
     """The statement and its parameters: `operator`'s chats only when given."""
-    where = [f"m.site_id = %s AND {AGAINST[query.mode]} AND m.sender <> %s"]
-    params: list[Any] = [site_id, query.text, Sender.SYSTEM.value]
-    chats = ""
-    if operator is not None:
-        chats = " JOIN chats oc ON oc.site_id = m.site_id AND oc.number = m.chat_number"
-        where.append("oc.operator_jid = %s")
-        params.append(operator)
-    if query.since is not None:
-        where.append("m.at >= %s")
-        params.append(to_db_time(query.since))
-    if query.until is not None:
-        where.append("m.at < %s")
-        params.append(to_db_time(query.until))
-    sql = (
-        "SELECT c.number, m.at, c.visitor_name, c.visitor, c.operator_jid, LEFT(m.body, %s)"
-        " FROM (SELECT m.chat_number, MAX(m.seq) AS seq FROM messages m"
-        f"{chats} WHERE {' AND '.join(where)}"
-        " GROUP BY m.chat_number ORDER BY m.chat_number DESC LIMIT %s OFFSET %s) hit"
-        " JOIN messages m ON m.site_id = %s AND m.chat_number = hit.chat_number"
-        " AND m.seq = hit.seq"
-        " JOIN chats c ON c.site_id = m.site_id AND c.number = m.chat_number"
-        " ORDER BY c.number DESC"
+    return hits_sql(
+        site_id, AGAINST[query.mode], [query.text], query, operator, offset, limit, BODY_CHARS
     )
-    return sql, [BODY_CHARS, *params, limit, offset, site_id]
 
 
 class ArchiveSearch:

@@ -205,11 +205,33 @@ def walk_sql(
 ) -> tuple[str, list[Any]]:
     """The walk as one statement of the same rows as archive_search.search_sql's: the site's
     chats from `first_chat` on (first_chat_sql's), each read in full, newest first."""
-    where = [
-        "m.site_id = %s AND m.chat_number >= %s AND m.body LIKE %s AND m.body REGEXP %s"
-        " AND m.sender <> %s"
-    ]
-    params: list[Any] = [site_id, first_chat, pattern.like, pattern.regexp, Sender.SYSTEM.value]
+    return hits_sql(
+        site_id,
+        "m.chat_number >= %s AND m.body LIKE %s AND m.body REGEXP %s",
+        [first_chat, pattern.like, pattern.regexp],
+        query,
+        operator,
+        offset,
+        limit,
+        body_chars,
+    )
+
+
+def hits_sql(
+    site_id: int,
+    matching: str,
+    matching_params: list[Any],
+    query: SearchQuery,
+    operator: str | None,
+    offset: int,
+    limit: int,
+    body_chars: int,
+) -> tuple[str, list[Any]]:
+    """One row per chat of the site with its latest message meeting `matching` (a fixed SQL
+    condition on `m`, its values in `matching_params`), in the query's days and of `operator`'s
+    chats when given, newest chat first: the rows of the index and of the walk alike."""
+    where = [f"m.site_id = %s AND {matching} AND m.sender <> %s"]
+    params: list[Any] = [site_id, *matching_params, Sender.SYSTEM.value]
     chats = ""
     if operator is not None:
         chats = " JOIN chats oc ON oc.site_id = m.site_id AND oc.number = m.chat_number"
