@@ -149,11 +149,10 @@ def _results(scope: Scope, step: SearchStep, query: SearchQuery, rows: list[Sear
     title = texts.search_title(scope.site, query.text, step.offset // SEARCH_PAGE + 1)
     form = new_form(title, texts.SEARCH_INSTRUCTIONS)
     _fields(form, dict(step.answers))
+    lines = [search_view.matching_line(row.body, query.text) for row in rows]
     choices = {
-        str(r.number): texts.chat_choice(
-            r.number, r.visitor_name, search_view.matching_line(r.body, query.text)
-        )
-        for r in rows
+        str(r.number): texts.chat_choice(r.number, r.visitor_name, line)
+        for r, line in zip(rows, lines, strict=True)
     }
     pick_field(form, "chat", "Open chat", choices)
     cells = (
@@ -162,9 +161,9 @@ def _results(scope: Scope, step: SearchStep, query: SearchQuery, rows: list[Sear
             "at": texts.stamp(row.at),
             "visitor": f"{row.visitor_name} ({row.visitor})",
             "operator": row.operator or "",
-            "line": search_view.matching_line(row.body, query.text),
+            "line": line,
         }
-        for row in rows
+        for row, line in zip(rows, lines, strict=True)
     )
     add_table(form, texts.SEARCH_COLUMNS, cells)
     return form
