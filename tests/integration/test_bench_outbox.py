@@ -3,18 +3,13 @@ are the bench's job: only the report's shape is checked, never a speed)."""
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
+from tests.integration.bench_report import quick_report
 from tests.integration.stack_fixtures import require_servers
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
 NUMBER = r"([0-9]+(?:\.[0-9]+)?)"
 REPORT = [
     r"^mail: 50 mails into aiosmtpd, 1 rounds \(median shown\)$",
@@ -42,20 +37,7 @@ REPORT = [
 
 def test_the_outbox_benchmark_runs_in_its_quick_form_and_reports_every_figure() -> None:
     require_servers("mariadbd", "mariadb-install-db", "mariadb-admin", "mariadb")
-    run = subprocess.run(
-        [sys.executable, "bench/outbox.py", "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    lines = run.stdout.splitlines()
-    assert len(lines) == len(REPORT), run.stdout
-    found = [re.search(pattern, line) for line, pattern in zip(lines, REPORT, strict=True)]
-    for line, pattern, match in zip(lines, REPORT, found, strict=True):
-        assert match, f"{line!r} does not match {pattern!r}"
+    found = quick_report("bench/outbox.py", REPORT, timeout=900)
     outbox, direct = (float(match[1]) for match in found[1:3] if match)
     assert outbox > 0 and direct > 0  # both paths delivered every mail
     sent, stored = (float(match[1]) for match in found[5:7] if match)

@@ -3,18 +3,13 @@ report (its numbers are the bench's job: only the report's shape is checked, nev
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
+from tests.integration.bench_report import quick_report
 from tests.integration.stack_fixtures import require_servers
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
 NUMBER = r"([0-9]+(?:\.[0-9]+)?)"
 TIMES = rf" +{NUMBER} +{NUMBER}"
 REPORT = [
@@ -37,20 +32,7 @@ REPORT = [
 
 def test_the_search_benchmark_runs_in_its_quick_form_and_reports_every_figure() -> None:
     require_servers("mariadbd", "mariadb-install-db", "mariadb-admin", "mariadb", "ejabberdctl")
-    run = subprocess.run(
-        [sys.executable, "bench/search.py", "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    lines = run.stdout.splitlines()
-    assert len(lines) == len(REPORT), run.stdout
-    found = [re.search(pattern, line) for line, pattern in zip(lines, REPORT, strict=True)]
-    for line, pattern, match in zip(lines, REPORT, found, strict=True):
-        assert match, f"{line!r} does not match {pattern!r}"
+    found = quick_report("bench/search.py", REPORT)
     median = found[2]
     assert median and float(median[1]) > 0  # the words searched for are found
     for match in found[4:12]:
