@@ -393,7 +393,10 @@ def operators_unchanged(slug: str) -> str:
 
 
 def operator_added(slug: str, jid: str) -> str:
-    return f"Operator {jid} added to {slug}; the desk asks them for a subscription."
+    return (
+        f"Operator {jid} added to {slug}; the desk puts itself into their roster, or asks them for"
+        " a subscription where the server's API is not set."
+    )
 
 
 def operator_removed(slug: str, jid: str) -> str:
