@@ -6,10 +6,10 @@ import asyncio
 import logging
 import math
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import aiomysql
 import pymysql
@@ -20,6 +20,12 @@ from component.config import MysqlConfig
 log = logging.getLogger(__name__)
 
 Row = tuple[Any, ...]
+
+
+T = TypeVar("T")
+DEADLOCK = 1213
+"""MySQL/MariaDB's "Deadlock found when trying to get lock; try restarting transaction"."""
+DEADLOCK_ATTEMPTS = 3
 
 
 class StorageError(Exception):
@@ -52,6 +58,11 @@ _ROW_ERRORS = frozenset(
     }
 )
 _QUOTED_VALUE = re.compile(r"((?:value|entry):? )'.*'( for)", re.DOTALL)
+
+
+def _is_deadlock(error: StorageError) -> bool:
+    args: tuple[Any, ...] = getattr(error.__cause__, "args", ())
+    return bool(args) and args[0] == DEADLOCK
 
 
 def storage_error(exc: pymysql.err.MySQLError) -> StorageError:
@@ -114,6 +125,20 @@ class Database:
             raise storage_error(exc) from exc
         except OSError as exc:
             raise StorageError(str(exc) or type(exc).__name__) from exc
+
+    async def in_transaction(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        """`work(cursor)` in one transaction, run again from the start (at most
+        DEADLOCK_ATTEMPTS times) when the server rolled it back as a deadlock's victim, as the
+        server asks; any other failure is raised at once."""
+        for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+            try:
+                async with self.transaction() as cursor:
+                    return await work(cursor)
+            except StorageError as error:
+                if attempt == DEADLOCK_ATTEMPTS or not _is_deadlock(error):
+                    raise
+                log.info("a transaction was a deadlock's victim; running it again")
+        raise AssertionError("unreachable")
 
     async def fetch_all(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
         async with self.transaction() as cursor:

@@ -131,12 +131,15 @@ class DirectoryRepository:
         """Change the given settings of one site in a single UPDATE; with `check`, only if the
         site's operators, read locked in the same transaction, pass it."""
         assignments, values = _set_clause(_SITE_SETTABLE, changes)
-        async with self._db.transaction() as cursor:
+
+        async def update(cursor: Any) -> None:
             if check is not None:
                 await _check_locked(cursor, site_id, check)
             await cursor.execute(
                 f"UPDATE sites SET {assignments} WHERE id = %s", (*values, site_id)
             )
+
+        await self._db.in_transaction(update)
 
     async def get_avatar(self, site_id: int) -> Avatar | None:
         """The site's avatar image as stored (bytes, type, ETag); None when it has none."""
@@ -204,13 +207,16 @@ class DirectoryRepository:
         """Change the given values of one operator of one site in a single UPDATE; with `check`,
         only if the site's operators, read locked in the same transaction, pass it."""
         assignments, values = _set_clause(_OPERATOR_SETTABLE, changes)
-        async with self._db.transaction() as cursor:
+
+        async def update(cursor: Any) -> None:
             if check is not None:
                 await _check_locked(cursor, site_id, check)
             await cursor.execute(
                 f"UPDATE operators SET {assignments} WHERE site_id = %s AND jid = %s",
                 (*values, site_id, jid),
             )
+
+        await self._db.in_transaction(update)
 
     async def mark_subscribed(self, site_id: int, jid: str, at: float) -> None:
         """The operator's presence is the desk's since `at` (their roster has the desk with
@@ -226,7 +232,8 @@ class DirectoryRepository:
     ) -> None:
         """Remove the membership and, in the same transaction, the site's references to it; with
         `check`, only if the site's operators, read locked in that transaction, pass it."""
-        async with self._db.transaction() as cursor:
+
+        async def remove(cursor: Any) -> None:
             if check is not None:
                 await _check_locked(cursor, site_id, check)
             removed = await cursor.execute(
@@ -239,6 +246,8 @@ class DirectoryRepository:
                     f"UPDATE sites SET {column} = NULL WHERE id = %s AND {column} = %s",
                     (site_id, jid),
                 )
+
+        await self._db.in_transaction(remove)
 
 
 async def _check_locked(cursor: Any, site_id: int, check: OperatorsCheck) -> None:
